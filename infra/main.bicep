@@ -1,0 +1,204 @@
+// Entry point for `azd up`: a resource group with the backup function app (Flex Consumption, Node 22), its
+// identity, host storage, monitoring, Durable backend, backup account access and source account access.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds the unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. Must offer the Flex Consumption plan.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@minLength(1)
+@description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs to back up.')
+param backupSources string
+
+@description('Resource ids of the storage accounts that hold the source disks, separated by commas or spaces. The app identity gets the source role on each one.')
+param sourceStorageAccountIds string = ''
+
+@description('custom: a custom role with only the data actions the app uses (no container create/delete). builtin: Storage Blob Data Contributor. Both carry a condition that limits deletes to snapshots.')
+@allowed(['custom', 'builtin'])
+param sourceRoleMode string = 'custom'
+
+@description('Resource id of an existing backup storage account. Empty: a new account is created.')
+param backupStorageAccountId string = ''
+
+@description('Redundancy of a new backup account (Standard tier only).')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param backupStorageSku string = 'Standard_LRS'
+
+@minLength(3)
+@maxLength(63)
+@description('Container in the backup account that receives the backup page blobs (BACKUP_TARGET).')
+param backupContainerName string = 'backups'
+
+@minLength(3)
+@maxLength(63)
+@description('Lineage table in the backup account (LINEAGE_TABLE).')
+param lineageTableName string = 'lineage'
+
+@description('BACKUP_SCHEDULE: NCRONTAB with 6 fields for the backup timer.')
+param backupSchedule string = '0 0 */12 * * *'
+
+@description('storage: Durable Functions state in the host storage account. scheduler: the Durable Task Scheduler (Consumption SKU).')
+@allowed(['storage', 'scheduler'])
+param durableBackend string = 'storage'
+
+@minLength(3)
+@maxLength(45)
+@description('Durable task hub name (DURABLE_TASK_HUB_NAME); letters and digits only so both backends accept it.')
+param taskHubName string = 'diskbackup'
+
+@description('Upper bound on Flex Consumption instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per Flex Consumption instance.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var useNewBackupAccount = empty(backupStorageAccountId)
+var sourceIds = filter(split(replace(replace(sourceStorageAccountIds, ' ', ','), ';', ','), ','), id => !empty(id))
+var sourceSubscriptions = union([subscription().id], map(sourceIds, id => '/subscriptions/${split(id, '/')[2]}'))
+var sourceRoleGuid = guid(subscription().id, 'disk-backup-source-operator', resourceToken)
+// Built-in role: Storage Blob Data Contributor.
+var blobDataContributorGuid = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: { name: 'id-${resourceToken}', location: location, tags: tags }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    appInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module hostStorage 'modules/host-storage.bicep' = {
+  name: 'host-storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package-${resourceToken}'
+    principalId: identity.outputs.principalId
+  }
+}
+
+module scheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 'scheduler') {
+  name: 'durable-task-scheduler'
+  scope: rg
+  params: {
+    name: 'dts-${resourceToken}'
+    taskHubName: taskHubName
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module backupStorage 'modules/backup-storage.bicep' = if (useNewBackupAccount) {
+  name: 'backup-storage'
+  scope: rg
+  params: { name: 'stbk${resourceToken}', location: location, tags: tags, sku: backupStorageSku }
+}
+
+// '/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>', split on '/'.
+var backupIdParts = useNewBackupAccount
+  ? split(
+      '/subscriptions/${subscription().subscriptionId}/resourceGroups/${rg.name}/providers/Microsoft.Storage/storageAccounts/stbk${resourceToken}',
+      '/'
+    )
+  : split(backupStorageAccountId, '/')
+var backupAccountName = last(backupIdParts)
+
+module backupAccess 'modules/backup-access.bicep' = {
+  name: 'backup-access'
+  scope: resourceGroup(backupIdParts[2], backupIdParts[4])
+  dependsOn: [backupStorage]
+  params: {
+    accountName: backupAccountName
+    containerName: backupContainerName
+    tableName: lineageTableName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module sourceRole 'modules/source-role.bicep' = if (sourceRoleMode == 'custom' && !empty(sourceIds)) {
+  name: 'source-role'
+  params: {
+    roleGuid: sourceRoleGuid
+    roleName: 'Disk Backup Source Operator (${environmentName}-${resourceToken})'
+    assignableScopes: sourceSubscriptions
+  }
+}
+
+module sourceAccess 'modules/source-access.bicep' = [
+  for (id, i) in sourceIds: {
+    name: 'source-access-${i}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    dependsOn: [sourceRole]
+    params: {
+      accountName: last(split(id, '/'))
+      principalId: identity.outputs.principalId
+      roleGuid: sourceRoleMode == 'custom' ? sourceRoleGuid : blobDataContributorGuid
+    }
+  }
+]
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  dependsOn: [backupAccess, sourceAccess]
+  params: {
+    name: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageName: hostStorage.outputs.name
+    deploymentContainerUrl: hostStorage.outputs.deploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    backupSources: backupSources
+    backupTarget: backupAccess.outputs.containerUrl
+    lineageTable: backupAccess.outputs.tableUrl
+    backupSchedule: backupSchedule
+    taskHubName: taskHubName
+    durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = functionApp.outputs.url
+output AZURE_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output BACKUP_TARGET string = backupAccess.outputs.containerUrl
+output LINEAGE_TABLE string = backupAccess.outputs.tableUrl
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
