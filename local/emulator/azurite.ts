@@ -69,7 +69,9 @@ function wrapRequestListener(server: AzuriteServerInstance, fast: boolean): void
   const listeners = server.httpServer.listeners("request") as ((...args: unknown[]) => void)[];
   server.httpServer.removeAllListeners("request");
   for (const listener of listeners) {
-    server.httpServer.on("request", (...args: unknown[]) => runWithPutPageMode(fast, () => listener(...args)));
+    server.httpServer.on("request", (...args: unknown[]) =>
+      runWithPutPageMode(fast, () => listener(...args)),
+    );
   }
 }
 
@@ -95,7 +97,13 @@ function createBlobServer(options: AzuriteStartOptions): AzuriteServerInstance {
     60,
     inMemory ? "__azurite_db_blob__.json" : join(loc, "__azurite_db_blob__.json"),
     inMemory ? "__azurite_db_blob_extent__.json" : join(loc, "__azurite_db_blob_extent__.json"),
-    [{ locationId: "Default", locationPath: inMemory ? "__blobstorage__" : join(loc, "__blobstorage__"), maxConcurrency: 50 }],
+    [
+      {
+        locationId: "Default",
+        locationPath: inMemory ? "__blobstorage__" : join(loc, "__blobstorage__"),
+        maxConcurrency: 50,
+      },
+    ],
     false, // access log
     undefined,
     false, // debug log

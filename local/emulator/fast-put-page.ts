@@ -11,7 +11,11 @@ interface ExpectedChecksums {
   md5?: unknown;
   crc64?: unknown;
 }
-type ComputeChecksums = (stream: Readable, expected: ExpectedChecksums, force?: ChecksumFlags) => Promise<unknown>;
+type ComputeChecksums = (
+  stream: Readable,
+  expected: ExpectedChecksums,
+  force?: ChecksumFlags,
+) => Promise<unknown>;
 
 const fastMode = new AsyncLocalStorage<boolean>();
 let installed = false;
@@ -21,7 +25,9 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const utils = require("azurite/dist/src/common/utils/utils") as { computeTransactionalChecksums: ComputeChecksums };
+  const utils = require("azurite/dist/src/common/utils/utils") as {
+    computeTransactionalChecksums: ComputeChecksums;
+  };
   const original = utils.computeTransactionalChecksums;
   utils.computeTransactionalChecksums = (stream, expected, force) => {
     if (fastMode.getStore() === true && force?.crc64 === true && expected.crc64 === undefined) {

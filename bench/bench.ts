@@ -1,0 +1,137 @@
+// The benchmark's shared state on the driver side: the emulator, its endpoints and control client, the
+// data pool, and `measure`, which runs one task in a child process between two reads of the emulator's
+// request counters and records the outcome.
+import type { PageBlobClient } from "@azure/storage-blob";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { EmulatorControl, type EmulatorStats } from "../local/emulator/control";
+import type { RunningEmulator } from "../local/emulator/index";
+import { type ByteRange, MAX_PUT_PAGE_BYTES, splitRanges } from "../src/ranges";
+import { type ChildOutcome, runInChild } from "./child";
+import { type BenchConfig, MiB } from "./config";
+import type { Endpoints } from "./protocol";
+import type { DataPool } from "./random";
+
+export const SOURCE_ACCOUNT = "devstoreaccount1";
+export const BACKUP_ACCOUNT = "devbackupaccount";
+
+export interface Measurement {
+  scenario: string;
+  label: string;
+  task: string;
+  seconds: number;
+  /** Payload bytes written to the destination. */
+  bytes: number;
+  mibps: number;
+  /** Emulator request counts by operation kind (non-zero only), both accounts. */
+  requests: Record<string, number>;
+  /** Payload bytes by direction as the emulator saw them. */
+  bytesWritten: number;
+  bytesRead: number;
+  peakRssMiB: number;
+  cpuSeconds: number;
+  details: Record<string, number | string>;
+  ratios: Record<string, number>;
+}
+
+export class Bench {
+  readonly endpoints: Endpoints;
+  readonly control: EmulatorControl;
+  readonly results: Measurement[] = [];
+  readonly notes: string[] = [];
+  private readonly services = new Map<string, BlobServiceClient>();
+
+  constructor(
+    readonly config: BenchConfig,
+    readonly emulator: RunningEmulator,
+    readonly pool: DataPool,
+    readonly log: (line: string) => void,
+  ) {
+    const blob: Record<string, string> = {};
+    const accountKeys: Record<string, string> = {};
+    for (const account of emulator.accounts) {
+      blob[account.name] = emulator.blobEndpoint(account.name);
+      accountKeys[account.name] = account.key;
+    }
+    this.endpoints = { blob, accountKeys };
+    this.control = new EmulatorControl(`http://${emulator.host}:${emulator.blobPort}`);
+  }
+
+  private service(account: string): BlobServiceClient {
+    let service = this.services.get(account);
+    if (service === undefined) {
+      const key = this.endpoints.accountKeys[account] ?? "";
+      service = new BlobServiceClient(this.emulator.blobEndpoint(account), new StorageSharedKeyCredential(account, key), {
+        keepAliveOptions: { enable: true },
+      });
+      this.services.set(account, service);
+    }
+    return service;
+  }
+
+  pageBlob(account: string, container: string, blob: string): PageBlobClient {
+    return this.service(account).getContainerClient(container).getPageBlobClient(blob);
+  }
+
+  async createContainer(account: string, container: string): Promise<void> {
+    await this.service(account).getContainerClient(container).createIfNotExists();
+  }
+
+  /** Writes the ranges (split at 4 MiB) with bodies from the data pool. */
+  async writeRanges(blob: PageBlobClient, ranges: readonly ByteRange[], concurrency = 8): Promise<void> {
+    const pieces = splitRanges(ranges, MAX_PUT_PAGE_BYTES);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(concurrency, pieces.length) }, async () => {
+      while (next < pieces.length) {
+        const piece = pieces[next++]!;
+        await blob.uploadPages(this.pool.take(piece.length), piece.offset, piece.length);
+      }
+    });
+    await Promise.all(lanes);
+  }
+
+  /** Runs one task in a fresh child process and records it with the emulator's counters. */
+  async measure(
+    scenario: string,
+    label: string,
+    task: string,
+    params: Record<string, unknown>,
+  ): Promise<Measurement> {
+    await this.control.resetStats();
+    const outcome: ChildOutcome = await runInChild(task, this.endpoints, params);
+    const stats = await this.control.getStats();
+    const m = toMeasurement(scenario, label, task, outcome, stats);
+    this.results.push(m);
+    this.log(
+      `  ${scenario.padEnd(12)} ${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(7)} s ` +
+        `${m.mibps.toFixed(1).padStart(7)} MiB/s  rss ${m.peakRssMiB.toFixed(0)} MiB`,
+    );
+    return m;
+  }
+}
+
+function toMeasurement(
+  scenario: string,
+  label: string,
+  task: string,
+  outcome: ChildOutcome,
+  stats: EmulatorStats,
+): Measurement {
+  const requests: Record<string, number> = {};
+  for (const [kind, s] of Object.entries(stats.operations)) if (s.requests > 0) requests[kind] = s.requests;
+  const op = (kind: string) => stats.operations[kind] ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+  return {
+    scenario,
+    label,
+    task,
+    seconds: outcome.seconds,
+    bytes: outcome.bytes,
+    mibps: outcome.seconds > 0 ? outcome.bytes / MiB / outcome.seconds : 0,
+    requests,
+    bytesWritten: op("putPage").bytesIn + op("putPageFromUrl").bytesIn,
+    bytesRead: op("getBlob").bytesOut,
+    peakRssMiB: outcome.peakRssMiB,
+    cpuSeconds: outcome.cpuSeconds,
+    details: outcome.details,
+    ratios: {},
+  };
+}

@@ -1,0 +1,49 @@
+// Driver side of the copying child process: forks dist/bench/worker.js for one task, sends the request
+// and returns the task's result with the child's peak RSS (getrusage maxRSS over the child's life).
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import type { Endpoints, TaskReply, TaskResult } from "./protocol";
+
+export interface ChildOutcome extends TaskResult {
+  peakRssMiB: number;
+  cpuSeconds: number;
+}
+
+const TASK_TIMEOUT_MS = 10 * 60_000;
+
+export function runInChild(
+  task: string,
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<ChildOutcome> {
+  const child = fork(join(__dirname, "worker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise<ChildOutcome>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      child.kill();
+      finish(() => reject(new Error(`task ${task} timed out`)));
+    }, TASK_TIMEOUT_MS);
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      action();
+    };
+    child.once("message", (message: TaskReply) => {
+      finish(() => {
+        if (!message.ok) {
+          reject(new Error(`task ${task}: ${message.error}`));
+          return;
+        }
+        resolve({
+          ...message.result,
+          peakRssMiB: message.maxRssKiB / 1024,
+          cpuSeconds: (message.cpuUserMs + message.cpuSystemMs) / 1000,
+        });
+      });
+    });
+    child.once("error", (error) => finish(() => reject(error)));
+    child.once("exit", (code) => finish(() => reject(new Error(`task ${task}: child exited with ${code}`))));
+    child.send({ task, endpoints, params });
+  });
+}

@@ -1,0 +1,109 @@
+// Scenarios 2-4: the first backup of a disk with U allocated in P provisioned, incremental windows at
+// several change fractions and patterns, and the naive baselines on the same snapshots in the same run.
+import { coalesce, MAX_PUT_PAGE_BYTES, splitRanges, totalBytes } from "../../src/ranges";
+import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT } from "../bench";
+import { MiB } from "../config";
+import { allocationLayout, type ChangePattern, changeWrites, mulberry32 } from "../random";
+import type { Ceiling } from "./ceiling";
+
+export interface WindowResult {
+  pattern: ChangePattern;
+  fraction: number;
+  changedBytes: number;
+  optimumWrites: number;
+  ours: Measurement;
+  naive?: Measurement;
+  naiveFull?: Measurement;
+}
+
+export interface BackupSummary {
+  first: Measurement;
+  firstOptimumWrites: number;
+  naiveFullFirst: Measurement;
+  windows: WindowResult[];
+}
+
+const PATTERNS: ChangePattern[] = ["seq1M", "rand4K", "rand64K"];
+const DISK = { container: "bench-disks", blob: "disk-main" };
+
+function pct(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(2))}%`;
+}
+
+export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<BackupSummary> {
+  const { allocatedBytes: U, provisionedBytes: P, extentBytes, seed } = bench.config;
+  const rand = mulberry32(seed);
+  const layout = allocationLayout(rand, P, extentBytes, U / extentBytes);
+  bench.log(`disk: ${U / MiB} MiB allocated in ${P / MiB} MiB provisioned, ${layout.length} extents`);
+  for (const container of ["bench-disks"]) await bench.createContainer(SOURCE_ACCOUNT, container);
+  for (const container of ["bench-backups", "bench-naive"]) await bench.createContainer(BACKUP_ACCOUNT, container);
+  const disk = bench.pageBlob(SOURCE_ACCOUNT, DISK.container, DISK.blob);
+  await disk.create(P);
+  await bench.writeRanges(disk, layout, 4);
+  let previous = (await disk.createSnapshot()).snapshot ?? "";
+  const source = (snapshot: string) => ({ account: SOURCE_ACCOUNT, ...DISK, snapshot });
+  const backup = { account: BACKUP_ACCOUNT, container: "bench-backups", blob: DISK.blob };
+  const naiveTarget = { account: BACKUP_ACCOUNT, container: "bench-naive", blob: DISK.blob };
+  const ppfuCeiling = ceiling.putPageFromUrl.mibps;
+
+  const first = await bench.measure("2 first", `first backup ${U / MiB} MiB in ${P / MiB} MiB`, "ourBackup", {
+    source: source(previous),
+    destination: backup,
+    sizeBytes: P,
+  });
+  const firstOptimumWrites = splitRanges(coalesce(layout), MAX_PUT_PAGE_BYTES).length;
+  first.ratios.ofCeiling = first.mibps / ppfuCeiling;
+  first.ratios.writesVsOptimum = (first.requests.putPageFromUrl ?? 0) / firstOptimumWrites;
+  const naiveFullFirst = await bench.measure("4a naive", "full snapshot copy (first window)", "naiveFullCopy", {
+    source: source(previous),
+    destination: { ...naiveTarget, blob: "full-first" },
+    allocatedBytes: U,
+  });
+  naiveFullFirst.ratios.ofCeiling = naiveFullFirst.mibps / ppfuCeiling;
+  first.ratios.speedupVsNaiveFull = naiveFullFirst.seconds / first.seconds;
+  await bench.pageBlob(BACKUP_ACCOUNT, naiveTarget.container, naiveTarget.blob).create(P);
+
+  const windows: WindowResult[] = [];
+  for (const pattern of PATTERNS) {
+    for (const fraction of bench.config.changeFractions) {
+      const writes = changeWrites(rand, layout, pattern, fraction);
+      await bench.writeRanges(disk, writes, 8);
+      const current = (await disk.createSnapshot()).snapshot ?? "";
+      const changed = coalesce(writes);
+      const optimumWrites = splitRanges(changed, MAX_PUT_PAGE_BYTES).length;
+      const label = `${pattern} ${pct(fraction)}`;
+      const ours = await bench.measure("3 incr", `incremental ${label}`, "ourBackup", {
+        source: source(current),
+        destination: backup,
+        sizeBytes: P,
+        prevSnapshot: previous,
+      });
+      const result: WindowResult = { pattern, fraction, changedBytes: totalBytes(changed), optimumWrites, ours };
+      ours.details.optimumWrites = optimumWrites;
+      ours.ratios.writesVsOptimum = (ours.requests.putPageFromUrl ?? 0) / optimumWrites;
+      ours.ratios.timeVsFirst = ours.seconds / first.seconds;
+      ours.ratios.ofCeiling = ours.mibps / ppfuCeiling;
+      if (bench.config.naiveFractions.includes(fraction)) {
+        result.naive = await bench.measure("4b naive", `naive incremental ${label}`, "naiveIncremental", {
+          source: source(current),
+          destination: naiveTarget,
+          sizeBytes: P,
+          prevSnapshot: previous,
+        });
+        result.naive.ratios.ofCeiling = result.naive.mibps / ppfuCeiling;
+        ours.ratios.speedupVsNaive = result.naive.seconds / ours.seconds;
+      }
+      if (pattern === "rand4K" && fraction === 0.01) {
+        result.naiveFull = await bench.measure("4a naive", `full snapshot copy (${label} window)`, "naiveFullCopy", {
+          source: source(current),
+          destination: { ...naiveTarget, blob: `full-${pattern}` },
+          allocatedBytes: U,
+        });
+        ours.ratios.speedupVsNaiveFull = result.naiveFull.seconds / ours.seconds;
+      }
+      windows.push(result);
+      previous = current;
+    }
+  }
+  return { first, firstOptimumWrites, naiveFullFirst, windows };
+}

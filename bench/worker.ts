@@ -1,0 +1,42 @@
+// The copying child process: runs one benchmark task sent by the driver, replies with its result and
+// the process's peak RSS and CPU time, then exits (so every task gets a fresh process).
+import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
+import { ourBackup } from "./tasks/backup";
+import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
+import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
+import { planFragmentedDiff } from "./tasks/planning";
+
+type Task = (endpoints: Endpoints, params: Record<string, unknown>) => Promise<TaskResult>;
+
+const TASKS: Record<string, Task> = {
+  ceilingPutPageFromUrl,
+  ceilingPutPage,
+  ourBackup,
+  naiveFullCopy,
+  naiveIncremental,
+  planFragmentedDiff,
+};
+
+async function handle(request: TaskRequest): Promise<TaskReply> {
+  const task = TASKS[request.task];
+  if (task === undefined) return { ok: false, error: `unknown task ${request.task}` };
+  try {
+    const result = await task(request.endpoints, request.params);
+    const usage = process.resourceUsage();
+    return {
+      ok: true,
+      result,
+      maxRssKiB: usage.maxRSS,
+      cpuUserMs: usage.userCPUTime / 1000,
+      cpuSystemMs: usage.systemCPUTime / 1000,
+    };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+process.once("message", (request: TaskRequest) => {
+  void handle(request).then((reply) => {
+    process.send?.(reply, () => process.exit(0));
+  });
+});

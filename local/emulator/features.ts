@@ -1,0 +1,115 @@
+// Wires the page-blob features (journal, diff, paging, Put Page From URL, copy, limits) into
+// proxy handlers per operation kind, and their control endpoints.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createCopyHandler } from "./pages/copy";
+import type { DiffStrategy } from "./pages/diff";
+import { DiffCache } from "./pages/diff-cache";
+import { WriteJournal } from "./pages/journal";
+import { createPageListHandler } from "./pages/page-list-handler";
+import { createPutPageFromUrlHandler } from "./pages/put-page-from-url";
+import { createWriteHandlers } from "./pages/write-tracking";
+import type { OperationKind } from "./proxy/classify";
+import type { Upstream } from "./proxy/context";
+import { readBody, sendJson } from "./proxy/http-util";
+import type { OperationHandler } from "./proxy/server";
+import { SideClient } from "./proxy/side-client";
+import { accountKeys } from "./signer";
+
+export type DiffMode = "journal" | "compare";
+
+export interface FeatureOptions {
+  accounts: { name: string; key: string }[];
+  diffMode: DiffMode;
+  log: (line: string) => void;
+}
+
+export interface Features {
+  handlers: Partial<Record<OperationKind, OperationHandler>>;
+  control: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Called once the ports are known. */
+  attach(upstream: Upstream, localHosts: string[]): void;
+}
+
+export function createFeatures(options: FeatureOptions): Features {
+  const journal = new WriteJournal();
+  const cache = new DiffCache();
+  let side: SideClient | undefined;
+  let hosts: string[] = [];
+  const sideClient = () => {
+    if (side === undefined) throw new Error("emulator features used before attach()");
+    return side;
+  };
+  // Diff mode per path prefix (longest match wins), so a test can force compare mode on its own
+  // container while other tests share the emulator.
+  const modes = new Map<string, DiffMode>([["", options.diffMode]]);
+  const diffModeFor = (path: string): DiffMode => {
+    let best = "";
+    for (const prefix of modes.keys())
+      if (path.startsWith(prefix) && prefix.length >= best.length) best = prefix;
+    return modes.get(best) ?? options.diffMode;
+  };
+  const strategies = new Map<string, Record<DiffStrategy, number>>();
+  const recordStrategy = (path: string, strategy: DiffStrategy) => {
+    const counts = strategies.get(path) ?? { journal: 0, compare: 0, fallback: 0 };
+    counts[strategy] += 1;
+    strategies.set(path, counts);
+  };
+  const strategyTotals = (prefix: string) => {
+    const total: Record<DiffStrategy, number> = { journal: 0, compare: 0, fallback: 0 };
+    for (const [path, counts] of strategies) {
+      if (!path.startsWith(prefix)) continue;
+      for (const key of ["journal", "compare", "fallback"] as const) total[key] += counts[key];
+    }
+    return total;
+  };
+  const lazy = {
+    get side() {
+      return sideClient();
+    },
+    journal,
+    cache,
+    diffModeFor,
+    recordStrategy,
+    log: options.log,
+    localHosts: () => hosts,
+  };
+  const pageList = createPageListHandler(lazy);
+  const writes = createWriteHandlers(journal);
+  const handlers: Partial<Record<OperationKind, OperationHandler>> = {
+    ...writes,
+    getPageRanges: pageList,
+    getPageRangesDiff: pageList,
+    putPageFromUrl: createPutPageFromUrlHandler(lazy),
+    copyBlob: createCopyHandler(lazy),
+  };
+  const control = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname === "/__emulator/diff-stats" && req.method === "GET") {
+      sendJson(res, 200, strategyTotals(url.searchParams.get("prefix") ?? ""));
+      return true;
+    }
+    if (url.pathname !== "/__emulator/diff-mode") return false;
+    if (req.method === "GET") {
+      sendJson(res, 200, Object.fromEntries(modes));
+      return true;
+    }
+    if (req.method !== "PUT") return false;
+    const body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8")) as {
+      mode?: unknown;
+      prefix?: unknown;
+    };
+    if (body.mode !== "journal" && body.mode !== "compare")
+      throw new Error("mode must be journal or compare");
+    const prefix = typeof body.prefix === "string" ? body.prefix : "";
+    modes.set(prefix, body.mode);
+    sendJson(res, 200, Object.fromEntries(modes));
+    return true;
+  };
+  return {
+    handlers,
+    control,
+    attach: (upstream, localHosts) => {
+      side = new SideClient(upstream, accountKeys(options.accounts));
+      hosts = localHosts;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// Public entry of the local storage emulator: Azurite 3.37 in-process behind a gap-filling
+// proxy on the blob port (diffs, paging, Put Page From URL, deep copies, limits, faults, stats).
+import { Agent, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { startAzurite } from "./azurite";
+import { FaultInjector, type FaultRule, validateFaultRules } from "./faults";
+import { createFeatures } from "./features";
+import { createProxyServer } from "./proxy/server";
+import { StatsRegistry } from "./stats";
+
+export { EmulatorControl } from "./control";
+export type { FaultRule } from "./faults";
+export type { EmulatorStats, OperationStats } from "./stats";
+
+export const WELL_KNOWN_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface EmulatorAccount {
+  name: string;
+  key: string;
+}
+
+export const DEFAULT_ACCOUNTS: EmulatorAccount[] = [
+  { name: "devstoreaccount1", key: WELL_KNOWN_KEY },
+  { name: "devbackupaccount", key: WELL_KNOWN_KEY },
+];
+
+/** Environment variable with `{ "rules": FaultRule[], "seed"?: number }` used when no faults option is given. */
+export const FAULTS_ENV = "EMULATOR_FAULTS";
+
+export interface EmulatorOptions {
+  host?: string;
+  blobPort?: number;
+  tablePort?: number;
+  accounts?: EmulatorAccount[];
+  location?: string;
+  faults?: FaultRule[];
+  faultSeed?: number;
+  fastPutPage?: boolean;
+  /** Diff strategy: "journal" (default; service semantics, compare as fallback) or "compare" (always compare). */
+  diffMode?: "journal" | "compare";
+  log?: (line: string) => void;
+}
+
+export interface RunningEmulator {
+  host: string;
+  blobPort: number;
+  tablePort: number;
+  accounts: EmulatorAccount[];
+  blobEndpoint(account: string): string;
+  tableEndpoint(account: string): string;
+  connectionString(account: string): string;
+  /** Azurite's own blob port behind the proxy (for tests that must bypass the emulator's layer). */
+  azuriteBlobPort: number;
+  stop(): Promise<void>;
+}
+
+function faultsFromEnv(): { rules: FaultRule[]; seed?: number } {
+  const raw = process.env[FAULTS_ENV];
+  if (raw === undefined || raw.trim() === "") return { rules: [] };
+  const parsed = JSON.parse(raw) as { rules?: unknown; seed?: number };
+  return { rules: validateFaultRules(parsed.rules ?? []), seed: parsed.seed };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  const accounts = options.accounts ?? DEFAULT_ACCOUNTS;
+  const log = options.log ?? (() => {});
+  const azurite = await startAzurite({
+    host,
+    blobPort: 0,
+    tablePort: options.tablePort ?? 10002,
+    accounts,
+    location: options.location,
+    fastPutPage: options.fastPutPage ?? true,
+  });
+  const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
+  const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
+  const stats = new StatsRegistry();
+  const features = createFeatures({ accounts, diffMode: options.diffMode ?? "journal", log });
+  const upstream = { host, port: azurite.blobPort, agent: new Agent({ keepAlive: true, maxSockets: 64 }) };
+  const proxy = createProxyServer({
+    upstream,
+    stats,
+    faults,
+    handlers: features.handlers,
+    controlExtra: features.control,
+    log,
+  });
+  let blobPort: number;
+  try {
+    blobPort = await listen(proxy, options.blobPort ?? 10000, host);
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+  const tablePort = azurite.tablePort;
+  features.attach(upstream, [`${host}:${blobPort}`, `${host}:${azurite.blobPort}`, `localhost:${blobPort}`]);
+  const keyOf = (name: string): string => {
+    const account = accounts.find((a) => a.name === name);
+    if (account === undefined) throw new Error(`unknown emulator account ${name}`);
+    return account.key;
+  };
+  const blobEndpoint = (account: string) => `http://${host}:${blobPort}/${account}`;
+  const tableEndpoint = (account: string) => `http://${host}:${tablePort}/${account}`;
+  log(
+    `storage emulator ready: blob ${host}:${blobPort} (Azurite ${azurite.blobPort}), table ${host}:${tablePort}`,
+  );
+  return {
+    host,
+    blobPort,
+    tablePort,
+    accounts,
+    blobEndpoint,
+    tableEndpoint,
+    azuriteBlobPort: azurite.blobPort,
+    connectionString: (account) =>
+      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${keyOf(account)};` +
+      `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,
+    stop: async () => {
+      await closeServer(proxy);
+      await azurite.stop();
+    },
+  };
+}

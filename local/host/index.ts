@@ -1,0 +1,114 @@
+// Public entry of the local Functions runtime: loads the app through the core shim and serves its HTTP
+// functions, timers and durable orchestrations on one port, as the Functions host and Durable extension do.
+import path from "node:path";
+import { DurableHttpApi } from "../durable/client-api.js";
+import { durableClientData } from "../durable/client-binding.js";
+import { DurableEngine } from "../durable/engine.js";
+import { FunctionRunner } from "../durable/function-runner.js";
+import { type DurableStore, MemoryStore } from "../durable/store.js";
+import { TableStore } from "../durable/table-store.js";
+import { adminHandler } from "./admin.js";
+import { loadEntryFiles, resolveEntryFiles } from "./app-loader.js";
+import type { RpcBinding } from "./core-shim.js";
+import { installCoreShim } from "./core-shim.js";
+import { readHostConfig } from "./host-config.js";
+import { HttpFunctions } from "./http/http-functions.js";
+import { startFrontDoor } from "./http/server.js";
+import { Invoker } from "./invoker.js";
+import { TimerTriggers } from "./timers.js";
+
+export interface LocalHostOptions {
+  appRoot: string;
+  entryFiles?: string[];
+  port?: number;
+  settings: Record<string, string>;
+  durableStore?: { kind: "memory" } | { kind: "table"; connectionString: string; hubName?: string };
+  log?: (line: string) => void;
+}
+
+export interface RunningHost {
+  baseUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const loadedFiles = new Set<string>();
+
+export async function startLocalHost(options: LocalHostOptions): Promise<RunningHost> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const appRoot = path.resolve(options.appRoot);
+  // The worker exposes app settings as environment variables before the app is loaded.
+  Object.assign(process.env, options.settings);
+  const settings = { ...process.env, ...options.settings };
+  const config = readHostConfig(appRoot, settings);
+  const registry = installCoreShim();
+  registry.logSink = (level, category, message) => {
+    if (level === "error" || level === "warning") log(`[${category}] ${message}`);
+  };
+  const files = options.entryFiles ?? resolveEntryFiles(appRoot);
+  // One app per process: a second host in the same process reuses the registrations already made.
+  loadEntryFiles(files.filter((f) => !loadedFiles.has(f)));
+  for (const file of files) loadedFiles.add(file);
+
+  const invoker = new Invoker(registry, log);
+  const store: DurableStore =
+    options.durableStore?.kind === "table"
+      ? await TableStore.create(
+          options.durableStore.connectionString,
+          options.durableStore.hubName ?? config.hubName,
+        )
+      : new MemoryStore();
+  const hubName =
+    options.durableStore?.kind === "table"
+      ? (options.durableStore.hubName ?? config.hubName)
+      : config.hubName;
+  let origin = "";
+  const extraInput = (binding: RpcBinding) =>
+    binding.type.toLowerCase() === "durableclient" || binding.type.toLowerCase() === "orchestrationclient"
+      ? durableClientData(origin, hubName)
+      : undefined;
+  const runner = new FunctionRunner(registry, invoker, extraInput);
+  const engine = new DurableEngine({
+    runner,
+    store,
+    hubName,
+    maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
+    maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
+    log,
+  });
+  const http = new HttpFunctions(registry, invoker, config.routePrefix, extraInput);
+  const timers = new TimerTriggers(registry, invoker, settings, extraInput);
+  const api = new DurableHttpApi(engine);
+  const door = await startFrontDoor(
+    options.port ?? 7071,
+    [(...a) => api.handle(...a), adminHandler(timers), (...a) => http.handle(...a)],
+    log,
+  );
+  origin = `http://127.0.0.1:${door.port}`;
+  // Keeps DurableClient from rewriting webhook origins to localhost:7071 when another port is used.
+  process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${door.port}`;
+  for (const hook of registry.hooksFor("appStart")) {
+    await hook({ hookData: {}, appHookData: invoker.appHookData, functionAppDirectory: appRoot });
+  }
+  const resumed = await engine.start();
+  if (resumed > 0) log(`Durable: loaded ${resumed} instance(s) from the task hub '${hubName}'`);
+  timers.start();
+  log(`Functions (task hub '${hubName}'):`);
+  for (const line of [...http.describe(origin), ...timers.describe()]) log(`  ${line}`);
+  let stopped: Promise<void> | undefined;
+  return {
+    baseUrl: origin,
+    port: door.port,
+    stop: () => {
+      stopped ??= (async () => {
+        // The engine stops first: work finishing after this point is not recorded (it re-runs on restart).
+        await engine.stop();
+        await Promise.all([timers.stop(), door.close()]);
+        for (const hook of registry.hooksFor("appTerminate")) {
+          await hook({ hookData: {}, appHookData: invoker.appHookData });
+        }
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// Invokes a registered function through the app's own ProgrammingModel, in the worker's order:
+// getArguments, preInvocation hooks, invokeFunction, postInvocation hooks, getResponse.
+import { randomUUID } from "node:crypto";
+import type { CoreRegistry, RegisteredFunction, RpcInvocationResponse } from "./core-shim.js";
+
+export interface RpcParameterBinding {
+  name: string;
+  data: unknown;
+}
+
+export interface InvocationRequest {
+  inputData: RpcParameterBinding[];
+  triggerMetadata?: Record<string, unknown>;
+}
+
+export interface InvocationLabel {
+  /** Durable instance id, shown in the invocation log line. */
+  instanceId?: string;
+  /** Log the invocation line only when it fails (replays of big orchestrations are chatty). */
+  quietSuccess?: boolean;
+}
+
+export type LogLine = (line: string) => void;
+
+export class Invoker {
+  readonly #registry: CoreRegistry;
+  readonly #log: LogLine;
+  readonly #appHookData: Record<string, unknown> = {};
+
+  constructor(registry: CoreRegistry, log: LogLine) {
+    this.#registry = registry;
+    this.#log = log;
+  }
+
+  get appHookData(): Record<string, unknown> {
+    return this.#appHookData;
+  }
+
+  async invoke(
+    fn: RegisteredFunction,
+    request: InvocationRequest,
+    label: InvocationLabel = {},
+  ): Promise<RpcInvocationResponse> {
+    const started = performance.now();
+    const name = fn.metadata.name;
+    try {
+      const response = await this.#run(fn, request);
+      if (!label.quietSuccess) this.#log(invocationLine(name, label, "Succeeded", started));
+      return response;
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n\n$OutOfProcData$")[0] : String(error);
+      this.#log(`${invocationLine(name, label, "Failed", started)}: ${message}`);
+      throw error;
+    }
+  }
+
+  async #run(fn: RegisteredFunction, request: InvocationRequest): Promise<RpcInvocationResponse> {
+    const model = this.#registry.programmingModel;
+    if (!model) throw new Error("The app did not set a programming model (is @azure/functions loaded?)");
+    const functionName = fn.metadata.name;
+    const coreCtx = {
+      invocationId: randomUUID(),
+      request: {
+        inputData: request.inputData,
+        triggerMetadata: request.triggerMetadata ?? {},
+        traceContext: { traceParent: undefined, traceState: undefined, attributes: {} },
+        retryContext: undefined,
+      },
+      metadata: { ...fn.metadata, functionId: functionName },
+      state: "preInvocationHooks" as string,
+      log: (level: string, category: string, message: string) => {
+        if (category === "user") this.#log(`  [${functionName}] ${level}: ${message}`);
+        else if (level === "error" || level === "warning") this.#log(`  [${functionName}] ${message}`);
+      },
+    };
+    const invocation = model.getInvocationModel(coreCtx);
+    const { context, inputs } = await invocation.getArguments();
+    const hookData: Record<string, unknown> = {};
+    const pre: Record<string, unknown> = {
+      hookData,
+      appHookData: this.#appHookData,
+      invocationContext: context,
+      functionCallback: fn.handler,
+      inputs,
+    };
+    for (const hook of this.#registry.hooksFor("preInvocation")) await hook(pre);
+    coreCtx.state = "invocation";
+    const post: Record<string, unknown> = {
+      hookData,
+      appHookData: this.#appHookData,
+      invocationContext: context,
+      inputs: pre.inputs,
+    };
+    try {
+      post.result = await invocation.invokeFunction(
+        context,
+        pre.inputs as unknown[],
+        pre.functionCallback as typeof fn.handler,
+      );
+    } catch (error) {
+      post.error = error;
+    }
+    coreCtx.state = "postInvocationHooks";
+    for (const hook of this.#registry.hooksFor("postInvocation")) await hook(post);
+    if (post.error !== undefined && post.error !== null) throw post.error;
+    return invocation.getResponse(context, post.result);
+  }
+}
+
+function invocationLine(name: string, label: InvocationLabel, outcome: string, started: number): string {
+  const instance = label.instanceId ? ` (instance ${label.instanceId})` : "";
+  return `Executed '${name}'${instance} ${outcome} in ${Math.round(performance.now() - started)}ms`;
+}

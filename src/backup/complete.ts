@@ -1,0 +1,121 @@
+// Last step of a disk backup: snapshot the backup blob (the restore point), record it in the lineage,
+// and only then delete older source snapshots of the chain; or, on failure, record why and clean up.
+// The source snapshot the next diff needs (the one just recorded) is never deleted.
+import type { RestorePoint } from "../lineage/restorePoint";
+import { messageOf } from "../storage/errors";
+import { holdLease, releaseLease } from "../storage/lease";
+import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
+import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import type { BackupContext } from "./context";
+import { leaseIdOfRun } from "./plan";
+import { deleteRun } from "./runStore";
+import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "./tags";
+import type { CompleteInput, FailInput } from "./types";
+
+/** Deletes source snapshots of this disk's chain older than `keep` (never `keep` itself). */
+async function pruneSourceSnapshots(ctx: BackupContext, source: BlobLocation, diskId: string, keep: string) {
+  const container = ctx.storage.container(source);
+  const client = container.getBlobClient(source.blobName ?? "");
+  for (const old of await findSnapshots(container, source, { [TAG_DISK_ID]: diskId })) {
+    if (old.snapshot < keep) await client.withSnapshot(old.snapshot).deleteIfExists();
+  }
+}
+
+export async function completeDiskBackup(ctx: BackupContext, input: CompleteInput): Promise<RestorePoint> {
+  const { run, plan } = input;
+  const backup = requireBlobUrl(run.backupUrl);
+  const source = requireBlobUrl(run.sourceUrl);
+  const leaseId = leaseIdOfRun(run);
+  const backupBlob = ctx.storage.pageBlob(backup);
+  await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
+  const backupSnapshot = await ensureSnapshot(ctx.storage.container(backup), backup, {
+    tag: runTag(run.diskId, run.restorePointId),
+    metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },
+    leaseId,
+  });
+  const point: RestorePoint = {
+    restorePointId: run.restorePointId,
+    diskId: run.diskId,
+    sourceUrl: run.sourceUrl,
+    sourceSnapshot: run.sourceSnapshot,
+    backupUrl: run.backupUrl,
+    backupSnapshot,
+    parentRestorePointId: plan.mode === "incremental" ? run.parentRestorePointId : null,
+    kind: plan.mode,
+    diskSizeBytes: plan.sizeBytes,
+    changedBytes: plan.changedBytes,
+    clearedBytes: plan.clearedBytes,
+    rangeCount: plan.rangeCount,
+    startedAt: run.startedAt,
+    completedAt: new Date().toISOString(),
+    runId: run.runId,
+    status: "completed",
+    reason: plan.reason,
+  };
+  await ctx.lineage.upsert(point);
+  // The restore point is recorded: what follows is housekeeping and must not turn it into a failure.
+  const housekeeping = await Promise.allSettled([
+    releaseLease(backupBlob, leaseId),
+    pruneSourceSnapshots(ctx, source, run.diskId, run.sourceSnapshot),
+    deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId),
+  ]);
+  for (const r of housekeeping)
+    if (r.status === "rejected") ctx.log(`cleanup after backup: ${messageOf(r.reason)}`);
+  ctx.log(
+    `backup ${run.diskId}: restore point ${point.restorePointId} (${point.kind}, ${point.changedBytes} bytes)`,
+  );
+  return point;
+}
+
+/** Records a failed attempt and removes what only this attempt needed (its source snapshot, its run data). */
+export async function failDiskBackup(ctx: BackupContext, input: FailInput): Promise<RestorePoint> {
+  const { run } = input;
+  const recorded = await ctx.lineage.get(run.diskId, run.restorePointId);
+  if (recorded?.status === "completed") return recorded;
+  const point: RestorePoint = {
+    restorePointId: run.restorePointId,
+    diskId: run.diskId,
+    sourceUrl: run.sourceUrl,
+    sourceSnapshot: run.sourceSnapshot ?? "",
+    backupUrl: run.backupUrl ?? "",
+    backupSnapshot: "",
+    parentRestorePointId: run.parentRestorePointId ?? null,
+    kind: input.mode ?? run.mode ?? "full",
+    diskSizeBytes: run.sizeBytes ?? 0,
+    changedBytes: 0,
+    clearedBytes: 0,
+    rangeCount: 0,
+    startedAt: run.startedAt,
+    completedAt: new Date().toISOString(),
+    runId: run.runId,
+    status: "failed",
+    reason: input.reason,
+  };
+  await ctx.lineage.upsert(point);
+  const cleanups: Array<Promise<unknown>> = [];
+  if (run.backupUrl) {
+    const backup = requireBlobUrl(run.backupUrl);
+    cleanups.push(releaseLease(ctx.storage.pageBlob(backup), leaseIdOfRun(run)));
+    cleanups.push(deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId));
+  }
+  const source = requireBlobUrl(run.sourceUrl);
+  const container = ctx.storage.container(source);
+  const mine = { [TAG_DISK_ID]: run.diskId, [TAG_RESTORE_POINT_ID]: run.restorePointId };
+  cleanups.push(
+    findSnapshots(container, source, mine).then((found) =>
+      Promise.all(
+        found.map((s) =>
+          container
+            .getBlobClient(source.blobName ?? "")
+            .withSnapshot(s.snapshot)
+            .deleteIfExists(),
+        ),
+      ),
+    ),
+  );
+  const results = await Promise.allSettled(cleanups);
+  for (const r of results)
+    if (r.status === "rejected") ctx.log(`cleanup after failure: ${messageOf(r.reason)}`);
+  ctx.log(`backup ${run.diskId}: failed (${input.reason})`);
+  return point;
+}

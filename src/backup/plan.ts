@@ -1,0 +1,127 @@
+// Step 2 of a disk backup: make the backup blob ready (exists, leased, same size as the source snapshot),
+// list what changed (diff, or the allocated ranges for a full sparse copy, falling back to full when the
+// chain is broken), and store the ranges as bounded batches outside the orchestration history.
+
+import { ChainBreakError, listRanges } from "../copy/diff";
+import { type ByteRange, batchRanges, splitRanges, subtractRanges, totalBytes } from "../ranges";
+import { statusOf } from "../storage/errors";
+import { holdLease, leaseIdFor } from "../storage/lease";
+import { requireBlobUrl } from "../storage/urls";
+import type { BackupContext } from "./context";
+import { type BatchDoc, saveBatches } from "./runStore";
+import type { BackupMode, BeginResult, PlanResult } from "./types";
+
+export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">): string {
+  return leaseIdFor("backup", run.diskId, run.restorePointId);
+}
+
+/** Creates the backup blob if missing; true when it was created now (so it holds no old pages). */
+async function ensureBackupBlob(ctx: BackupContext, run: BeginResult): Promise<boolean> {
+  const backup = requireBlobUrl(run.backupUrl);
+  await ctx.storage.container(backup).createIfNotExists();
+  try {
+    await ctx.storage.pageBlob(backup).create(run.sizeBytes, { conditions: { ifNoneMatch: "*" } });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 409 || statusOf(error) === 412) return false;
+    throw error;
+  }
+}
+
+interface Listing {
+  mode: BackupMode;
+  reason: string | null;
+  writes: ByteRange[];
+  clears: ByteRange[];
+  requests: number;
+}
+
+async function listChanges(
+  ctx: BackupContext,
+  run: BeginResult,
+  mode: BackupMode,
+  fresh: boolean,
+): Promise<Listing> {
+  const source = requireBlobUrl(run.sourceUrl);
+  const snapshotBlob = ctx.storage.pageBlob(source, { snapshot: run.sourceSnapshot, retry: "none" });
+  const common = { blob: snapshotBlob, sizeBytes: run.sizeBytes, segmentBytes: ctx.tuning.segmentBytes };
+  if (mode === "incremental" && run.prevSourceSnapshot) {
+    try {
+      const diff = await listRanges({ ...common, prevSnapshot: run.prevSourceSnapshot });
+      return {
+        mode,
+        reason: run.reason,
+        writes: diff.changed,
+        clears: diff.cleared,
+        requests: diff.requests,
+      };
+    } catch (error) {
+      if (!(error instanceof ChainBreakError)) throw error;
+      ctx.log(`backup ${run.diskId}: ${error.message}; falling back to a full copy`);
+      return listChanges(ctx, { ...run, reason: `chain break: ${error.code}` }, "full", fresh);
+    }
+  }
+  const allocated = await listRanges(common);
+  const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
+  if (fresh)
+    return { mode: "full", reason, writes: allocated.changed, clears: [], requests: allocated.requests };
+  // A full copy into an existing backup blob must also clear the pages the source no longer has.
+  const backupBlob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { retry: "none" });
+  const old = await listRanges({
+    blob: backupBlob,
+    sizeBytes: run.sizeBytes,
+    segmentBytes: ctx.tuning.segmentBytes,
+  });
+  return {
+    mode: "full",
+    reason,
+    writes: allocated.changed,
+    clears: subtractRanges(old.changed, allocated.changed),
+    requests: allocated.requests + old.requests,
+  };
+}
+
+function toBatches(ctx: BackupContext, writes: ByteRange[], clears: ByteRange[]): BatchDoc[] {
+  const { maxBatches, minBatchBytes, maxClearsPerBatch } = ctx.tuning;
+  const docs: BatchDoc[] = batchRanges(splitRanges(writes), { maxBatches, minBatchBytes }).map((w) => ({
+    writes: w,
+    clears: [],
+  }));
+  for (let i = 0; i < clears.length; i += maxClearsPerBatch) {
+    docs.push({ writes: [], clears: clears.slice(i, i + maxClearsPerBatch) });
+  }
+  return docs;
+}
+
+export async function planDiskBackup(ctx: BackupContext, run: BeginResult): Promise<PlanResult> {
+  const backup = requireBlobUrl(run.backupUrl);
+  const fresh = await ensureBackupBlob(ctx, run);
+  const leaseId = leaseIdOfRun(run);
+  const backupBlob = ctx.storage.pageBlob(backup);
+  await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
+  const props = await backupBlob.getProperties();
+  if (props.contentLength !== run.sizeBytes) {
+    // Shrinking clears the tail, as the service does for the source.
+    await backupBlob.resize(run.sizeBytes, { conditions: { leaseId } });
+  }
+  const mode = fresh && run.mode === "incremental" ? "full" : run.mode;
+  const listed = await listChanges(
+    ctx,
+    fresh && run.mode === "incremental" ? { ...run, reason: "backup blob was recreated" } : run,
+    mode,
+    fresh,
+  );
+  const docs = toBatches(ctx, listed.writes, listed.clears);
+  await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
+  return {
+    mode: listed.mode,
+    reason: listed.reason,
+    sizeBytes: run.sizeBytes,
+    changedBytes: totalBytes(listed.writes),
+    clearedBytes: totalBytes(listed.clears),
+    rangeCount: listed.writes.length + listed.clears.length,
+    batchBytes: docs.map((d) => totalBytes(d.writes)),
+    window: ctx.tuning.batchWindow,
+    listRequests: listed.requests,
+  };
+}

@@ -1,0 +1,71 @@
+// Per-run range lists, kept outside the orchestration history: one small JSON blob per copy batch under
+// a reserved prefix of the backup container, so the orchestration only passes batch numbers around.
+import type { ContainerClient } from "@azure/storage-blob";
+import type { ByteRange } from "../ranges";
+
+/** Reserved prefix in the backup container (backup blob names start with an account name, never `_`). */
+export const RUNS_PREFIX = "_runs/";
+
+export interface BatchDoc {
+  writes: ByteRange[];
+  clears: ByteRange[];
+}
+
+type Pair = [number, number];
+
+function runPrefix(diskId: string, restorePointId: string): string {
+  return `${RUNS_PREFIX}${diskId}/${restorePointId}/`;
+}
+
+function batchName(diskId: string, restorePointId: string, batch: number): string {
+  return `${runPrefix(diskId, restorePointId)}batch-${String(batch).padStart(5, "0")}.json`;
+}
+
+const toPairs = (ranges: ByteRange[]): Pair[] => ranges.map((r) => [r.offset, r.length]);
+const fromPairs = (pairs: Pair[]): ByteRange[] => pairs.map(([offset, length]) => ({ offset, length }));
+
+/** Writes (or overwrites: idempotent) the batch documents of a run. */
+export async function saveBatches(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batches: BatchDoc[],
+): Promise<void> {
+  const limit = 8;
+  for (let i = 0; i < batches.length; i += limit) {
+    await Promise.all(
+      batches.slice(i, i + limit).map((doc, j) => {
+        const body = JSON.stringify({ writes: toPairs(doc.writes), clears: toPairs(doc.clears) });
+        return container
+          .getBlockBlobClient(batchName(diskId, restorePointId, i + j))
+          .upload(body, Buffer.byteLength(body), {
+            blobHTTPHeaders: { blobContentType: "application/json" },
+          });
+      }),
+    );
+  }
+}
+
+export async function loadBatch(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batch: number,
+): Promise<BatchDoc> {
+  const buffer = await container
+    .getBlockBlobClient(batchName(diskId, restorePointId, batch))
+    .downloadToBuffer();
+  const doc = JSON.parse(buffer.toString("utf8")) as { writes: Pair[]; clears: Pair[] };
+  return { writes: fromPairs(doc.writes), clears: fromPairs(doc.clears) };
+}
+
+/** Removes a run's documents (after completion or failure). */
+export async function deleteRun(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+): Promise<void> {
+  for await (const item of container.listBlobsFlat({ prefix: runPrefix(diskId, restorePointId) })) {
+    await container.getBlobClient(item.name).deleteIfExists();
+  }
+}

@@ -1,0 +1,105 @@
+// The small, JSON-only payloads passed between the backup orchestrations and their activities.
+// Range lists never appear here: they live in run blobs (see runStore.ts).
+import type { RestorePoint } from "../lineage/restorePoint";
+
+export type BackupMode = "full" | "incremental";
+
+/** Input of the backupDisk orchestration. */
+export interface DiskBackupInput {
+  diskId: string;
+  sourceUrl: string;
+  /** The backupRun instance id (recorded as `runId`). */
+  runId: string;
+  trigger: "timer" | "http";
+}
+
+/** Identity of one disk backup attempt, fixed by the orchestration (deterministic). */
+export interface DiskRunRef {
+  diskId: string;
+  sourceUrl: string;
+  runId: string;
+  restorePointId: string;
+  startedAt: string;
+}
+
+export interface BeginResult extends DiskRunRef {
+  sourceSnapshot: string;
+  sizeBytes: number;
+  backupUrl: string;
+  mode: BackupMode;
+  reason: string | null;
+  parentRestorePointId: string | null;
+  /** The source snapshot of the previous restore point: the diff base. */
+  prevSourceSnapshot: string | null;
+}
+
+export interface PlanResult {
+  mode: BackupMode;
+  reason: string | null;
+  sizeBytes: number;
+  changedBytes: number;
+  clearedBytes: number;
+  rangeCount: number;
+  /** Bytes to write per batch (index = batch number); the ranges are in the run store. */
+  batchBytes: number[];
+  /** Copy batches to run at once (the orchestration's fan-out window). */
+  window: number;
+  listRequests: number;
+}
+
+export interface CopyBatchInput {
+  run: BeginResult;
+  batch: number;
+}
+
+export interface BatchResult {
+  bytesCopied: number;
+  bytesCleared: number;
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+export interface CompleteInput {
+  run: BeginResult;
+  plan: PlanResult;
+}
+
+export interface FailInput {
+  run: DiskRunRef & Partial<BeginResult>;
+  mode: BackupMode | null;
+  reason: string;
+}
+
+export type DiskOutcome =
+  | { diskId: string; status: "completed"; restorePoint: RestorePoint; bytesCopied: number }
+  | { diskId: string; status: "failed"; reason: string; restorePointId: string | null }
+  | { diskId: string; status: "skipped"; reason: string };
+
+export interface BackupRunInput {
+  disks?: string[];
+  trigger: "timer" | "http";
+}
+
+export interface BackupRunOutput {
+  runId: string;
+  trigger: "timer" | "http";
+  startedAt: string;
+  completedAt: string;
+  disks: DiskOutcome[];
+}
+
+/** What the parent learns before starting children: which disks to back up, which to skip. */
+export interface ResolvedDisks {
+  disks: Array<{ diskId: string; sourceUrl: string }>;
+  skipped: Array<{ diskId: string; reason: string }>;
+  unknown: string[];
+}
+
+export interface BackupProgress {
+  phase: string;
+  bytesTotal: number;
+  bytesDone: number;
+  batchesTotal: number;
+  batchesDone: number;
+}

@@ -1,0 +1,58 @@
+// HTTP API of backups (DESIGN §7): POST /api/backups starts a backupRun; GET /api/disks and
+// GET /api/disks/{diskId}/restore-points read the disks and the lineage. Registration and translation only.
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { disksView, parseBackupRequest, restorePointsView } from "../api/backups";
+import { jsonError } from "../api/responses";
+import { backupContextFromEnv } from "../backup/context";
+import type { BackupRunInput } from "../backup/types";
+import { BACKUP_RUN } from "../orchestrations/names";
+import { messageOf } from "../storage/errors";
+import { validateSettingsAtStartup } from "./startup";
+
+validateSettingsAtStartup();
+
+async function guarded(
+  context: InvocationContext,
+  work: () => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  try {
+    return await work();
+  } catch (error) {
+    context.error(`request failed: ${messageOf(error)}`);
+    return jsonError(500, "InternalError", messageOf(error));
+  }
+}
+
+app.http("startBackup", {
+  route: "backups",
+  methods: ["POST"],
+  authLevel: "function",
+  extraInputs: [df.input.durableClient()],
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    guarded(context, async () => {
+      const parsed = await parseBackupRequest(backupContextFromEnv(), await request.text());
+      if (!parsed.ok) return parsed.response;
+      const input: BackupRunInput = { trigger: "http", ...(parsed.disks ? { disks: parsed.disks } : {}) };
+      const client = df.getClient(context);
+      const instanceId = await client.startNew(BACKUP_RUN, { input });
+      context.log(`started ${BACKUP_RUN} ${instanceId}`);
+      return client.createCheckStatusResponse(request, instanceId);
+    }),
+});
+
+app.http("listDisks", {
+  route: "disks",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: (_request: HttpRequest, context: InvocationContext) =>
+    guarded(context, () => disksView(backupContextFromEnv())),
+});
+
+app.http("listRestorePoints", {
+  route: "disks/{diskId}/restore-points",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    guarded(context, () => restorePointsView(backupContextFromEnv(), request.params.diskId ?? "")),
+});

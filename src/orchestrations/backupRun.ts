@@ -1,0 +1,108 @@
+// backupRun: the parent of one backup window (timer or HTTP). Resolves the disks, starts one backupDisk
+// sub-orchestration per disk (`backup:<diskId>`; a disk already being backed up is skipped), reports
+// aggregated progress while they run, and returns a per-disk summary. One disk never fails the others.
+import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from "durable-functions";
+import type {
+  BackupProgress,
+  BackupRunInput,
+  BackupRunOutput,
+  DiskOutcome,
+  ResolvedDisks,
+} from "../backup/types";
+import { reasonOf } from "./failures";
+import { BACKUP_DISK, BACKUP_PROGRESS, diskBackupInstanceId, RESOLVE_BACKUP_DISKS } from "./names";
+
+const FIRST_POLL_MS = 2000;
+const MAX_POLL_MS = 60_000;
+/** Bounds the parent's history on very long runs; after this, progress is only updated per disk. */
+const MAX_POLLS = 200;
+
+interface Child {
+  diskId: string;
+  task: Task;
+}
+
+function outcomeOf(child: Child): DiskOutcome {
+  if (!child.task.isFaulted) return child.task.result as DiskOutcome;
+  const reason = reasonOf(child.task.result);
+  return /already (exists|running)|is running/i.test(reason)
+    ? {
+        diskId: child.diskId,
+        status: "skipped",
+        reason: `a backup of this disk is already running (${reason})`,
+      }
+    : { diskId: child.diskId, status: "failed", reason, restorePointId: null };
+}
+
+export const backupRunOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const raw = context.df.getInput<BackupRunInput | "" | undefined>();
+  const input: BackupRunInput = raw && typeof raw === "object" ? raw : { trigger: "http" };
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const progress: BackupProgress = {
+    phase: "resolving",
+    bytesTotal: 0,
+    bytesDone: 0,
+    batchesTotal: 0,
+    batchesDone: 0,
+  };
+  context.df.setCustomStatus(progress);
+
+  const resolved = (yield context.df.callActivity(RESOLVE_BACKUP_DISKS, {
+    disks: input.disks,
+  })) as ResolvedDisks;
+  const outcomes: DiskOutcome[] = [
+    ...resolved.skipped.map((s): DiskOutcome => ({ diskId: s.diskId, status: "skipped", reason: s.reason })),
+    ...resolved.unknown.map(
+      (id): DiskOutcome => ({ diskId: id, status: "failed", reason: "unknown disk", restorePointId: null }),
+    ),
+  ];
+  const children: Child[] = resolved.disks.map((d) => ({
+    diskId: d.diskId,
+    task: context.df.callSubOrchestrator(
+      BACKUP_DISK,
+      { diskId: d.diskId, sourceUrl: d.sourceUrl, runId: context.df.instanceId, trigger: input.trigger },
+      diskBackupInstanceId(d.diskId),
+    ),
+  }));
+  const disksTotal = children.length;
+  context.df.setCustomStatus({ ...progress, phase: "backing-up", disksTotal, disksDone: 0 });
+
+  const instanceIds = children.map((c) => diskBackupInstanceId(c.diskId));
+  let pollMs = FIRST_POLL_MS;
+  let polls = 0;
+  for (;;) {
+    const running = children.filter((c) => !c.task.isCompleted && !c.task.isFaulted);
+    if (running.length === 0) break;
+    if (polls >= MAX_POLLS) {
+      yield context.df.Task.any(running.map((c) => c.task));
+      continue;
+    }
+    const fireAt = new Date(context.df.currentUtcDateTime.getTime() + pollMs);
+    const timer: TimerTask = context.df.createTimer(fireAt);
+    const winner = yield context.df.Task.any([...running.map((c) => c.task), timer]);
+    if (winner === timer) {
+      polls++;
+      pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
+      const live = (yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress;
+      const disksDone = disksTotal - running.length;
+      context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
+    } else {
+      timer.cancel();
+    }
+  }
+
+  outcomes.push(...children.map(outcomeOf));
+  const output: BackupRunOutput = {
+    runId: context.df.instanceId,
+    trigger: input.trigger,
+    startedAt,
+    completedAt: context.df.currentUtcDateTime.toISOString(),
+    disks: outcomes,
+  };
+  const final =
+    children.length > 0
+      ? ((yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress)
+      : progress;
+  context.df.setCustomStatus({ ...final, phase: "completed", disksTotal, disksDone: disksTotal });
+  return output;
+};

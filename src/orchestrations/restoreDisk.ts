@@ -1,0 +1,152 @@
+// restoreDisk: the restore steps of DESIGN §2. Resolve → (overwrite: snapshot the target, copy it into the
+// backup account, record it as a safety point) → promote the backup snapshot to a new backup base blob
+// and snapshot it → copy that into the target (sparse, batches in windows) → verify against the backup
+// snapshot → snapshot the new disk and record its chain. A failure is recorded, then fails the instance.
+
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import * as df from "durable-functions";
+import {
+  RESTORE_COMPLETE,
+  RESTORE_COPY_BATCH,
+  RESTORE_FAIL,
+  RESTORE_PREPARE_COPY,
+  RESTORE_RECORD_SAFETY,
+  RESTORE_RESOLVE,
+  RESTORE_SNAPSHOT,
+  RESTORE_VERIFY,
+} from "../restore/names";
+import {
+  promoteCopyOf,
+  promotedSnapshotOf,
+  restoreCopyOf,
+  safetyBlobSnapshotOf,
+  safetyCopyOf,
+  targetSafetySnapshotOf,
+  verifyPartsOf,
+} from "../restore/phases";
+import type { SnapshotInput } from "../restore/snapshot";
+import type {
+  CopyPhase,
+  PreparedCopy,
+  RestoreBatchResult,
+  RestoreInput,
+  RestoreOutput,
+  RestoreProgress,
+  RestoreRun,
+  VerifyPartResult,
+} from "../restore/types";
+import { ACTIVITY_RETRY, reasonOf } from "./failures";
+
+/** Copy batches (and verify parts) running at once: the fan-out window, as for backups. */
+const WINDOW = 4;
+
+function retry(): df.RetryOptions {
+  const options = new df.RetryOptions(
+    ACTIVITY_RETRY.firstRetryIntervalInMilliseconds,
+    ACTIVITY_RETRY.maxNumberOfAttempts,
+  );
+  options.backoffCoefficient = ACTIVITY_RETRY.backoffCoefficient;
+  return options;
+}
+
+export const restoreDiskOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<RestoreInput>();
+  const progress: RestoreProgress = {
+    phase: "resolve",
+    bytesTotal: 0,
+    bytesDone: 0,
+    batchesTotal: 0,
+    batchesDone: 0,
+  };
+  const status = (phase: string, extra: Record<string, unknown> = {}) => {
+    progress.phase = phase;
+    context.df.setCustomStatus({ ...progress, ...extra });
+  };
+  const call = (name: string, payload: unknown): Task =>
+    context.df.callActivityWithRetry(name, retry(), payload);
+
+  function* windows(
+    name: string,
+    payloads: unknown[],
+    bytesOf: (result: unknown) => number,
+  ): Generator<Task, unknown[], unknown> {
+    const results: unknown[] = [];
+    for (let first = 0; first < payloads.length; first += WINDOW) {
+      const done = (yield context.df.Task.all(
+        payloads.slice(first, first + WINDOW).map((p) => call(name, p)),
+      )) as unknown[];
+      for (const r of done) progress.bytesDone += bytesOf(r);
+      progress.batchesDone += done.length;
+      results.push(...done);
+      status(progress.phase);
+    }
+    return results;
+  }
+
+  function* copy(phase: CopyPhase): Generator<Task, PreparedCopy, unknown> {
+    Object.assign(progress, { bytesTotal: 0, bytesDone: 0, batchesTotal: 0, batchesDone: 0 });
+    status(phase.phase);
+    const prepared = (yield call(RESTORE_PREPARE_COPY, phase)) as PreparedCopy;
+    Object.assign(progress, { bytesTotal: prepared.writeBytes, batchesTotal: prepared.batchBytes.length });
+    status(phase.phase);
+    const batches = prepared.batchBytes.map((_, batch) => ({ copy: phase, batch }));
+    yield* windows(RESTORE_COPY_BATCH, batches, (r) => (r as RestoreBatchResult).bytesCopied);
+    return prepared;
+  }
+
+  const snapshot = (what: SnapshotInput): Task => call(RESTORE_SNAPSHOT, what);
+
+  status("resolve");
+  // A refused restore (target appeared, point gone) fails here, before anything is written.
+  const run = (yield context.df.callActivity(RESTORE_RESOLVE, {
+    input,
+    runId: context.df.instanceId,
+  })) as RestoreRun;
+  const ids = {
+    diskId: run.targetDiskId,
+    restorePointId: run.newRestorePointId,
+    restoredDiskUrl: run.targetUrl,
+  };
+  try {
+    if (run.safety) {
+      const targetSnapshot = (yield snapshot(targetSafetySnapshotOf(run))) as string;
+      const copied = yield* copy(safetyCopyOf(run, targetSnapshot));
+      const safetySnapshot = (yield snapshot(safetyBlobSnapshotOf(run))) as string;
+      yield call(RESTORE_RECORD_SAFETY, { run, targetSnapshot, safetySnapshot, copied });
+    }
+    yield* copy(promoteCopyOf(run));
+    const promotedSnapshot = (yield snapshot(promotedSnapshotOf(run))) as string;
+    const copied = yield* copy(restoreCopyOf(run, promotedSnapshot));
+
+    const parts = verifyPartsOf(copied.batchBytes.length).map((part) => ({ run, part }));
+    Object.assign(progress, { bytesTotal: 0, bytesDone: 0, batchesTotal: parts.length, batchesDone: 0 });
+    status("verify", ids);
+    const verified = (yield* windows(
+      RESTORE_VERIFY,
+      parts,
+      (r) => (r as VerifyPartResult).bytesCompared,
+    )) as VerifyPartResult[];
+
+    status("complete", ids);
+    const output = (yield call(RESTORE_COMPLETE, {
+      run,
+      promotedSnapshot,
+      copied,
+      verified,
+    })) as RestoreOutput;
+    status("completed", ids);
+    return output;
+  } catch (error) {
+    const reason = reasonOf(error);
+    status("failing", ids);
+    try {
+      yield call(RESTORE_FAIL, { run, reason });
+    } catch (recordError) {
+      context.log(
+        `could not record the failure of restore ${run.newRestorePointId}: ${reasonOf(recordError)}`,
+      );
+    }
+    status("failed", { ...ids, reason });
+    throw new Error(`restore of ${run.diskId}/${run.restorePointId} to ${run.targetUrl} failed: ${reason}`);
+  }
+};

@@ -1,0 +1,65 @@
+// Last step of a restore: snapshot the new disk (the diff base of its next backup), record the first
+// restore point of its chain, then release the target and drop the run's batch documents.
+import type { BackupContext } from "../backup/context";
+import { deleteRun } from "../backup/runStore";
+import { messageOf } from "../storage/errors";
+import { releaseLease } from "../storage/lease";
+import { ensureSnapshot } from "../storage/snapshots";
+import { requireBlobUrl } from "../storage/urls";
+import { runKeyOf, snapshotTagOf } from "./naming";
+import { restoredPointOf } from "./record";
+import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } from "./types";
+import { combineVerification } from "./verify";
+
+/** Housekeeping shared by success and failure: never turns either into something else. */
+export async function releaseRun(ctx: BackupContext, run: RestoreRun): Promise<void> {
+  const backups = ctx.storage.container(ctx.settings.target);
+  const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
+  const results = await Promise.allSettled([
+    releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
+  ]);
+  for (const r of results)
+    if (r.status === "rejected") ctx.log(`cleanup after restore: ${messageOf(r.reason)}`);
+}
+
+export async function completeRestore(
+  ctx: BackupContext,
+  input: CompleteRestoreInput,
+): Promise<RestoreOutput> {
+  const { run, copied } = input;
+  const target = requireBlobUrl(run.targetUrl);
+  const verification = combineVerification(input.verified);
+  const targetSnapshot = await ensureSnapshot(ctx.storage.container(target), target, {
+    tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+    leaseId: run.leaseId,
+  });
+  const point = restoredPointOf(
+    run,
+    {
+      targetSnapshot,
+      promotedSnapshot: input.promotedSnapshot,
+      sizeBytes: copied.sizeBytes,
+      writeBytes: copied.writeBytes,
+      clearBytes: copied.clearBytes,
+      rangeCount: copied.rangeCount,
+    },
+    verification,
+  );
+  await ctx.lineage.upsert(point);
+  await releaseRun(ctx, run);
+  ctx.log(
+    `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}: restore point ${point.restorePointId}`,
+  );
+  return {
+    restoredDiskUrl: run.targetUrl,
+    diskId: run.targetDiskId,
+    restorePointId: point.restorePointId,
+    restoredFrom: { diskId: run.diskId, restorePointId: run.restorePointId },
+    safetyRestorePointId: run.safety?.restorePointId ?? null,
+    backupUrl: point.backupUrl,
+    backupSnapshot: point.backupSnapshot,
+    sourceSnapshot: point.sourceSnapshot,
+    verification,
+  };
+}

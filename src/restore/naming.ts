@@ -1,0 +1,51 @@
+// Names of what a restore creates: the default target next to the source, the promoted and safety blobs
+// in the backup container, run-store keys, snapshot tags and the target lease id. All deterministic, so
+// a re-run step finds what an earlier attempt created.
+
+import { runTag } from "../backup/tags";
+import { backupBlobNameOf } from "../disks/identity";
+import { leaseIdFor } from "../storage/lease";
+import { type BlobLocation, blobIn } from "../storage/urls";
+import type { CopyPhaseName } from "./types";
+
+/** Metadata on blobs a restore creates: which run created them (a re-run recognises its own blob). */
+export const TAG_RESTORE_RUN = "restorerun";
+
+/** `vhds/disk1.vhd` restored from point P → `vhds/disk1-restore-P.vhd` in the same container. */
+export function defaultTargetOf(source: BlobLocation, restorePointId: string): BlobLocation {
+  const name = source.blobName ?? "";
+  const slash = name.lastIndexOf("/");
+  const dot = name.lastIndexOf(".");
+  const [stem, ext] = dot > slash + 1 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+  return blobIn(source, `${stem}-restore-${restorePointId}${ext}`);
+}
+
+/** The promoted backup base blob of a restored disk: unique per restore, next to the other backup blobs. */
+export function promotedBlobOf(
+  backupContainer: BlobLocation,
+  target: BlobLocation,
+  newRestorePointId: string,
+): BlobLocation {
+  return blobIn(backupContainer, `${backupBlobNameOf(target)}.restore-${newRestorePointId}`);
+}
+
+/** The backup-account copy of an overwritten target's safety snapshot. */
+export function safetyBlobOf(
+  backupContainer: BlobLocation,
+  target: BlobLocation,
+  safetyRestorePointId: string,
+): BlobLocation {
+  return blobIn(backupContainer, `${backupBlobNameOf(target)}.safety-${safetyRestorePointId}`);
+}
+
+/** Run-store key (second level under `_runs/<disk>/`) of one copy phase of a restore. */
+export function runKeyOf(newRestorePointId: string, phase: CopyPhaseName): string {
+  return `${newRestorePointId}.${phase}`;
+}
+
+export function restoreLeaseIdOf(targetDiskId: string, newRestorePointId: string): string {
+  return leaseIdFor("restore", targetDiskId, newRestorePointId);
+}
+
+/** Snapshot tags reuse the backup's, so the next backup of the new disk prunes its source snapshots. */
+export { runTag as snapshotTagOf };

@@ -1,0 +1,104 @@
+// The lineage rows a restore writes: the safety restore point of an overwritten target, the first
+// restore point of the new disk's chain (kind `restored`), or the failure of a restore.
+import type { BackupContext } from "../backup/context";
+import type { RestorePoint } from "../lineage/restorePoint";
+import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
+
+/** Extra columns on restore rows (the contract fields stay as DESIGN §5 names them). */
+export type RestoreRow = RestorePoint & { restoredFromDiskId: string; verification: string };
+
+/** The safety point is an ordinary full restore point: its data is copied into the backup account. */
+export function safetyPointOf(input: SafetyRecordInput): RestorePoint {
+  const { run, targetSnapshot, safetySnapshot, copied } = input;
+  if (!run.safety) throw new Error("this restore overwrites nothing: there is no safety point");
+  return {
+    restorePointId: run.safety.restorePointId,
+    diskId: run.targetDiskId,
+    sourceUrl: run.targetUrl,
+    sourceSnapshot: targetSnapshot,
+    backupUrl: run.safety.blobUrl,
+    backupSnapshot: safetySnapshot,
+    parentRestorePointId: null,
+    kind: "full",
+    diskSizeBytes: copied.sizeBytes,
+    changedBytes: copied.writeBytes,
+    clearedBytes: 0,
+    rangeCount: copied.rangeCount,
+    startedAt: run.safety.startedAt,
+    completedAt: new Date().toISOString(),
+    runId: run.runId,
+    status: "completed",
+    reason: `safety snapshot of ${run.targetUrl} taken before restore ${run.newRestorePointId} overwrote it`,
+  };
+}
+
+export async function recordSafety(ctx: BackupContext, input: SafetyRecordInput): Promise<RestorePoint> {
+  const point = safetyPointOf(input);
+  await ctx.lineage.upsert(point);
+  ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);
+  return point;
+}
+
+export interface RestoredPointFacts {
+  targetSnapshot: string;
+  promotedSnapshot: string;
+  sizeBytes: number;
+  writeBytes: number;
+  clearBytes: number;
+  rangeCount: number;
+}
+
+export function restoredPointOf(
+  run: RestoreRun,
+  facts: RestoredPointFacts,
+  verification: Verification,
+): RestoreRow {
+  return {
+    restorePointId: run.newRestorePointId,
+    diskId: run.targetDiskId,
+    sourceUrl: run.targetUrl,
+    sourceSnapshot: facts.targetSnapshot,
+    backupUrl: run.promotedUrl,
+    backupSnapshot: facts.promotedSnapshot,
+    parentRestorePointId: run.restorePointId,
+    kind: "restored",
+    diskSizeBytes: facts.sizeBytes,
+    changedBytes: facts.writeBytes,
+    clearedBytes: facts.clearBytes,
+    rangeCount: facts.rangeCount,
+    startedAt: run.startedAt,
+    completedAt: new Date().toISOString(),
+    runId: run.runId,
+    status: "completed",
+    reason: `restored from ${run.diskId} restore point ${run.restorePointId}; verified ${verification.bytesCompared} bytes (${verification.digest.slice(0, 16)})`,
+    restoredFromDiskId: run.diskId,
+    verification: JSON.stringify(verification),
+  };
+}
+
+export function failedPointOf(run: RestoreRun, reason: string): RestoreRow {
+  return {
+    restorePointId: run.newRestorePointId,
+    diskId: run.targetDiskId,
+    sourceUrl: run.targetUrl,
+    sourceSnapshot: "",
+    backupUrl: run.promotedUrl,
+    backupSnapshot: "",
+    parentRestorePointId: run.restorePointId,
+    kind: "restored",
+    diskSizeBytes: run.sizeBytes,
+    changedBytes: 0,
+    clearedBytes: 0,
+    rangeCount: 0,
+    startedAt: run.startedAt,
+    completedAt: new Date().toISOString(),
+    runId: run.runId,
+    status: "failed",
+    reason,
+    restoredFromDiskId: run.diskId,
+    verification:
+      reason.includes("VerificationError") || reason.includes("differs")
+        ? JSON.stringify({ verified: false, reason })
+        : "",
+  };
+}

@@ -1,0 +1,132 @@
+// The small, JSON-only payloads passed between the restoreDisk orchestration and its activities.
+// Range lists never appear here: they live in run blobs of the backup container (backup/runStore).
+
+/** Input of the restoreDisk orchestration: a request already admitted (validated) by the HTTP API. */
+export interface RestoreInput {
+  /** Disk whose restore point is restored. */
+  diskId: string;
+  restorePointId: string;
+  /** Blob URL of the new disk (already defaulted). */
+  targetUrl: string;
+  overwrite: boolean;
+}
+
+/** Copies of the same blob family the restore reads from or writes to. */
+export type CopyPhaseName = "safety" | "promote" | "restore";
+
+/** A restore as fixed by the resolve step (ids, names, sizes); every later step works from it. */
+export interface RestoreRun extends RestoreInput {
+  runId: string;
+  /** The restore point being restored: its backup snapshot is the data. */
+  backupUrl: string;
+  backupSnapshot: string;
+  sizeBytes: number;
+  targetDiskId: string;
+  /** The target blob existed when the restore began (overwrite). */
+  targetExisted: boolean;
+  /** First restore point of the new disk's chain (kind `restored`). */
+  newRestorePointId: string;
+  startedAt: string;
+  /** The promoted backup base blob in the backup account. */
+  promotedUrl: string;
+  /** Lease id this run holds on the target while writing it. */
+  leaseId: string;
+  /** Only when an existing target is overwritten: its safety restore point. */
+  safety: { restorePointId: string; startedAt: string; blobUrl: string } | null;
+}
+
+/** One sparse copy from a blob snapshot to a page blob. */
+export interface CopyPhase {
+  phase: CopyPhaseName;
+  run: RestoreRun;
+  sourceUrl: string;
+  sourceSnapshot: string;
+  destinationUrl: string;
+}
+
+export interface PreparedCopy {
+  sizeBytes: number;
+  writeBytes: number;
+  clearBytes: number;
+  rangeCount: number;
+  /** Bytes written per batch (index = batch number); ranges are in the run store. */
+  batchBytes: number[];
+}
+
+export interface CopyBatchInput {
+  copy: CopyPhase;
+  batch: number;
+}
+
+export interface RestoreBatchResult {
+  bytesCopied: number;
+  bytesCleared: number;
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+/** Verification of one part of the new disk against the restore point's backup snapshot. */
+export interface VerifyPartInput {
+  run: RestoreRun;
+  /** A batch of the restore copy, or "layout": size and the ranges allocated on one side only. */
+  part: number | "layout";
+}
+
+export interface VerifyPartResult {
+  bytesCompared: number;
+  chunks: number;
+  /** SHA-256 over the chunk digests of this part, in offset order. */
+  digest: string;
+}
+
+export interface Verification {
+  verified: boolean;
+  method: string;
+  bytesCompared: number;
+  chunks: number;
+  /** SHA-256 over the parts' digests (layout first, then batches in order). */
+  digest: string;
+}
+
+export interface SafetyRecordInput {
+  run: RestoreRun;
+  targetSnapshot: string;
+  safetySnapshot: string;
+  copied: PreparedCopy;
+}
+
+export interface CompleteRestoreInput {
+  run: RestoreRun;
+  promotedSnapshot: string;
+  copied: PreparedCopy;
+  /** Verified parts: layout first, then the restore batches in order. */
+  verified: VerifyPartResult[];
+}
+
+export interface RestoreOutput {
+  restoredDiskUrl: string;
+  /** The new disk's id and the first restore point of its chain. */
+  diskId: string;
+  restorePointId: string;
+  restoredFrom: { diskId: string; restorePointId: string };
+  /** Safety restore point of the overwritten target, if any. */
+  safetyRestorePointId: string | null;
+  backupUrl: string;
+  backupSnapshot: string;
+  sourceSnapshot: string;
+  verification: Verification;
+}
+
+export interface FailRestoreInput {
+  run: RestoreRun;
+  reason: string;
+}
+
+export interface RestoreProgress {
+  phase: string;
+  bytesTotal: number;
+  bytesDone: number;
+  batchesTotal: number;
+  batchesDone: number;
+}

@@ -1,0 +1,70 @@
+// Blob leases as a storage-level writer guard: a run holds a short lease (with an id derived from the run)
+// on the blob it writes and renews it while writing, so two runs, even from two deployments, never write
+// the same blob at once, and a crashed run's lease simply expires.
+import { createHash } from "node:crypto";
+import type { BlobClient } from "@azure/storage-blob";
+import { errorCode, messageOf, statusOf } from "./errors";
+
+export class LeaseConflictError extends Error {
+  constructor(blobUrl: string, cause: unknown) {
+    super(`${blobUrl} is leased by another writer (another backup or restore run?): ${messageOf(cause)}`);
+    this.name = "LeaseConflictError";
+  }
+}
+
+/** A deterministic lease id (GUID format) for a run, so every activity of the run uses the same one. */
+export function leaseIdFor(...parts: string[]): string {
+  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Acquires the lease, or renews it when this run already holds it; fails if another writer holds it. */
+export async function holdLease(blob: BlobClient, leaseId: string, durationSeconds = 60): Promise<void> {
+  const lease = blob.getBlobLeaseClient(leaseId);
+  try {
+    await lease.acquireLease(durationSeconds);
+    return;
+  } catch (error) {
+    if (statusOf(error) !== 409) throw error;
+  }
+  try {
+    await lease.renewLease();
+  } catch (error) {
+    throw new LeaseConflictError(blob.url, error);
+  }
+}
+
+/** Releases the lease if this run holds it; a lease held by someone else is left alone. */
+export async function releaseLease(blob: BlobClient, leaseId: string): Promise<void> {
+  try {
+    await blob.getBlobLeaseClient(leaseId).releaseLease();
+  } catch (error) {
+    const code = errorCode(error);
+    if (
+      statusOf(error) === 404 ||
+      code === "LeaseIdMismatchWithLeaseOperation" ||
+      code === "LeaseNotPresentWithLeaseOperation"
+    ) {
+      return;
+    }
+    if (statusOf(error) === 409) return;
+    throw error;
+  }
+}
+
+/** Keeps a held lease alive while a long operation runs; stop() before releasing. */
+export function keepLease(blob: BlobClient, leaseId: string, durationSeconds = 60): { stop(): void } {
+  const timer = setInterval(
+    () => {
+      blob
+        .getBlobLeaseClient(leaseId)
+        .renewLease()
+        .catch(() => {
+          // A lost lease shows up as 412 on the next write, which fails the write: nothing to do here.
+        });
+    },
+    Math.max(1000, (durationSeconds * 1000) / 3),
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,126 @@
+// Put Page From URL (with and without a SAS, conditions, lease) and Copy Blob isolation.
+import {
+  BlobSASPermissions,
+  type ContainerClient,
+  generateBlobSASQueryParameters,
+  type PageBlobClient,
+} from "@azure/storage-blob";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emu, newContainer, pathOf, SOURCE } from "./helpers";
+
+const KiB = 1024;
+const BACKUP = "devbackupaccount";
+
+function sasUrl(blob: PageBlobClient, snapshot?: string): string {
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName: blob.containerName,
+      blobName: blob.name,
+      snapshotTime: snapshot,
+      permissions: BlobSASPermissions.parse("r"),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    emu.credential(SOURCE),
+  );
+  return `${(snapshot ? blob.withSnapshot(snapshot) : blob).url}${snapshot ? "&" : "?"}${sas.toString()}`;
+}
+
+describe("Put Page From URL and Copy Blob", () => {
+  let source: ContainerClient;
+  let backup: ContainerClient;
+  beforeAll(async () => {
+    source = await newContainer("ppfu");
+    backup = await newContainer("ppfub", BACKUP);
+  });
+  afterAll(async () => {
+    await source.delete();
+    await backup.delete();
+  });
+
+  it("copies the source range across accounts with a SAS and counts the bytes", async () => {
+    const disk = source.getPageBlobClient("disk.vhd");
+    await disk.create(16 * KiB);
+    const data = Buffer.alloc(8 * KiB);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251;
+    await disk.uploadPages(data, 8 * KiB, 8 * KiB);
+    const snap = (await disk.createSnapshot()).snapshot!;
+    await disk.uploadPages(Buffer.alloc(8 * KiB, 0xee), 8 * KiB, 8 * KiB);
+    const target = backup.getPageBlobClient("copy.vhd");
+    await target.create(16 * KiB);
+    await emu.control.resetStats(pathOf(backup));
+    const response = await target.uploadPagesFromURL(sasUrl(disk, snap), 12 * KiB, 0, 4 * KiB);
+    expect(response.etag).toBeDefined();
+    const read = await target.downloadToBuffer(0, 16 * KiB);
+    expect(read.subarray(0, 4 * KiB).equals(data.subarray(4 * KiB))).toBe(true);
+    expect(read.subarray(4 * KiB).every((b) => b === 0)).toBe(true);
+    const stats = await emu.control.getStats(pathOf(backup));
+    expect(stats.operations.putPageFromUrl).toEqual({ requests: 1, bytesIn: 4 * KiB, bytesOut: 0 });
+    expect((await emu.control.getStats(pathOf(source))).operations.getBlob?.requests).toBe(0);
+  });
+
+  it("refuses a private source without a SAS and checks source and destination conditions", async () => {
+    const disk = source.getPageBlobClient("private.vhd");
+    await disk.create(8 * KiB);
+    await disk.uploadPages(Buffer.alloc(KiB, 3), 0, KiB);
+    const target = backup.getPageBlobClient("cond.vhd");
+    await target.create(8 * KiB);
+    await expect(target.uploadPagesFromURL(disk.url, 0, 0, KiB)).rejects.toMatchObject({
+      statusCode: 403,
+      code: "CannotVerifyCopySource",
+    });
+    await expect(
+      target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { sourceConditions: { ifMatch: '"0x1234"' } }),
+    ).rejects.toMatchObject({ statusCode: 412, code: "SourceConditionNotMet" });
+    await expect(
+      target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { conditions: { ifSequenceNumberEqualTo: 5 } }),
+    ).rejects.toMatchObject({ statusCode: 412, code: "SequenceNumberConditionNotMet" });
+    const lease = await target.getBlobLeaseClient().acquireLease(-1);
+    await expect(target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB)).rejects.toMatchObject({
+      statusCode: 412,
+    });
+    await target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { conditions: { leaseId: lease.leaseId } });
+    await target.getBlobLeaseClient(lease.leaseId).releaseLease();
+    expect((await target.downloadToBuffer(0, KiB)).every((b) => b === 3)).toBe(true);
+    await expect(target.uploadPagesFromURL(sasUrl(disk), 0, 0, 5 * KiB * KiB)).rejects.toMatchObject({
+      statusCode: 413,
+    });
+    await expect(target.uploadPagesFromURL(sasUrl(disk), 0, 100, 512)).rejects.toMatchObject({
+      statusCode: 416,
+    });
+  });
+
+  it("makes copies independent of their source snapshot (no aliasing)", async () => {
+    const disk = source.getPageBlobClient("origin.vhd");
+    await disk.create(16 * KiB);
+    await disk.uploadPages(Buffer.alloc(4 * KiB, 1), 0, 4 * KiB);
+    await disk.setMetadata({ owner: "test" });
+    const snap = (await disk.createSnapshot()).snapshot!;
+    for (const [name, url] of [
+      ["restored-sharedkey.vhd", disk.withSnapshot(snap).url],
+      ["restored-sas.vhd", sasUrl(disk, snap)],
+    ] as const) {
+      const restored = source.getPageBlobClient(name);
+      const poller = await restored.beginCopyFromURL(url);
+      await poller.pollUntilDone();
+      await restored.uploadPages(Buffer.alloc(4 * KiB, 9), 8 * KiB, 4 * KiB);
+      await restored.clearPages(0, KiB);
+      const snapshotRanges = await disk.withSnapshot(snap).getPageRanges(0, 16 * KiB);
+      expect(snapshotRanges.pageRange).toEqual([{ offset: 0, count: 4 * KiB - 1 }]);
+      const snapshotData = await disk.withSnapshot(snap).downloadToBuffer(0, 16 * KiB);
+      expect(snapshotData.subarray(0, 4 * KiB).every((b) => b === 1)).toBe(true);
+      expect(snapshotData.subarray(8 * KiB).every((b) => b === 0)).toBe(true);
+      const copy = await restored.downloadToBuffer(0, 16 * KiB);
+      expect(copy.subarray(0, KiB).every((b) => b === 0)).toBe(true);
+      expect(copy.subarray(KiB, 4 * KiB).every((b) => b === 1)).toBe(true);
+      expect((await restored.getProperties()).metadata).toEqual({ owner: "test" });
+    }
+    // Writing the source base must not show up in a copy of it either.
+    const copyOfBase = backup.getPageBlobClient("base-copy.vhd");
+    const sas = sasUrl(disk);
+    await (await copyOfBase.beginCopyFromURL(sas)).pollUntilDone();
+    await disk.uploadPages(Buffer.alloc(KiB, 7), 12 * KiB, KiB);
+    expect((await copyOfBase.getPageRanges(0, 16 * KiB)).pageRange).toEqual([
+      { offset: 0, count: 4 * KiB - 1 },
+    ]);
+  });
+});

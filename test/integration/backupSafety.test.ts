@@ -1,0 +1,148 @@
+// Chain breaks, disks added between runs, activities run twice, and the lease that keeps two runs
+// from writing one backup blob at once; all against the storage emulator.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beginDiskBackup } from "../../src/backup/begin";
+import { completeDiskBackup } from "../../src/backup/complete";
+import { copyBackupBatch } from "../../src/backup/copyBatch";
+import { planDiskBackup } from "../../src/backup/plan";
+import { selectDisks } from "../../src/backup/resolve";
+import { restorePointIdOf } from "../../src/lineage/restorePoint";
+import { backupNow, createHarness, diskFor, expectSameBytes, type Harness, MiB, writeRandom } from "./support/harness";
+
+describe("backup safety (against the emulator)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("safety");
+  });
+  afterAll(async () => h?.cleanup());
+
+  it("falls back to a full sparse copy when the previous source snapshot is gone, and records why", async () => {
+    const blob = h.sources.getPageBlobClient("chain.vhd");
+    await blob.create(16 * MiB);
+    await writeRandom(blob, 2 * MiB, 3 * MiB);
+    await writeRandom(blob, 10 * MiB, MiB);
+    const first = await backupNow(h, "chain.vhd");
+    expect(first.status).toBe("completed");
+    await blob.withSnapshot(first.restorePoint.sourceSnapshot).delete();
+    await blob.clearPages(10 * MiB, MiB); // the full copy must clear this in the existing backup blob
+    await writeRandom(blob, 14 * MiB, 512);
+    await h.emu.control.resetStats(h.backupPrefix);
+    const second = await backupNow(h, "chain.vhd");
+    expect(second.status, second.restorePoint.reason ?? "").toBe("completed");
+    expect(second.restorePoint.kind).toBe("full");
+    expect(second.restorePoint.parentRestorePointId).toBeNull();
+    expect(second.restorePoint.reason).toMatch(/previous source snapshot .* not found/);
+    expect(second.restorePoint.changedBytes).toBe(3 * MiB + 512);
+    expect(second.restorePoint.clearedBytes).toBe(MiB);
+    const bytes = await expectSameBytes(h, "chain.vhd", second.restorePoint);
+    expect(bytes.backup.equals(bytes.source)).toBe(true);
+  });
+
+  it("falls back to full when the diff says the blob was overwritten", async () => {
+    const blob = h.sources.getPageBlobClient("overwritten.vhd");
+    await blob.create(8 * MiB);
+    await writeRandom(blob, 0, MiB);
+    expect((await backupNow(h, "overwritten.vhd")).status).toBe("completed");
+    await blob.create(8 * MiB); // Put Blob over the disk: the chain is broken
+    await writeRandom(blob, 4 * MiB, MiB);
+    const second = await backupNow(h, "overwritten.vhd");
+    expect(second.status, second.restorePoint.reason ?? "").toBe("completed");
+    expect(second.restorePoint.kind).toBe("full");
+    expect(second.restorePoint.reason).toMatch(/chain break: BlobOverwritten/);
+    const bytes = await expectSameBytes(h, "overwritten.vhd", second.restorePoint);
+    expect(bytes.backup.equals(bytes.source)).toBe(true);
+  });
+
+  it("discovers a disk added between runs and skips other blob types", async () => {
+    const before = await selectDisks(h.ctx, undefined);
+    const blob = h.sources.getPageBlobClient("added-later.vhd");
+    await blob.create(4 * MiB);
+    await writeRandom(blob, MiB, MiB);
+    await h.sources.getBlockBlobClient("notes.txt").upload("hello", 5);
+    const after = await selectDisks(h.ctx, undefined);
+    const added = diskFor(h, "added-later.vhd");
+    expect(before.disks.map((d) => d.id)).not.toContain(added.id);
+    expect(after.disks.map((d) => d.id)).toContain(added.id);
+    expect(after.disks).toHaveLength(before.disks.length + 1);
+    expect(h.logs.some((l) => l.includes("notes.txt") && l.includes("not a page blob"))).toBe(true);
+    const run = await backupNow(h, "added-later.vhd");
+    expect(run.restorePoint).toMatchObject({ status: "completed", kind: "full", changedBytes: MiB });
+  });
+
+  it("gives the same result when every activity runs twice", async () => {
+    const blob = h.sources.getPageBlobClient("twice.vhd");
+    await blob.create(16 * MiB);
+    await writeRandom(blob, 0, 12 * MiB);
+    const disk = diskFor(h, "twice.vhd");
+    const startedAt = new Date().toISOString();
+    const ref = {
+      diskId: disk.id,
+      sourceUrl: disk.source.url,
+      runId: "twice",
+      restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
+      startedAt,
+    };
+    const begin1 = await beginDiskBackup(h.ctx, ref);
+    const begin2 = await beginDiskBackup(h.ctx, ref);
+    expect(begin2).toEqual(begin1);
+    const plan1 = await planDiskBackup(h.ctx, begin1);
+    const plan2 = await planDiskBackup(h.ctx, begin1);
+    // the second plan also lists the (now existing) backup blob; everything else is identical
+    expect({ ...plan2, listRequests: 0 }).toEqual({ ...plan1, listRequests: 0 });
+    expect(plan1.batchBytes.length).toBeGreaterThan(1);
+    for (let batch = 0; batch < plan1.batchBytes.length; batch++) {
+      await copyBackupBatch(h.ctx, { run: begin1, batch });
+      await copyBackupBatch(h.ctx, { run: begin1, batch });
+    }
+    const rp1 = await completeDiskBackup(h.ctx, { run: begin1, plan: plan1 });
+    const rp2 = await completeDiskBackup(h.ctx, { run: begin1, plan: plan1 });
+    expect(rp2.backupSnapshot).toBe(rp1.backupSnapshot);
+    const points = await h.ctx.lineage.list(disk.id);
+    expect(points.filter((p) => p.restorePointId === ref.restorePointId)).toHaveLength(1);
+    let sourceSnaps = 0;
+    for await (const b of h.sources.listBlobsFlat({ prefix: "twice.vhd", includeSnapshots: true })) {
+      if (b.snapshot) sourceSnaps++;
+    }
+    expect(sourceSnaps).toBe(1);
+    let backupSnaps = 0;
+    for await (const b of h.backups.listBlobsFlat({ includeSnapshots: true })) {
+      if (b.snapshot && b.name.endsWith("twice.vhd")) backupSnaps++;
+    }
+    expect(backupSnaps).toBe(1);
+    const bytes = await expectSameBytes(h, "twice.vhd", rp1);
+    expect(bytes.backup.equals(bytes.source)).toBe(true);
+  });
+
+  it("refuses to write a backup blob leased by another run, and records the failure", async () => {
+    const blob = h.sources.getPageBlobClient("leased.vhd");
+    await blob.create(4 * MiB);
+    await writeRandom(blob, 0, MiB);
+    expect((await backupNow(h, "leased.vhd")).status).toBe("completed");
+    await writeRandom(blob, 2 * MiB, MiB);
+    const disk = diskFor(h, "leased.vhd");
+    const other = h.backups.getPageBlobClient(disk.backup.blobName ?? "").getBlobLeaseClient();
+    await other.acquireLease(60);
+    try {
+      await h.emu.control.resetStats(h.backupPrefix);
+      const run = await backupNow(h, "leased.vhd");
+      expect(run.status).toBe("failed");
+      expect(run.restorePoint.status).toBe("failed");
+      expect(run.restorePoint.reason).toMatch(/leased by another writer/);
+      const stats = await h.emu.control.getStats(h.backupPrefix);
+      expect(stats.operations.putPageFromUrl?.requests ?? 0).toBe(0);
+      const latest = await h.ctx.lineage.latestCompleted(disk.id);
+      expect(latest?.restorePointId).not.toBe(run.restorePoint.restorePointId);
+      // the failed run's source snapshot is removed; the one the next diff needs is kept
+      const snaps: string[] = [];
+      for await (const b of h.sources.listBlobsFlat({ prefix: "leased.vhd", includeSnapshots: true })) {
+        if (b.snapshot) snaps.push(b.snapshot);
+      }
+      expect(snaps).toEqual([latest?.sourceSnapshot]);
+    } finally {
+      await other.releaseLease();
+    }
+    const retry = await backupNow(h, "leased.vhd");
+    expect(retry.restorePoint).toMatchObject({ status: "completed", kind: "incremental", changedBytes: MiB });
+  });
+});

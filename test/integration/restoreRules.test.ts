@@ -1,0 +1,264 @@
+// Restore rules against the storage emulator: refused requests (400/404/409) leave storage untouched,
+// point-in-time selection, overwrite with a safety restore point, leased targets, loud verification.
+import type { ContainerClient } from "@azure/storage-blob";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RestorePoint } from "../../src/lineage/restorePoint";
+import { admitRestore } from "../../src/restore/admission";
+import { runRestoreDirect } from "../../src/restore/direct";
+import { failRestore } from "../../src/restore/fail";
+import { promoteCopyOf, promotedSnapshotOf, restoreCopyOf } from "../../src/restore/phases";
+import { resolveRestore } from "../../src/restore/resolve";
+import { snapshotBlob } from "../../src/restore/snapshot";
+import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
+import type { CopyPhase } from "../../src/restore/types";
+import { verifyPart } from "../../src/restore/verify";
+import { requireBlobUrl } from "../../src/storage/urls";
+import {
+  backupNow,
+  contentOf,
+  createHarness,
+  diskFor,
+  type Harness,
+  MiB,
+  writeRandom,
+} from "./support/harness";
+
+const blobNameOf = (url: string) => decodeURIComponent(requireBlobUrl(url).blobName ?? "");
+
+async function listing(container: ContainerClient): Promise<string[]> {
+  const out: string[] = [];
+  if (!(await container.exists())) return ["<no container>"];
+  for await (const b of container.listBlobsFlat({ includeSnapshots: true, includeMetadata: true })) {
+    const p = b.properties;
+    out.push(
+      `${b.name}@${b.snapshot ?? ""} ${p.contentLength} ${p.etag} ${p.leaseState} ${JSON.stringify(b.metadata)}`,
+    );
+  }
+  return out.sort();
+}
+
+describe("restore rules (in-process against the emulator)", () => {
+  let h: Harness;
+  const points: RestorePoint[] = [];
+  const contents: Buffer[] = [];
+  let diskId = "";
+  let sourceUrl = "";
+
+  async function state() {
+    const rows: string[] = [];
+    for await (const row of h.ctx.lineage.table.listEntities())
+      rows.push(`${row.partitionKey}/${row.rowKey} ${row.etag}`);
+    return { sources: await listing(h.sources), backups: await listing(h.backups), rows: rows.sort() };
+  }
+
+  beforeAll(async () => {
+    h = await createHarness("rrules");
+    const blob = h.sources.getPageBlobClient("vm.vhd");
+    await blob.create(8 * MiB);
+    await writeRandom(blob, 0, MiB);
+    for (let i = 0; i < 3; i++) {
+      await writeRandom(blob, (i + 2) * MiB, 512 * (i + 1));
+      if (i === 2) await blob.clearPages(0, 4096);
+      contents.push(await contentOf(blob));
+      const result = await backupNow(h, "vm.vhd");
+      expect(result.status, result.restorePoint.reason ?? "").toBe("completed");
+      points.push(result.restorePoint);
+    }
+    const disk = diskFor(h, "vm.vhd");
+    diskId = disk.id;
+    sourceUrl = disk.source.url;
+    // A failed restore point, as a crashed backup leaves it.
+    await h.ctx.lineage.upsert({
+      ...points[2]!,
+      restorePointId: "20990101T000000Z-deadbeef",
+      startedAt: "2099-01-01T00:00:00.000Z",
+      status: "failed",
+      reason: "test",
+    });
+  });
+  afterAll(async () => h?.cleanup());
+
+  it("refuses malformed, unknown and conflicting requests without changing anything", async () => {
+    const leased = h.sources.getPageBlobClient("leased.vhd");
+    await leased.create(MiB);
+    await leased.getBlobLeaseClient().acquireLease(-1);
+    const existing = h.sources.getPageBlobClient("exists.vhd");
+    await existing.create(MiB);
+    const rp = points[0]!.restorePointId;
+    const container = h.ctx.settings.sources[0]!.url;
+    const cases: Array<[unknown, number, string]> = [
+      [[], 400, "InvalidRequest"],
+      [{ restorePointId: rp }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, pointInTime: new Date().toISOString() }, 400, "InvalidRequest"],
+      [{ diskId }, 400, "InvalidRequest"],
+      [{ diskId, pointInTime: "yesterday" }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, overwrite: "yes" }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, targetUrl: "ftp://x/y/z" }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, targetUrl: container }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, extra: 1 }, 400, "InvalidRequest"],
+      [
+        { diskId, restorePointId: rp, targetUrl: `${h.ctx.settings.target.url}/x.vhd` },
+        400,
+        "TargetInBackupContainer",
+      ],
+      [{ diskId: "no-such-disk-00000000", restorePointId: rp }, 404, "DiskNotFound"],
+      [{ diskId, restorePointId: "20200101T000000Z-00000000" }, 404, "RestorePointNotFound"],
+      [{ diskId, restorePointId: "20990101T000000Z-deadbeef" }, 404, "RestorePointNotCompleted"],
+      [{ diskId, pointInTime: "2001-01-01T00:00:00Z" }, 404, "RestorePointNotFound"],
+      [
+        {
+          diskId,
+          restorePointId: rp,
+          targetUrl: `${h.ctx.settings.sources[0]!.serviceUrl}/nosuchcontainer/x.vhd`,
+        },
+        404,
+        "TargetContainerNotFound",
+      ],
+      [{ diskId, restorePointId: rp, targetUrl: `${container}/exists.vhd` }, 409, "TargetExists"],
+      [
+        { diskId, restorePointId: rp, targetUrl: `${container}/leased.vhd`, overwrite: true },
+        409,
+        "TargetLeased",
+      ],
+      [{ diskId, restorePointId: rp, targetUrl: sourceUrl }, 409, "TargetExists"],
+    ];
+    const before = await state();
+    for (const [body, status, code] of cases) {
+      const admission = await admitRestore(h.ctx, body);
+      expect(admission.ok, JSON.stringify(body)).toBe(false);
+      if (admission.ok) continue;
+      expect({ body, status: admission.error.status, code: admission.error.code }).toEqual({
+        body,
+        status,
+        code,
+      });
+      expect(admission.error.message.length).toBeGreaterThan(10);
+    }
+    expect(await state()).toEqual(before);
+    const leasedAdmission = await admitRestore(h.ctx, cases[16]![0]);
+    expect(leasedAdmission.ok ? "" : leasedAdmission.error.message).toMatch(/active lease.*running VM/);
+    // The orchestration's resolve step refuses the same way (state may change after admission).
+    await expect(
+      resolveRestore(
+        h.ctx,
+        { diskId, restorePointId: rp, targetUrl: `${container}/leased.vhd`, overwrite: true },
+        "r",
+      ),
+    ).rejects.toThrow(/TargetLeased/);
+    expect(await state()).toEqual(before);
+  });
+
+  it("selects the latest completed restore point at or before a point in time", async () => {
+    const at = (p: RestorePoint, ms: number) => new Date(Date.parse(p.startedAt) + ms).toISOString();
+    const pick = async (pointInTime: string) => {
+      const a = await admitRestore(h.ctx, { diskId, pointInTime, targetUrl: `${sourceUrl}.pit` });
+      return a.ok ? a.input.restorePointId : a.error.code;
+    };
+    expect(await pick(at(points[0]!, 0))).toBe(points[0]!.restorePointId);
+    expect(await pick(at(points[1]!, -1))).toBe(points[0]!.restorePointId);
+    expect(await pick(at(points[1]!, 1))).toBe(points[1]!.restorePointId);
+    // the failed point in 2099 is never chosen
+    expect(await pick("2100-01-01T00:00:00Z")).toBe(points[2]!.restorePointId);
+    const admitted = await admitRestore(h.ctx, { diskId, pointInTime: at(points[1]!, 1) });
+    expect(admitted.ok).toBe(true);
+    if (!admitted.ok) return;
+    expect(blobNameOf(admitted.input.targetUrl)).toBe(`vm-restore-${points[1]!.restorePointId}.vhd`);
+    const out = await runRestoreDirect(h.ctx, admitted.input, "pit");
+    expect(
+      (await contentOf(h.sources.getPageBlobClient(blobNameOf(out.restoredDiskUrl)))).equals(contents[1]!),
+    ).toBe(true);
+  });
+
+  it("overwrites a disk in place after recording a safety restore point, and the chain continues", async () => {
+    const blob = h.sources.getPageBlobClient("vm.vhd");
+    await blob.resize(10 * MiB);
+    await writeRandom(blob, 9 * MiB, MiB);
+    const beforeOverwrite = await contentOf(blob);
+    const out = await runRestoreDirect(
+      h.ctx,
+      { diskId, restorePointId: points[0]!.restorePointId, targetUrl: sourceUrl, overwrite: true },
+      "inplace",
+    );
+    expect(out.diskId).toBe(diskId);
+    expect((await contentOf(blob)).equals(contents[0]!)).toBe(true);
+    expect(out.safetyRestorePointId).toBeTruthy();
+    const chain = await h.ctx.lineage.list(diskId, { status: "completed" });
+    expect(chain[0]).toMatchObject({
+      restorePointId: out.restorePointId,
+      kind: "restored",
+      parentRestorePointId: points[0]!.restorePointId,
+    });
+    const safety = chain[1]!;
+    expect(safety).toMatchObject({
+      restorePointId: out.safetyRestorePointId,
+      kind: "full",
+      diskSizeBytes: 10 * MiB,
+    });
+    expect(safety.reason).toMatch(/safety snapshot/);
+    const saved = await contentOf(
+      h.backups.getPageBlobClient(blobNameOf(safety.backupUrl)).withSnapshot(safety.backupSnapshot),
+    );
+    expect(saved.equals(beforeOverwrite)).toBe(true);
+    // the lease of the restore is released and the next backup is incremental from the restored point
+    expect((await blob.getProperties()).leaseState).toBe("available");
+    await writeRandom(blob, 5 * MiB, 1024);
+    const expected = await contentOf(blob);
+    const next = await backupNow(h, "vm.vhd");
+    expect(next.restorePoint).toMatchObject({
+      kind: "incremental",
+      parentRestorePointId: out.restorePointId,
+      changedBytes: 1024,
+    });
+    const backedUp = await contentOf(
+      h.backups
+        .getPageBlobClient(blobNameOf(next.restorePoint.backupUrl))
+        .withSnapshot(next.restorePoint.backupSnapshot),
+    );
+    expect(backedUp.equals(expected)).toBe(true);
+    // the safety point itself restores to the pre-overwrite bytes
+    const back = await runRestoreDirect(
+      h.ctx,
+      { diskId, restorePointId: safety.restorePointId, targetUrl: `${sourceUrl}.safety`, overwrite: false },
+      "safety",
+    );
+    expect(
+      (await contentOf(h.sources.getPageBlobClient(blobNameOf(back.restoredDiskUrl)))).equals(
+        beforeOverwrite,
+      ),
+    ).toBe(true);
+  });
+
+  it("fails verification loudly when the new disk differs from the backup snapshot, and records why", async () => {
+    const targetUrl = `${sourceUrl}.verify`;
+    const input = { diskId, restorePointId: points[1]!.restorePointId, targetUrl, overwrite: false };
+    const run = await resolveRestore(h.ctx, input, "verify");
+    await runCopy(h, promoteCopyOf(run));
+    const promoted = await snapshotBlob(h.ctx, promotedSnapshotOf(run));
+    const copied = await runCopy(h, restoreCopyOf(run, promoted));
+    expect(copied.batchBytes.length).toBeGreaterThan(0);
+    const target = h.sources.getPageBlobClient(blobNameOf(targetUrl));
+    // inside a copied range: caught by the batch; outside every allocated range: caught by the layout
+    await target.uploadPages(Buffer.alloc(512, 1), 2 * MiB, 512);
+    await expect(verifyPart(h.ctx, { run, part: 0 })).rejects.toThrow(
+      /differs from the backup snapshot at byte 2097152/,
+    );
+    expect(await verifyPart(h.ctx, { run, part: "layout" })).toMatchObject({ bytesCompared: 0 });
+    await target.uploadPages(Buffer.alloc(512, 7), 7 * MiB, 512);
+    await expect(verifyPart(h.ctx, { run, part: "layout" })).rejects.toThrow(/at byte 7340032/);
+    await failRestore(h.ctx, { run, reason: "VerificationError: the restored disk differs" });
+    const row = await h.ctx.lineage.get(run.targetDiskId, run.newRestorePointId);
+    expect(row).toMatchObject({
+      status: "failed",
+      kind: "restored",
+      parentRestorePointId: points[1]!.restorePointId,
+    });
+    expect(await target.exists()).toBe(false);
+    expect(await h.backups.getPageBlobClient(blobNameOf(run.promotedUrl)).exists()).toBe(false);
+  });
+});
+
+async function runCopy(h: Harness, copy: CopyPhase) {
+  const prepared = await prepareCopy(h.ctx, copy);
+  for (let batch = 0; batch < prepared.batchBytes.length; batch++) await copyBatch(h.ctx, { copy, batch });
+  return prepared;
+}
