@@ -60,9 +60,13 @@ export class Bench {
     let service = this.services.get(account);
     if (service === undefined) {
       const key = this.endpoints.accountKeys[account] ?? "";
-      service = new BlobServiceClient(this.emulator.blobEndpoint(account), new StorageSharedKeyCredential(account, key), {
-        keepAliveOptions: { enable: true },
-      });
+      service = new BlobServiceClient(
+        this.emulator.blobEndpoint(account),
+        new StorageSharedKeyCredential(account, key),
+        {
+          keepAliveOptions: { enable: true },
+        },
+      );
       this.services.set(account, service);
     }
     return service;

@@ -23,6 +23,8 @@ export interface BenchConfig {
   /** Scale scenario: allocated and changed bytes on the 1 GiB and 8 TiB disks. */
   scaleAllocatedBytes: number;
   scaleChangedBytes: number;
+  /** Allocated bytes of the disk backed up and restored through the app (scenarios 6 and 7). */
+  appAllocatedBytes: number;
   /** Ranges in the synthetic fragmented diff of the planning scenario. */
   planningRanges: number;
   only: Set<string> | undefined;
@@ -59,6 +61,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
     naiveFractions: [0.001, 0.01],
     scaleAllocatedBytes: alignDown(64 * MiB * scale, 4 * MiB),
     scaleChangedBytes: alignDown(16 * MiB * scale, 64 * 1024),
+    appAllocatedBytes: alignDown(128 * MiB * scale, 4 * MiB),
     planningRanges: Math.max(1000, Math.round(100_000 * Math.min(1, scale))),
     only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined,
     keepData: values["keep-data"] ?? false,

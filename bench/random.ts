@@ -48,7 +48,9 @@ export function allocationLayout(
   if (count > slots) throw new RangeError(`${count} extents do not fit in ${slots} slots`);
   const chosen = new Set<number>();
   while (chosen.size < count) chosen.add(Math.floor(rand() * slots));
-  return [...chosen].sort((a, b) => a - b).map((slot) => ({ offset: slot * extentBytes, length: extentBytes }));
+  return [...chosen]
+    .sort((a, b) => a - b)
+    .map((slot) => ({ offset: slot * extentBytes, length: extentBytes }));
 }
 
 export type ChangePattern = "seq1M" | "rand4K" | "rand64K";

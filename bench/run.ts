@@ -1,18 +1,20 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios of
 // issue 7 with the copying side in child processes, prints a table and writes bench/results/
 // (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>.
+
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../local/emulator/index";
 import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import { DataPool } from "./random";
+import type { RunMeta } from "./report/markdown";
 import { writeResults } from "./report/write";
+import { runApp } from "./scenarios/app";
 import { type BackupSummary, runBackups } from "./scenarios/backup";
 import { type Ceiling, runCeiling } from "./scenarios/ceiling";
-import { runOrchestration } from "./scenarios/orchestration";
-import { runRestore } from "./scenarios/restore";
 import { runPlanning, runScale, type ScaleSummary } from "./scenarios/scale";
 
 export interface BenchRun {
@@ -22,9 +24,18 @@ export interface BenchRun {
   wallSeconds: number;
 }
 
+function commit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const started = Date.now();
+  const loadAverageStart = loadavg()[0] ?? 0;
   const log = (line: string) => console.log(line);
   const location = await mkdtemp(join(tmpdir(), "bench-emulator-"));
   log(`bench: scale ${config.scale}, seed ${config.seed}, ${cpus().length} cores, data in ${location}`);
@@ -39,14 +50,26 @@ async function main(): Promise<void> {
       run.scale = await runScale(bench);
       run.scale.planning = await runPlanning(bench);
     }
-    if (wants(config, "orchestration")) await runOrchestration(bench);
-    if (wants(config, "restore")) await runRestore(bench, ceiling);
+    if (wants(config, "app")) await runApp(bench, ceiling);
   } finally {
     await emulator.stop();
     if (!config.keepData) await rm(location, { recursive: true, force: true });
   }
   run.wallSeconds = (Date.now() - started) / 1000;
-  await writeResults(bench, run);
+  const meta: RunMeta = {
+    date: new Date().toISOString(),
+    commit: commit(),
+    node: process.versions.node,
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    scale: config.scale,
+    seed: config.seed,
+    loadAverageStart,
+    loadAverageEnd: loadavg()[0] ?? 0,
+    wallSeconds: run.wallSeconds,
+  };
+  await writeResults(bench, run, meta);
 }
 
 main().catch((error: unknown) => {

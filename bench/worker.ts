@@ -1,6 +1,7 @@
 // The copying child process: runs one benchmark task sent by the driver, replies with its result and
 // the process's peak RSS and CPU time, then exits (so every task gets a fresh process).
 import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
+import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
 import { ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
 import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
@@ -15,6 +16,9 @@ const TASKS: Record<string, Task> = {
   naiveFullCopy,
   naiveIncremental,
   planFragmentedDiff,
+  runtimeBackup,
+  appBackupDirect,
+  appRestoreDirect,
 };
 
 async function handle(request: TaskRequest): Promise<TaskReply> {

@@ -1,14 +1,31 @@
-// Writes the run's outputs: the table on stdout, bench/results/latest.json.
+// Writes the run's outputs: the table on stdout, bench/results/latest.json, REPORT.md and throughput.svg.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bench } from "../bench";
 import type { BenchRun } from "../run";
+import { evaluateGoals } from "./goals";
+import { type RunMeta, reportMarkdown } from "./markdown";
+import { throughputSvg } from "./svg";
+import { textTable } from "./table";
 
-export async function writeResults(bench: Bench, run: BenchRun): Promise<void> {
-  const dir = join(__dirname, "..", "..", "..", "bench", "results");
-  await mkdir(dir, { recursive: true });
-  for (const m of bench.results) {
-    console.log(`${m.scenario}\t${m.label}\t${m.seconds.toFixed(2)}\t${m.mibps.toFixed(1)}\t${JSON.stringify(m.requests)}\t${JSON.stringify(m.ratios)}`);
-  }
-  await writeFile(join(dir, "latest.json"), `${JSON.stringify({ run, results: bench.results, notes: bench.notes }, null, 2)}\n`);
+/** bench/results in the source tree (this file runs from dist/bench/report). */
+export const RESULTS_DIR = join(__dirname, "..", "..", "..", "bench", "results");
+
+export async function writeResults(bench: Bench, run: BenchRun, meta: RunMeta): Promise<void> {
+  const goals = evaluateGoals(run, bench.results);
+  console.log(`\n${textTable(bench.results)}\n`);
+  for (const g of goals) console.log(`${g.status.padEnd(12)} ${g.goal}: ${g.measured} (target ${g.target})`);
+  for (const note of bench.notes) console.log(note);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = { meta, goals, ceiling: run.ceiling, results: bench.results, notes: bench.notes };
+  await writeFile(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(
+    join(RESULTS_DIR, "REPORT.md"),
+    reportMarkdown(meta, run, bench.results, goals, bench.notes),
+  );
+  await writeFile(
+    join(RESULTS_DIR, "throughput.svg"),
+    throughputSvg(bench.results, run.ceiling?.putPageFromUrl.mibps),
+  );
+  console.log(`\nwrote ${join(RESULTS_DIR, "REPORT.md")}, latest.json, throughput.svg`);
 }

@@ -14,7 +14,12 @@ export interface WindowResult {
   ours: Measurement;
   naive?: Measurement;
   naiveFull?: Measurement;
+  /** The same window again with latency injected per request by the emulator (a network-like RTT). */
+  latency?: { latencyMs: number; ours: Measurement; naive: Measurement };
 }
+
+/** Injected per-request latency for the network-like rerun of the 1% random 4 KiB window. */
+export const LATENCY_MS = 10;
 
 export interface BackupSummary {
   first: Measurement;
@@ -30,13 +35,36 @@ function pct(fraction: number): string {
   return `${Number((fraction * 100).toFixed(2))}%`;
 }
 
+async function withLatency(
+  bench: Bench,
+  label: string,
+  params: { ours: Record<string, unknown>; naive: Record<string, unknown> },
+): Promise<WindowResult["latency"]> {
+  await bench.control.setFaults([{ kind: "latency", rate: 1, latencyMs: LATENCY_MS }]);
+  try {
+    const tag = `${label}, +${LATENCY_MS} ms/request`;
+    const ours = await bench.measure("4c latency", `incremental ${tag}`, "ourBackup", params.ours);
+    const naive = await bench.measure(
+      "4c latency",
+      `naive incremental ${tag}`,
+      "naiveIncremental",
+      params.naive,
+    );
+    ours.ratios.speedupVsNaive = naive.seconds / ours.seconds;
+    return { latencyMs: LATENCY_MS, ours, naive };
+  } finally {
+    await bench.control.setFaults([]);
+  }
+}
+
 export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<BackupSummary> {
   const { allocatedBytes: U, provisionedBytes: P, extentBytes, seed } = bench.config;
   const rand = mulberry32(seed);
   const layout = allocationLayout(rand, P, extentBytes, U / extentBytes);
   bench.log(`disk: ${U / MiB} MiB allocated in ${P / MiB} MiB provisioned, ${layout.length} extents`);
   for (const container of ["bench-disks"]) await bench.createContainer(SOURCE_ACCOUNT, container);
-  for (const container of ["bench-backups", "bench-naive"]) await bench.createContainer(BACKUP_ACCOUNT, container);
+  for (const container of ["bench-backups", "bench-naive"])
+    await bench.createContainer(BACKUP_ACCOUNT, container);
   const disk = bench.pageBlob(SOURCE_ACCOUNT, DISK.container, DISK.blob);
   await disk.create(P);
   await bench.writeRanges(disk, layout, 4);
@@ -54,11 +82,16 @@ export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<Backup
   const firstOptimumWrites = splitRanges(coalesce(layout), MAX_PUT_PAGE_BYTES).length;
   first.ratios.ofCeiling = first.mibps / ppfuCeiling;
   first.ratios.writesVsOptimum = (first.requests.putPageFromUrl ?? 0) / firstOptimumWrites;
-  const naiveFullFirst = await bench.measure("4a naive", "full snapshot copy (first window)", "naiveFullCopy", {
-    source: source(previous),
-    destination: { ...naiveTarget, blob: "full-first" },
-    allocatedBytes: U,
-  });
+  const naiveFullFirst = await bench.measure(
+    "4a naive",
+    "full snapshot copy (first window)",
+    "naiveFullCopy",
+    {
+      source: source(previous),
+      destination: { ...naiveTarget, blob: "full-first" },
+      allocatedBytes: U,
+    },
+  );
   naiveFullFirst.ratios.ofCeiling = naiveFullFirst.mibps / ppfuCeiling;
   first.ratios.speedupVsNaiveFull = naiveFullFirst.seconds / first.seconds;
   await bench.pageBlob(BACKUP_ACCOUNT, naiveTarget.container, naiveTarget.blob).create(P);
@@ -78,7 +111,13 @@ export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<Backup
         sizeBytes: P,
         prevSnapshot: previous,
       });
-      const result: WindowResult = { pattern, fraction, changedBytes: totalBytes(changed), optimumWrites, ours };
+      const result: WindowResult = {
+        pattern,
+        fraction,
+        changedBytes: totalBytes(changed),
+        optimumWrites,
+        ours,
+      };
       ours.details.optimumWrites = optimumWrites;
       ours.ratios.writesVsOptimum = (ours.requests.putPageFromUrl ?? 0) / optimumWrites;
       ours.ratios.timeVsFirst = ours.seconds / first.seconds;
@@ -94,12 +133,21 @@ export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<Backup
         ours.ratios.speedupVsNaive = result.naive.seconds / ours.seconds;
       }
       if (pattern === "rand4K" && fraction === 0.01) {
-        result.naiveFull = await bench.measure("4a naive", `full snapshot copy (${label} window)`, "naiveFullCopy", {
-          source: source(current),
-          destination: { ...naiveTarget, blob: `full-${pattern}` },
-          allocatedBytes: U,
-        });
+        result.naiveFull = await bench.measure(
+          "4a naive",
+          `full snapshot copy (${label} window)`,
+          "naiveFullCopy",
+          {
+            source: source(current),
+            destination: { ...naiveTarget, blob: `full-${pattern}` },
+            allocatedBytes: U,
+          },
+        );
         ours.ratios.speedupVsNaiveFull = result.naiveFull.seconds / ours.seconds;
+        result.latency = await withLatency(bench, label, {
+          ours: { source: source(current), destination: backup, sizeBytes: P, prevSnapshot: previous },
+          naive: { source: source(current), destination: naiveTarget, sizeBytes: P, prevSnapshot: previous },
+        });
       }
       windows.push(result);
       previous = current;

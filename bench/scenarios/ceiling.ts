@@ -33,12 +33,17 @@ export async function runCeiling(bench: Bench): Promise<Ceiling> {
     const ppfu = `ppfu-c${concurrency}`;
     await bench.pageBlob(BACKUP_ACCOUNT, "bench-ceiling", ppfu).create(ceilingBytes);
     fromUrl.push(
-      await bench.measure("1 ceiling", `Put Page From URL 4 MiB, concurrency ${concurrency}`, "ceilingPutPageFromUrl", {
-        source: { account: SOURCE_ACCOUNT, container: "bench-ceiling", blob: "source" },
-        destination: { account: BACKUP_ACCOUNT, container: "bench-ceiling", blob: ppfu },
-        bytes: ceilingBytes,
-        concurrency,
-      }),
+      await bench.measure(
+        "1 ceiling",
+        `Put Page From URL 4 MiB, concurrency ${concurrency}`,
+        "ceilingPutPageFromUrl",
+        {
+          source: { account: SOURCE_ACCOUNT, container: "bench-ceiling", blob: "source" },
+          destination: { account: BACKUP_ACCOUNT, container: "bench-ceiling", blob: ppfu },
+          bytes: ceilingBytes,
+          concurrency,
+        },
+      ),
     );
     const pp = `pp-c${concurrency}`;
     await bench.pageBlob(BACKUP_ACCOUNT, "bench-ceiling", pp).create(ceilingBytes);
@@ -55,17 +60,24 @@ export async function runCeiling(bench: Bench): Promise<Ceiling> {
   for (const concurrency of [1, 8]) {
     const blob = `ppfu-small-c${concurrency}`;
     await bench.pageBlob(BACKUP_ACCOUNT, "bench-ceiling", blob).create(ceilingBytes);
-    const m = await bench.measure("1 ceiling", `Put Page From URL 4 KiB, concurrency ${concurrency}`, "ceilingPutPageFromUrl", {
-      source: { account: SOURCE_ACCOUNT, container: "bench-ceiling", blob: "source" },
-      destination: { account: BACKUP_ACCOUNT, container: "bench-ceiling", blob },
-      bytes: smallBytes,
-      chunkBytes: SMALL,
-      concurrency,
-    });
+    const m = await bench.measure(
+      "1 ceiling",
+      `Put Page From URL 4 KiB, concurrency ${concurrency}`,
+      "ceilingPutPageFromUrl",
+      {
+        source: { account: SOURCE_ACCOUNT, container: "bench-ceiling", blob: "source" },
+        destination: { account: BACKUP_ACCOUNT, container: "bench-ceiling", blob },
+        bytes: smallBytes,
+        chunkBytes: SMALL,
+        concurrency,
+      },
+    );
     m.details.requestsPerSecond = Number(m.details.requests) / m.seconds;
     small.push(m);
   }
-  const topSmall = small.reduce((a, b) => (Number(b.details.requestsPerSecond) > Number(a.details.requestsPerSecond) ? b : a));
+  const topSmall = small.reduce((a, b) =>
+    Number(b.details.requestsPerSecond) > Number(a.details.requestsPerSecond) ? b : a,
+  );
   const ceiling: Ceiling = {
     putPageFromUrl: best(fromUrl),
     putPage: best(plain),

@@ -22,7 +22,12 @@ async function oneDisk(bench: Bench, label: string, provisioned: number, changed
   await disk.create(provisioned);
   await bench.writeRanges(disk, layout, 4);
   const s1 = (await disk.createSnapshot()).snapshot ?? "";
-  const source = (snapshot: string) => ({ account: SOURCE_ACCOUNT, container: "bench-scale", blob: label, snapshot });
+  const source = (snapshot: string) => ({
+    account: SOURCE_ACCOUNT,
+    container: "bench-scale",
+    blob: label,
+    snapshot,
+  });
   const destination = { account: BACKUP_ACCOUNT, container: "bench-scale", blob: label };
   const name = `${label} (${allocated / MiB} MiB allocated)`;
   const first = await bench.measure("5 scale", `first backup ${name}`, "ourBackup", {
@@ -33,12 +38,17 @@ async function oneDisk(bench: Bench, label: string, provisioned: number, changed
   const writes = changeWrites(mulberry32(seed + 6), layout, "rand64K", changedBytes / allocated);
   await bench.writeRanges(disk, writes, 8);
   const s2 = (await disk.createSnapshot()).snapshot ?? "";
-  const incremental = await bench.measure("5 scale", `incremental ${label}, ${changedBytes / MiB} MiB changed`, "ourBackup", {
-    source: source(s2),
-    destination,
-    sizeBytes: provisioned,
-    prevSnapshot: s1,
-  });
+  const incremental = await bench.measure(
+    "5 scale",
+    `incremental ${label}, ${changedBytes / MiB} MiB changed`,
+    "ourBackup",
+    {
+      source: source(s2),
+      destination,
+      sizeBytes: provisioned,
+      prevSnapshot: s1,
+    },
+  );
   return { label, provisionedBytes: provisioned, first, incremental, changed: totalBytes(coalesce(writes)) };
 }
 
@@ -58,11 +68,17 @@ export async function runPlanning(bench: Bench): Promise<Measurement> {
   const ranges = fragmentedRanges(bench.config.seed + 7, bench.config.planningRanges, size);
   const responder = await startFragmentedResponder(ranges, size);
   try {
-    const m = await bench.measure("5 scale", `plan a diff of ${ranges.length} fragmented ranges (8 TiB)`, "planFragmentedDiff", {
-      responderUrl: responder.url,
-      sizeBytes: size,
-    });
-    if (m.details.ranges !== ranges.length) throw new Error(`planner saw ${m.details.ranges} of ${ranges.length} ranges`);
+    const m = await bench.measure(
+      "5 scale",
+      `plan a diff of ${ranges.length} fragmented ranges (8 TiB)`,
+      "planFragmentedDiff",
+      {
+        responderUrl: responder.url,
+        sizeBytes: size,
+      },
+    );
+    if (m.details.ranges !== ranges.length)
+      throw new Error(`planner saw ${m.details.ranges} of ${ranges.length} ranges`);
     return m;
   } finally {
     await responder.stop();

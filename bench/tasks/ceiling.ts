@@ -5,7 +5,10 @@ import { blobRefParam, numberParam, pageBlob, pool, readSasUrl, seconds } from "
 
 const CHUNK = 4 * 1024 * 1024;
 
-export async function ceilingPutPageFromUrl(endpoints: Endpoints, params: Record<string, unknown>): Promise<TaskResult> {
+export async function ceilingPutPageFromUrl(
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<TaskResult> {
   const source = blobRefParam(params, "source");
   const destination = pageBlob(endpoints, blobRefParam(params, "destination"));
   const bytes = numberParam(params, "bytes");
@@ -23,7 +26,10 @@ export async function ceilingPutPageFromUrl(endpoints: Endpoints, params: Record
   return { seconds: seconds(start), bytes, details: { requests: chunks, concurrency, chunkBytes: chunk } };
 }
 
-export async function ceilingPutPage(endpoints: Endpoints, params: Record<string, unknown>): Promise<TaskResult> {
+export async function ceilingPutPage(
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<TaskResult> {
   const destination = pageBlob(endpoints, blobRefParam(params, "destination"));
   const bytes = numberParam(params, "bytes");
   const concurrency = numberParam(params, "concurrency");

@@ -29,7 +29,8 @@ export function blobRefParam(params: Record<string, unknown>, name: string): Blo
 
 export function numberParam(params: Record<string, unknown>, name: string): number {
   const value = params[name];
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`parameter ${name} is not a number`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new Error(`parameter ${name} is not a number`);
   return value;
 }
 

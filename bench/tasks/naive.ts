@@ -7,7 +7,10 @@ import { blobRefParam, numberParam, pageBlob, readSasUrl, seconds, stringParam }
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-async function readAll(stream: NodeJS.ReadableStream | Readable | undefined, length: number): Promise<Buffer> {
+async function readAll(
+  stream: NodeJS.ReadableStream | Readable | undefined,
+  length: number,
+): Promise<Buffer> {
   if (stream === undefined) throw new Error("download returned no body");
   const body = Buffer.alloc(length);
   let filled = 0;
@@ -19,7 +22,10 @@ async function readAll(stream: NodeJS.ReadableStream | Readable | undefined, len
   return body;
 }
 
-export async function naiveFullCopy(endpoints: Endpoints, params: Record<string, unknown>): Promise<TaskResult> {
+export async function naiveFullCopy(
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<TaskResult> {
   const source = blobRefParam(params, "source");
   const destination = pageBlob(endpoints, blobRefParam(params, "destination"));
   const allocatedBytes = numberParam(params, "allocatedBytes");
@@ -31,7 +37,10 @@ export async function naiveFullCopy(endpoints: Endpoints, params: Record<string,
   return { seconds: seconds(start), bytes: allocatedBytes, details: { copyStatus: done.copyStatus } };
 }
 
-export async function naiveIncremental(endpoints: Endpoints, params: Record<string, unknown>): Promise<TaskResult> {
+export async function naiveIncremental(
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<TaskResult> {
   const source = pageBlob(endpoints, blobRefParam(params, "source"));
   const destination = pageBlob(endpoints, blobRefParam(params, "destination"));
   const prevSnapshot = stringParam(params, "prevSnapshot");
@@ -53,11 +62,17 @@ export async function naiveIncremental(endpoints: Endpoints, params: Record<stri
       writes++;
     }
   }
-  for (const range of diff.clearRange ?? []) await destination.clearPages(range.offset, (range.count ?? 0) + 1);
+  for (const range of diff.clearRange ?? [])
+    await destination.clearPages(range.offset, (range.count ?? 0) + 1);
   await destination.createSnapshot();
   return {
     seconds: seconds(start),
     bytes,
-    details: { diffSeconds, ranges: diff.pageRange?.length ?? 0, writes, clears: diff.clearRange?.length ?? 0 },
+    details: {
+      diffSeconds,
+      ranges: diff.pageRange?.length ?? 0,
+      writes,
+      clears: diff.clearRange?.length ?? 0,
+    },
   };
 }

@@ -8,7 +8,10 @@ import { requireBlobUrl } from "../../src/storage/urls";
 import type { Endpoints, TaskResult } from "../protocol";
 import { numberParam, seconds, stringParam } from "./clients";
 
-export async function planFragmentedDiff(endpoints: Endpoints, params: Record<string, unknown>): Promise<TaskResult> {
+export async function planFragmentedDiff(
+  endpoints: Endpoints,
+  params: Record<string, unknown>,
+): Promise<TaskResult> {
   const url = stringParam(params, "responderUrl");
   const sizeBytes = numberParam(params, "sizeBytes");
   const storage = new StorageAccess({ accountKeys: endpoints.accountKeys });

@@ -75,11 +75,8 @@ export class FunctionRunner {
     const trigger = triggerOf(fn, "activitytrigger") ?? "";
     const data = input === undefined || input === null ? undefined : { string: activityText(input) };
     try {
-      const response = await this.#invoker.invoke(
-        fn,
-        { inputData: [{ name: trigger, data }] },
-        { instanceId },
-      );
+      const inputData = [{ name: trigger, data }, ...extraInputsFor(fn, this.#extraInput)];
+      const response = await this.#invoker.invoke(fn, { inputData }, { instanceId });
       return { ok: true, result: resultText(response.returnValue) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

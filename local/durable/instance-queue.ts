@@ -5,6 +5,8 @@ import { type InstanceRecord, isRunning } from "./instance.js";
 import { Semaphore } from "./semaphore.js";
 import type { DurableStore } from "./store.js";
 
+const BATCH_WINDOW_MS = 10;
+
 export type EpisodeRunner = (record: InstanceRecord) => Promise<boolean>;
 
 export class InstanceQueue {
@@ -98,12 +100,14 @@ export class InstanceQueue {
   kick(instanceId: string): void {
     if (this.stopped || this.#queued.has(instanceId)) return;
     this.#queued.add(instanceId);
-    this.background(
+    // A short batching window lets completions that arrive together share one episode (one replay),
+    // as the Azure Storage provider dequeues messages in batches.
+    const start = () =>
       this.#slots.run(async () => {
         this.#queued.delete(instanceId);
         await this.withLock(instanceId, () => this.#runEpisode(instanceId));
-      }),
-    );
+      });
+    this.background(new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(start));
   }
 
   async #runEpisode(instanceId: string): Promise<void> {
@@ -113,7 +117,15 @@ export class InstanceQueue {
       record.inbox = [];
       return;
     }
-    const historyReset = await this.#episode(record);
+    const before = structuredClone(record);
+    let historyReset: boolean;
+    try {
+      historyReset = await this.#episode(record);
+    } catch (error) {
+      // A failed episode changes nothing: its messages stay pending for the next one.
+      Object.assign(record, before);
+      throw error;
+    }
     await this.#persist(record, historyReset);
     if (record.inbox.length > 0) this.kick(instanceId);
   }

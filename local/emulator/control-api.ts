@@ -17,10 +17,12 @@ async function putFaults(req: IncomingMessage, res: ServerResponse, state: Contr
   const raw = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8")) as {
     rules?: unknown;
     seed?: unknown;
+    scope?: unknown;
   };
   const rules = validateFaultRules(raw.rules ?? []);
   if (raw.seed !== undefined && typeof raw.seed !== "number") throw new Error("seed must be a number");
-  state.faults.configure(rules, raw.seed);
+  if (raw.scope !== undefined && typeof raw.scope !== "string") throw new Error("scope must be a string");
+  state.faults.configure(rules, raw.seed, raw.scope);
   sendJson(res, 200, { rules: rules.length });
 }
 
@@ -42,7 +44,7 @@ export async function handleControl(
       case "PUT /__emulator/faults":
         return await putFaults(req, res, state);
       case "GET /__emulator/faults":
-        return sendJson(res, 200, state.faults.faultCounts());
+        return sendJson(res, 200, state.faults.faultCounts(url.searchParams.get("scope") ?? undefined));
       case "GET /__emulator/health":
         return sendJson(res, 200, { ok: true });
       default:

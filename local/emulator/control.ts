@@ -7,9 +7,16 @@ export type { EmulatorStats, OperationStats } from "./stats";
 export class EmulatorControl {
   constructor(private readonly blobBaseUrl: string) {}
 
-  private async call(method: string, path: string, prefix?: string, body?: unknown): Promise<unknown> {
+  private async call(
+    method: string,
+    path: string,
+    prefix?: string,
+    body?: unknown,
+    scope?: string,
+  ): Promise<unknown> {
     const url = new URL(path, this.blobBaseUrl);
     if (prefix !== undefined) url.searchParams.set("prefix", prefix);
+    if (scope !== undefined) url.searchParams.set("scope", scope);
     const response = await fetch(url, {
       method,
       headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -26,11 +33,19 @@ export class EmulatorControl {
   async resetStats(prefix?: string): Promise<void> {
     await this.call("POST", "/__emulator/stats/reset", prefix);
   }
-  async setFaults(rules: FaultRule[], seed?: number): Promise<void> {
-    await this.call("PUT", "/__emulator/faults", undefined, { rules, seed });
+  /**
+   * Replaces the fault rules. With a `scope` (for example the test's container path) only the
+   * rules set under that scope are replaced, with their own seeded sequence and counts.
+   */
+  async setFaults(rules: FaultRule[], seed?: number, scope?: string): Promise<void> {
+    await this.call("PUT", "/__emulator/faults", undefined, { rules, seed, scope });
   }
-  async getFaultCounts(): Promise<Record<string, number>> {
-    return (await this.call("GET", "/__emulator/faults")) as Record<string, number>;
+  /** Injected-fault counts by kind: of one scope, or of all scopes when none is given. */
+  async getFaultCounts(scope?: string): Promise<Record<string, number>> {
+    return (await this.call("GET", "/__emulator/faults", undefined, undefined, scope)) as Record<
+      string,
+      number
+    >;
   }
   /** How the diffs under `prefix` were answered: journal, forced compare, or compare fallback. */
   async getDiffStrategies(prefix?: string): Promise<{ journal: number; compare: number; fallback: number }> {

@@ -42,39 +42,55 @@ export function validateFaultRules(value: unknown): FaultRule[] {
   });
 }
 
+interface FaultScope {
+  rules: FaultRule[];
+  random: () => number;
+  counts: Record<string, number>;
+}
+
+/**
+ * Fault rules live in scopes: PUT without a scope replaces the default scope; a test that passes
+ * its own scope (for example its container path) replaces only its rules and gets its own seeded
+ * sequence and counts, so parallel test files do not disturb each other.
+ */
 export class FaultInjector {
-  private rules: FaultRule[] = [];
-  private random: () => number = mulberry32(DEFAULT_SEED);
-  private counts: Record<string, number> = {};
+  private readonly scopes = new Map<string, FaultScope>();
 
   constructor(rules: FaultRule[] = [], seed?: number) {
     this.configure(rules, seed);
   }
 
-  /** Replaces the rules and restarts the random sequence (and the counts) from the seed. */
-  configure(rules: FaultRule[], seed = DEFAULT_SEED): void {
-    this.rules = rules;
-    this.random = mulberry32(seed);
-    this.counts = {};
+  /** Replaces the scope's rules and restarts its random sequence (and counts) from the seed. */
+  configure(rules: FaultRule[], seed = DEFAULT_SEED, scope = ""): void {
+    if (rules.length === 0 && scope !== "") this.scopes.delete(scope);
+    else this.scopes.set(scope, { rules, random: mulberry32(seed), counts: {} });
   }
 
-  faultCounts(): Record<string, number> {
-    return { ...this.counts };
+  /** Counts by fault kind for one scope, or summed over all scopes. */
+  faultCounts(scope?: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, state] of this.scopes) {
+      if (scope !== undefined && name !== scope) continue;
+      for (const [kind, n] of Object.entries(state.counts)) out[kind] = (out[kind] ?? 0) + n;
+    }
+    return out;
   }
 
   decide(kind: OperationKind, path: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, terminal: undefined };
-    for (const rule of this.rules) {
-      if (rule.operations !== undefined && !rule.operations.includes(kind)) continue;
-      if (rule.pathPrefix !== undefined && !path.startsWith(rule.pathPrefix)) continue;
-      if (this.random() >= rule.rate) continue;
-      this.counts[rule.kind] = (this.counts[rule.kind] ?? 0) + 1;
-      if (rule.kind === "latency") {
-        decision.latencyMs += rule.latencyMs ?? 100;
-        continue;
+    for (const state of this.scopes.values()) {
+      for (const rule of state.rules) {
+        if (rule.operations !== undefined && !rule.operations.includes(kind)) continue;
+        if (rule.pathPrefix !== undefined && !path.startsWith(rule.pathPrefix)) continue;
+        if (state.random() >= rule.rate) continue;
+        state.counts[rule.kind] = (state.counts[rule.kind] ?? 0) + 1;
+        if (rule.kind === "latency") {
+          decision.latencyMs += rule.latencyMs ?? 100;
+          continue;
+        }
+        decision.terminal = rule.kind;
+        return decision;
       }
-      decision.terminal = rule.kind;
-      break;
     }
     return decision;
   }

@@ -51,3 +51,30 @@ export function loadEntryFiles(files: string[]): void {
     load(file);
   }
 }
+
+/** The versions whose worker/extension protocol this runtime reproduces (see local/host/README.md). */
+export const VERIFIED_VERSIONS: Record<string, string> = {
+  "@azure/functions": "4.16.5",
+  "durable-functions": "3.5.0",
+};
+
+/** Warnings for app dependencies whose installed version differs from the verified one. */
+export function versionWarnings(entryFile: string): string[] {
+  const load = createRequire(entryFile);
+  const warnings: string[] = [];
+  for (const [name, verified] of Object.entries(VERIFIED_VERSIONS)) {
+    try {
+      const pkg = JSON.parse(readFileSync(load.resolve(`${name}/package.json`), "utf8")) as {
+        version?: string;
+      };
+      if (pkg.version !== verified) {
+        warnings.push(
+          `WARNING: ${name} ${pkg.version} is installed; the local runtime was verified with ${verified}`,
+        );
+      }
+    } catch {
+      // Not a dependency of this app (e.g. no durable functions): nothing to check.
+    }
+  }
+  return warnings;
+}

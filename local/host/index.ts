@@ -8,7 +8,7 @@ import { FunctionRunner } from "../durable/function-runner.js";
 import { type DurableStore, MemoryStore } from "../durable/store.js";
 import { TableStore } from "../durable/table-store.js";
 import { adminHandler } from "./admin.js";
-import { loadEntryFiles, resolveEntryFiles } from "./app-loader.js";
+import { loadEntryFiles, resolveEntryFiles, versionWarnings } from "./app-loader.js";
 import type { RpcBinding } from "./core-shim.js";
 import { installCoreShim } from "./core-shim.js";
 import { readHostConfig } from "./host-config.js";
@@ -49,6 +49,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   // One app per process: a second host in the same process reuses the registrations already made.
   loadEntryFiles(files.filter((f) => !loadedFiles.has(f)));
   for (const file of files) loadedFiles.add(file);
+  for (const warning of files[0] ? versionWarnings(files[0]) : []) log(warning);
 
   const invoker = new Invoker(registry, log);
   const store: DurableStore =

@@ -24,7 +24,7 @@ export interface BackupTuning {
 export const DEFAULT_TUNING: BackupTuning = {
   segmentBytes: 128 * 1024 ** 3,
   maxBatches: 200,
-  minBatchBytes: 64 * 1024 ** 2,
+  minBatchBytes: 32 * 1024 ** 2,
   maxClearsPerBatch: 2000,
   copyConcurrency: 8,
   batchWindow: 4,

@@ -13,13 +13,49 @@ import { reasonOf } from "./failures";
 import { BACKUP_DISK, BACKUP_PROGRESS, diskBackupInstanceId, RESOLVE_BACKUP_DISKS } from "./names";
 
 const FIRST_POLL_MS = 2000;
-const MAX_POLL_MS = 60_000;
+const MAX_POLL_MS = 30_000;
 /** Bounds the parent's history on very long runs; after this, progress is only updated per disk. */
 const MAX_POLLS = 200;
 
 interface Child {
   diskId: string;
   task: Task;
+}
+
+/**
+ * Waits for every child while polling their progress on a durable timer. A task already yielded must never
+ * be put into a new Task.any/Task.all (durable-js would schedule it again), so the children are grouped
+ * once, raced once against the first timer, and afterwards only fresh timers are yielded.
+ */
+function* waitWithProgress(
+  context: OrchestrationContext,
+  children: Child[],
+  instanceIds: string[],
+  disksTotal: number,
+): Generator<Task, void, unknown> {
+  const all = context.df.Task.all(children.map((c) => c.task));
+  const settled = () => all.isCompleted || all.isFaulted;
+  let pollMs = FIRST_POLL_MS;
+  let timer: TimerTask = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + pollMs));
+  const first = yield context.df.Task.any([all, timer]);
+  if (first !== timer) timer.cancel();
+  for (let polls = 1; !settled() && polls <= MAX_POLLS; polls++) {
+    const live = (yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress;
+    const disksDone = children.filter((c) => c.task.isCompleted || c.task.isFaulted).length;
+    context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
+    if (settled()) break;
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
+    timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + pollMs));
+    yield timer;
+  }
+  // Already-scheduled tasks may be yielded on their own: this waits without scheduling anything new.
+  for (const child of children) {
+    try {
+      yield child.task;
+    } catch {
+      // a failed child is reported by outcomeOf
+    }
+  }
 }
 
 function outcomeOf(child: Child): DiskOutcome {
@@ -68,28 +104,7 @@ export const backupRunOrchestrator: OrchestrationHandler = function* (context: O
   context.df.setCustomStatus({ ...progress, phase: "backing-up", disksTotal, disksDone: 0 });
 
   const instanceIds = children.map((c) => diskBackupInstanceId(c.diskId));
-  let pollMs = FIRST_POLL_MS;
-  let polls = 0;
-  for (;;) {
-    const running = children.filter((c) => !c.task.isCompleted && !c.task.isFaulted);
-    if (running.length === 0) break;
-    if (polls >= MAX_POLLS) {
-      yield context.df.Task.any(running.map((c) => c.task));
-      continue;
-    }
-    const fireAt = new Date(context.df.currentUtcDateTime.getTime() + pollMs);
-    const timer: TimerTask = context.df.createTimer(fireAt);
-    const winner = yield context.df.Task.any([...running.map((c) => c.task), timer]);
-    if (winner === timer) {
-      polls++;
-      pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
-      const live = (yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress;
-      const disksDone = disksTotal - running.length;
-      context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
-    } else {
-      timer.cancel();
-    }
-  }
+  if (children.length > 0) yield* waitWithProgress(context, children, instanceIds, disksTotal);
 
   outcomes.push(...children.map(outcomeOf));
   const output: BackupRunOutput = {

@@ -3,7 +3,7 @@
 import type { BackupContext } from "../backup/context";
 import { deleteRun } from "../backup/runStore";
 import { messageOf } from "../storage/errors";
-import { releaseLease } from "../storage/lease";
+import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
 import { runKeyOf, snapshotTagOf } from "./naming";
@@ -30,6 +30,8 @@ export async function completeRestore(
   const { run, copied } = input;
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified);
+  // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
+  await holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
   const targetSnapshot = await ensureSnapshot(ctx.storage.container(target), target, {
     tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
     leaseId: run.leaseId,

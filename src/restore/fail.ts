@@ -3,6 +3,7 @@
 import type { BlobClient } from "@azure/storage-blob";
 import type { BackupContext } from "../backup/context";
 import { isNotFound, messageOf } from "../storage/errors";
+import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { releaseRun } from "./complete";
 import { TAG_RESTORE_RUN } from "./naming";
@@ -14,6 +15,7 @@ async function deleteOwn(blob: BlobClient, runTag: string, leaseId?: string): Pr
   try {
     const props = await blob.getProperties();
     if (props.metadata?.[TAG_RESTORE_RUN] !== runTag) return;
+    if (leaseId) await holdLease(blob, leaseId);
     await blob.delete({ deleteSnapshots: "include", conditions: leaseId ? { leaseId } : undefined });
   } catch (error) {
     if (!isNotFound(error)) throw error;

@@ -3,7 +3,8 @@ import {
   BlobSASPermissions,
   type ContainerClient,
   generateBlobSASQueryParameters,
-  type PageBlobClient,
+  PageBlobClient,
+  StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emu, newContainer, pathOf, SOURCE } from "./helpers";
@@ -86,6 +87,23 @@ describe("Put Page From URL and Copy Blob", () => {
     });
     await expect(target.uploadPagesFromURL(sasUrl(disk), 0, 100, 512)).rejects.toMatchObject({
       statusCode: 416,
+    });
+    await expect(
+      target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { sourceContentMD5: new Uint8Array(16) }),
+    ).rejects.toMatchObject({ statusCode: 400, code: "Md5Mismatch" });
+    await expect(
+      backup.getPageBlobClient("missing.vhd").uploadPagesFromURL(sasUrl(disk), 0, 0, KiB),
+    ).rejects.toMatchObject({ statusCode: 404, code: "BlobNotFound" });
+    await expect(
+      target.uploadPagesFromURL(sasUrl(source.getPageBlobClient("nope.vhd")), 0, 0, KiB),
+    ).rejects.toMatchObject({ statusCode: 404, code: "CannotVerifyCopySource" });
+    const wrongKey = new PageBlobClient(
+      target.url,
+      new StorageSharedKeyCredential(BACKUP, Buffer.alloc(64, 1).toString("base64")),
+      { retryOptions: { maxTries: 1 } },
+    );
+    await expect(wrongKey.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB)).rejects.toMatchObject({
+      statusCode: 403,
     });
   });
 

@@ -1,6 +1,6 @@
 // Conformance of Get Page Ranges diffs and paging through the emulator, with the real SDK.
 
-import type { ContainerClient } from "@azure/storage-blob";
+import { BlobSASPermissions, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emu, fetchDiff, newContainer, pathOf } from "./helpers";
 
@@ -117,6 +117,36 @@ describe("page ranges diff", () => {
     });
   });
 
+  it("answers BlobOverwritten after Copy Blob over the blob, and 400 for bad maxresults", async () => {
+    const blob = container.getPageBlobClient("copied-over.vhd");
+    await blob.create(8 * KiB);
+    const s1 = (await blob.createSnapshot()).snapshot!;
+    const other = container.getPageBlobClient("other.vhd");
+    await other.create(8 * KiB);
+    await other.uploadPages(Buffer.alloc(KiB, 4), 0, KiB);
+    await (await blob.beginCopyFromURL(other.url)).pollUntilDone();
+    await expect(blob.getPageRangesDiff(0, 8 * KiB, s1)).rejects.toMatchObject({
+      statusCode: 409,
+      code: "BlobOverwritten",
+    });
+    const sas = await blob.generateSasUrl({
+      permissions: BlobSASPermissions.parse("r"),
+      expiresOn: new Date(Date.now() + 3600_000),
+    });
+    for (const bad of ["0", "-1", "x"]) {
+      const response = await fetch(`${sas}&comp=pagelist&maxresults=${bad}`, {
+        headers: { "x-ms-version": "2025-11-05" },
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("x-ms-error-code")).toMatch(/QueryParameterValue$/);
+    }
+    const capped = await fetch(`${sas}&comp=pagelist&maxresults=50000`, {
+      headers: { "x-ms-version": "2025-11-05" },
+    });
+    expect(capped.status).toBe(200);
+    expect(await capped.text()).toContain("<PageRange><Start>0</Start><End>1023</End></PageRange>");
+  });
+
   it("serves the managed-disk form (x-ms-previous-snapshot-url)", async () => {
     const blob = container.getPageBlobClient("managed.vhd");
     await blob.create(8 * KiB);
@@ -124,5 +154,11 @@ describe("page ranges diff", () => {
     await blob.uploadPages(Buffer.alloc(KiB, 9), 2 * KiB, KiB);
     const diff = await blob.getPageRangesDiffForManagedDisks(0, 8 * KiB, blob.withSnapshot(s1).url);
     expect(diff.pageRange).toEqual([{ offset: 2 * KiB, count: KiB - 1 }]);
+    const elsewhere = container.getPageBlobClient("elsewhere.vhd");
+    await elsewhere.create(8 * KiB);
+    const foreign = (await elsewhere.createSnapshot()).snapshot!;
+    await expect(
+      blob.getPageRangesDiffForManagedDisks(0, 8 * KiB, elsewhere.withSnapshot(foreign).url),
+    ).rejects.toMatchObject({ statusCode: 409, code: "PreviousSnapshotNotFound" });
   });
 });

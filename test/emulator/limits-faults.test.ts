@@ -61,14 +61,16 @@ describe("service limits", () => {
 describe("fault injection and counters", () => {
   let container: ContainerClient;
   let noRetry: ContainerClient;
+  let scope: string;
   beforeAll(async () => {
     container = await newContainer("faults");
+    scope = pathOf(container);
     noRetry = new BlobServiceClient(emu.blobEndpoint(SOURCE), emu.credential(SOURCE), {
       retryOptions: { maxTries: 1 },
     }).getContainerClient(container.containerName);
   });
   afterAll(async () => {
-    await emu.control.setFaults([]);
+    await emu.control.setFaults([], undefined, scope);
     await container.delete();
   });
 
@@ -76,33 +78,39 @@ describe("fault injection and counters", () => {
     const blob = noRetry.getPageBlobClient("f.vhd");
     await blob.create(4096);
     const prefix = `${pathOf(container)}/f.vhd`;
-    await emu.control.setFaults([
-      { operations: ["getProperties"], pathPrefix: prefix, rate: 1, kind: "serverBusy" },
-    ]);
+    await emu.control.setFaults(
+      [{ operations: ["getProperties"], pathPrefix: prefix, rate: 1, kind: "serverBusy" }],
+      undefined,
+      scope,
+    );
     // HEAD answers carry the code only in x-ms-error-code, which the SDK puts in details.
     await expect(blob.getProperties()).rejects.toMatchObject({
       statusCode: 503,
       details: { errorCode: "ServerBusy" },
     });
-    await emu.control.setFaults([
-      { operations: ["getBlob"], pathPrefix: prefix, rate: 1, kind: "operationTimedOut" },
-    ]);
+    await emu.control.setFaults(
+      [{ operations: ["getBlob"], pathPrefix: prefix, rate: 1, kind: "operationTimedOut" }],
+      undefined,
+      scope,
+    );
     await expect(blob.download(0, 512)).rejects.toMatchObject({ statusCode: 500, code: "OperationTimedOut" });
     const raw = await fetch(`${blob.url}?comp=pagelist`, { headers: { "x-ms-version": "2025-11-05" } }).catch(
       () => undefined,
     );
     expect(raw?.status).not.toBe(500); // other kinds are not affected
-    expect(await emu.control.getFaultCounts()).toEqual({ operationTimedOut: 1 });
-    await emu.control.setFaults([
-      { operations: ["putPage"], pathPrefix: prefix, rate: 1, kind: "dropConnection" },
-    ]);
+    expect(await emu.control.getFaultCounts(scope)).toEqual({ operationTimedOut: 1 });
+    await emu.control.setFaults(
+      [{ operations: ["putPage"], pathPrefix: prefix, rate: 1, kind: "dropConnection" }],
+      undefined,
+      scope,
+    );
     const dropped = await blob.uploadPages(Buffer.alloc(512), 0, 512).then(
       () => "ok",
       (error: { statusCode?: number }) => error.statusCode ?? "no status",
     );
     expect(dropped).toBe("no status");
-    expect(await emu.control.getFaultCounts()).toEqual({ dropConnection: 1 });
-    await emu.control.setFaults([]);
+    expect(await emu.control.getFaultCounts(scope)).toEqual({ dropConnection: 1 });
+    await emu.control.setFaults([], undefined, scope);
     expect((await blob.getPageRanges(0, 4096)).pageRange).toEqual([]);
   });
 
@@ -118,7 +126,7 @@ describe("fault injection and counters", () => {
       },
     ];
     const run = async () => {
-      await emu.control.setFaults(rules, 42);
+      await emu.control.setFaults(rules, 42, scope);
       const outcomes: string[] = [];
       for (let i = 0; i < 24; i++)
         outcomes.push(
@@ -132,13 +140,15 @@ describe("fault injection and counters", () => {
     const first = await run();
     const second = await run();
     expect(second).toEqual(first);
-    expect(first.filter((o) => o === "busy").length).toBe((await emu.control.getFaultCounts()).serverBusy);
+    expect(first.filter((o) => o === "busy").length).toBe(
+      (await emu.control.getFaultCounts(scope)).serverBusy,
+    );
     expect(first).toContain("ok");
     expect(first).toContain("busy");
-    await emu.control.setFaults([{ ...rules[0]!, rate: 1, kind: "latency", latencyMs: 5 }]);
+    await emu.control.setFaults([{ ...rules[0]!, rate: 1, kind: "latency", latencyMs: 5 }], undefined, scope);
     await blob.getProperties();
-    expect(await emu.control.getFaultCounts()).toEqual({ latency: 1 });
-    await emu.control.setFaults([]);
+    expect(await emu.control.getFaultCounts(scope)).toEqual({ latency: 1 });
+    await emu.control.setFaults([], undefined, scope);
   });
 
   it("counts requests and bytes per operation kind under a path prefix", async () => {

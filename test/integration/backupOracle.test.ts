@@ -79,8 +79,12 @@ describe("randomized backup oracle", () => {
         const d = disks[i]!;
         expect(run.status, `window ${w} ${d.name}: ${run.restorePoint.reason}`).toBe("completed");
         expect(run.restorePoint.kind).toBe(w === 0 ? "full" : "incremental");
-        const backupName = decodeURIComponent(new URL(run.restorePoint.backupUrl).pathname.split("/").slice(3).join("/"));
-        const got = await contentOf(h.backups.getPageBlobClient(backupName).withSnapshot(run.restorePoint.backupSnapshot));
+        const backupName = decodeURIComponent(
+          new URL(run.restorePoint.backupUrl).pathname.split("/").slice(3).join("/"),
+        );
+        const got = await contentOf(
+          h.backups.getPageBlobClient(backupName).withSnapshot(run.restorePoint.backupSnapshot),
+        );
         if (!got.equals(d.bytes)) console.log(h.logs.filter((l) => l.includes(d.name)).join("\n"));
         expect(got.length, `window ${w} ${d.name} size`).toBe(d.bytes.length);
         expect(got.equals(d.bytes), `window ${w} ${d.name} bytes (seed ${seed})`).toBe(true);

@@ -8,7 +8,15 @@ import { copyBackupBatch } from "../../src/backup/copyBatch";
 import { planDiskBackup } from "../../src/backup/plan";
 import { selectDisks } from "../../src/backup/resolve";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
-import { backupNow, createHarness, diskFor, expectSameBytes, type Harness, MiB, writeRandom } from "./support/harness";
+import {
+  backupNow,
+  createHarness,
+  diskFor,
+  expectSameBytes,
+  type Harness,
+  MiB,
+  writeRandom,
+} from "./support/harness";
 
 describe("backup safety (against the emulator)", () => {
   let h: Harness;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../support/random";
 import { backupNow, createHarness, type Harness, MiB, writeRandom } from "./support/harness";
 
-const TiB = 1024 **4;
+const TiB = 1024 ** 4;
 
 describe("sparse 1 TiB disk", () => {
   let h: Harness;
@@ -29,7 +29,11 @@ describe("sparse 1 TiB disk", () => {
     const rssBefore = process.memoryUsage().rss;
     const full = await backupNow(h, "huge.vhd");
     expect(full.status, full.restorePoint.reason ?? "").toBe("completed");
-    expect(full.restorePoint).toMatchObject({ kind: "full", diskSizeBytes: TiB, changedBytes: writes.size * 256 * 1024 });
+    expect(full.restorePoint).toMatchObject({
+      kind: "full",
+      diskSizeBytes: TiB,
+      changedBytes: writes.size * 256 * 1024,
+    });
     // 1 TiB in 128 GiB segments: 8 listing requests, whatever was written
     expect(full.plan?.listRequests).toBe(8);
     const stats = await h.emu.control.getStats(h.backupPrefix);
@@ -44,13 +48,20 @@ describe("sparse 1 TiB disk", () => {
     await h.emu.control.resetStats(h.backupPrefix);
     const incr = await backupNow(h, "huge.vhd");
     expect(incr.status, incr.restorePoint.reason ?? "").toBe("completed");
-    expect(incr.restorePoint).toMatchObject({ kind: "incremental", changedBytes: 5 * 256 * 1024 + 64 * 1024 });
+    expect(incr.restorePoint).toMatchObject({
+      kind: "incremental",
+      changedBytes: 5 * 256 * 1024 + 64 * 1024,
+    });
     expect((await h.emu.control.getStats(h.backupPrefix)).operations.putPageFromUrl?.bytesIn).toBe(
       5 * 256 * 1024 + 64 * 1024,
     );
-    console.log(`rss growth during the 1 TiB backups: ${Math.round((process.memoryUsage().rss - rssBefore) / MiB)} MiB`);
+    console.log(
+      `rss growth during the 1 TiB backups: ${Math.round((process.memoryUsage().rss - rssBefore) / MiB)} MiB`,
+    );
 
-    const backupName = decodeURIComponent(new URL(incr.restorePoint.backupUrl).pathname.split("/").slice(3).join("/"));
+    const backupName = decodeURIComponent(
+      new URL(incr.restorePoint.backupUrl).pathname.split("/").slice(3).join("/"),
+    );
     const snapshot = h.backups.getPageBlobClient(backupName).withSnapshot(incr.restorePoint.backupSnapshot);
     for (const [offset, data] of writes) {
       const got = await snapshot.downloadToBuffer(offset, data.length);

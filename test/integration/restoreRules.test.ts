@@ -238,12 +238,14 @@ describe("restore rules (in-process against the emulator)", () => {
     expect(copied.batchBytes.length).toBeGreaterThan(0);
     const target = h.sources.getPageBlobClient(blobNameOf(targetUrl));
     // inside a copied range: caught by the batch; outside every allocated range: caught by the layout
-    await target.uploadPages(Buffer.alloc(512, 1), 2 * MiB, 512);
+    // (the restore holds a lease on the target while it writes and verifies)
+    const leased = { conditions: { leaseId: run.leaseId } };
+    await target.uploadPages(Buffer.alloc(512, 1), 2 * MiB, 512, leased);
     await expect(verifyPart(h.ctx, { run, part: 0 })).rejects.toThrow(
       /differs from the backup snapshot at byte 2097152/,
     );
     expect(await verifyPart(h.ctx, { run, part: "layout" })).toMatchObject({ bytesCompared: 0 });
-    await target.uploadPages(Buffer.alloc(512, 7), 7 * MiB, 512);
+    await target.uploadPages(Buffer.alloc(512, 7), 7 * MiB, 512, leased);
     await expect(verifyPart(h.ctx, { run, part: "layout" })).rejects.toThrow(/at byte 7340032/);
     await failRestore(h.ctx, { run, reason: "VerificationError: the restored disk differs" });
     const row = await h.ctx.lineage.get(run.targetDiskId, run.newRestorePointId);

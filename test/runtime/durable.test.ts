@@ -196,6 +196,40 @@ describe("durable orchestrations", () => {
     expect((await call(links.statusQueryGetUri ?? "")).status).toBe(404);
   });
 
+  it("buffers an external event raised before the orchestrator waits for it", async () => {
+    const links = await startViaHttp(host, "lateListener", null, "late-1");
+    const raise = (links.sendEventPostUri ?? "").replace("{eventName}", "Ping");
+    expect((await call(raise, { method: "POST", body: JSON.stringify({ n: 1 }) })).status).toBe(202);
+    const status = await waitForStatus(links.statusQueryGetUri ?? "");
+    expect(status.output).toEqual({ ping: { n: 1 } });
+  });
+
+  it("retries a failing sub-orchestration with durable timers between attempts", async () => {
+    const links = await startViaHttp(host, "subRetry", null, "subretry-1");
+    const status = await waitForStatus(links.statusQueryGetUri ?? "");
+    expect(status.runtimeStatus).toBe("Completed");
+    expect((status.output as { caught: string }).caught).toContain("Orchestrator function 'failing' failed");
+    const relevant = (await historyOf("subretry-1")).filter((e) =>
+      String(e.EventType).match(/SubOrch|Timer/),
+    );
+    expect(relevant.map((e) => `${e.EventType}#${e.EventId ?? e.ScheduledId}`)).toEqual([
+      "SubOrchestrationInstanceCreated#0",
+      "SubOrchestrationInstanceFailed#0",
+      "TimerCreated#1",
+      "TimerFired#1",
+      "SubOrchestrationInstanceCreated#2",
+      "SubOrchestrationInstanceFailed#2",
+      "TimerCreated#3",
+      "TimerFired#3",
+    ]);
+  });
+
+  it("gives activities their durable client input binding", async () => {
+    const links = await startViaHttp(host, "selfAware", null, "self-1");
+    const status = await waitForStatus(links.statusQueryGetUri ?? "");
+    expect(status.output).toBe("Running");
+  });
+
   it("logs one line per invocation with function, instance, duration and outcome", () => {
     const line = host.logs.find((l) => l.startsWith("Executed 'flaky' (instance ") && l.includes("Failed"));
     expect(line).toMatch(/^Executed 'flaky' \(instance [0-9a-f]+\) Failed in \d+ms: flaky /);

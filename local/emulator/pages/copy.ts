@@ -87,8 +87,11 @@ export function createCopyHandler(deps: CopyDeps) {
       headers: endToEndHeaders(req.headers),
     });
     const key = blobKey(ctx.address);
-    if (copied.status !== 202 || headerValue(copied.headers, "x-ms-copy-status") !== "success")
+    if (copied.status !== 202 || headerValue(copied.headers, "x-ms-copy-status") !== "success") {
+      // Anything else that replaced the blob (Put Blob From URL, a pending copy) ends its journal.
+      if (copied.status >= 200 && copied.status < 300) deps.journal.forget(key);
       return relay(copied);
+    }
     let sourceUrl: URL;
     try {
       sourceUrl = new URL(headerValue(req.headers, "x-ms-copy-source") ?? "");

@@ -5,7 +5,7 @@ import type { ProxyContext } from "../proxy/context";
 import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/http-util";
 import { blobKey, requestRange } from "../proxy/request-parts";
 import type { SideClient } from "../proxy/side-client";
-import { upstreamRequest } from "../proxy/upstream";
+import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import { type DiffError, type DiffStrategy, resolveDiff } from "./diff";
 import type { DiffCache } from "./diff-cache";
 import type { WriteJournal } from "./journal";
@@ -18,7 +18,7 @@ import {
   parsePageListXml,
   takePage,
 } from "./page-list";
-import { clip, normalize } from "./range-set";
+import { clip, type Interval, normalize } from "./range-set";
 
 export interface PageListDeps {
   side: SideClient;
@@ -50,9 +50,73 @@ function send(ctx: ProxyContext, probeHeaders: OutgoingHttpHeaders, xml: string)
   ctx.res.end(xml);
 }
 
+interface Window {
+  start: number;
+  end: number; // exclusive, within the blob
+}
+
+/** The requested byte window (x-ms-range wins over Range), cut to the blob's length. */
+function requestedWindow(ctx: ProxyContext, probe: UpstreamResponse): Window {
+  const length = Number(headerValue(probe.headers, "x-ms-blob-content-length") ?? 0);
+  const range = requestRange(ctx.req.headers);
+  if (range === undefined || range === "invalid") return { start: 0, end: length };
+  return { start: range.start, end: range.end === undefined ? length : Math.min(length, range.end + 1) };
+}
+
+/** The diff's items, from the cache for the later pages of a paged diff. */
+async function diffItems(
+  deps: PageListDeps,
+  ctx: ProxyContext,
+  probe: UpstreamResponse,
+  targetPages: Interval[],
+  window: Window,
+): Promise<PageListItem[] | DiffError> {
+  const { url, req } = ctx;
+  const etag = headerValue(probe.headers, "etag");
+  const previous =
+    url.searchParams.get("prevsnapshot") ?? headerValue(req.headers, "x-ms-previous-snapshot-url");
+  const key = [
+    url.pathname,
+    url.searchParams.get("snapshot"),
+    previous,
+    window.start,
+    window.end,
+    etag,
+    deps.diffModeFor(ctx.path),
+  ].join("|");
+  const cached = deps.cache.get(key);
+  if (cached !== undefined) return cached;
+  const input = {
+    blob: blobKey(ctx.address),
+    targetPages,
+    start: window.start,
+    end: window.end,
+    targetEtag: etag,
+  };
+  const result = await resolveDiff(deps, ctx, input);
+  if ("error" in result) return result.error;
+  const items = mergeItems(result.pages, result.clears);
+  deps.cache.set(key, items);
+  return items;
+}
+
+function sendPagingError(ctx: ProxyContext, error: unknown): void {
+  if (!(error instanceof PagingError)) throw error;
+  sendServiceError(ctx.req, ctx.res, 400, error.code, error.message);
+}
+
 export function createPageListHandler(deps: PageListDeps) {
   return async (ctx: ProxyContext): Promise<void> => {
     const { req, res, url } = ctx;
+    const marker = url.searchParams.get("marker");
+    let maxResults: number | undefined;
+    try {
+      // Validated before the probe: Azurite answers a bad maxresults with a bare 400.
+      maxResults = parseMaxResults(url.searchParams.get("maxresults"));
+      if (marker !== null) takePage([], marker, 1);
+    } catch (error) {
+      return sendPagingError(ctx, error);
+    }
     // The original request goes to Azurite first: it checks auth, lease, conditions, existence and
     // the range, and (because of its dispatcher tie) returns the target's full list for a diff too.
     const probe = await upstreamRequest(ctx.upstream, {
@@ -66,57 +130,15 @@ export function createPageListHandler(deps: PageListDeps) {
       ctx.stats.addBytesOut(ctx.path, ctx.kind, probe.body.length);
       return;
     }
-    const probeHeaders = endToEndHeaders(probe.headers);
-    let maxResults: number | undefined;
-    try {
-      maxResults = parseMaxResults(url.searchParams.get("maxresults"));
-      if (url.searchParams.has("marker")) takePage([], url.searchParams.get("marker"), 1);
-    } catch (error) {
-      if (error instanceof PagingError) return sendServiceError(req, res, 400, error.code, error.message);
-      throw error;
-    }
-    const length = Number(headerValue(probe.headers, "x-ms-blob-content-length") ?? 0);
-    const range = requestRange(req.headers);
-    const start = range === undefined || range === "invalid" ? 0 : range.start;
-    const end =
-      range === undefined || range === "invalid" || range.end === undefined
-        ? length
-        : Math.min(length, range.end + 1);
-    const targetPages = clip(normalize(parsePageListXml(probe.body.toString("utf8"))), start, end);
-    const paged = maxResults !== undefined || url.searchParams.has("marker");
-
-    let items: PageListItem[];
-    if (ctx.kind === "getPageRanges") {
-      items = mergeItems(targetPages, []);
-    } else {
-      const key = `${url.pathname}|${url.searchParams.get("snapshot") ?? ""}|${url.searchParams.get("prevsnapshot") ?? headerValue(req.headers, "x-ms-previous-snapshot-url") ?? ""}|${start}-${end}|${headerValue(probe.headers, "etag") ?? ""}|${deps.diffModeFor(ctx.path)}`;
-      const cached = deps.cache.get(key);
-      if (cached !== undefined) items = cached;
-      else {
-        const result = await resolveDiff(deps, ctx, {
-          blob: blobKey(ctx.address),
-          targetPages,
-          start,
-          end,
-          targetEtag: headerValue(probe.headers, "etag"),
-        });
-        if ("error" in result) {
-          const failure: DiffError = result.error;
-          return sendServiceError(req, res, failure.status, failure.code, failure.message);
-        }
-        items = mergeItems(result.pages, result.clears);
-        deps.cache.set(key, items);
-      }
-    }
-    try {
-      send(
-        ctx,
-        probeHeaders,
-        pageListXml(takePage(items, url.searchParams.get("marker"), maxResults), paged),
-      );
-    } catch (error) {
-      if (error instanceof PagingError) return sendServiceError(req, res, 400, error.code, error.message);
-      throw error;
-    }
+    const window = requestedWindow(ctx, probe);
+    const listed = parsePageListXml(probe.body.toString("utf8"));
+    const targetPages = clip(normalize(listed), window.start, window.end);
+    const items =
+      ctx.kind === "getPageRanges"
+        ? mergeItems(targetPages, [])
+        : await diffItems(deps, ctx, probe, targetPages, window);
+    if (!Array.isArray(items)) return sendServiceError(req, res, items.status, items.code, items.message);
+    const paged = maxResults !== undefined || marker !== null;
+    send(ctx, endToEndHeaders(probe.headers), pageListXml(takePage(items, marker, maxResults), paged));
   };
 }

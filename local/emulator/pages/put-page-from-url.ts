@@ -101,6 +101,138 @@ function sourceFailure(
   );
 }
 
+interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  headers?: OutgoingHttpHeaders;
+}
+
+interface CopyRequest {
+  destinationStart: number;
+  sourceStart: number;
+  count: number;
+  source: URL;
+}
+
+const invalidHeader = (name: string, message: string): Problem => ({
+  status: 400,
+  code: "InvalidHeaderValue",
+  message,
+  headers: { "x-ms-header-name": name },
+});
+
+/** Validates ranges (aligned, equal length, at most 4 MiB) and the source URL. */
+function parseCopyRequest(headers: IncomingHttpHeaders): CopyRequest | Problem {
+  const destination = parseByteRange(headerValue(headers, "x-ms-range") ?? headerValue(headers, "range"));
+  const source = parseByteRange(headerValue(headers, "x-ms-source-range"));
+  if (destination === undefined || destination === "invalid" || destination.end === undefined) {
+    return invalidHeader("x-ms-range", "The x-ms-range header is missing or invalid.");
+  }
+  if (source === undefined || source === "invalid" || source.end === undefined) {
+    return invalidHeader("x-ms-source-range", "The x-ms-source-range header is missing or invalid.");
+  }
+  const count = destination.end - destination.start + 1;
+  if (
+    destination.start % PAGE_SIZE !== 0 ||
+    count % PAGE_SIZE !== 0 ||
+    source.end - source.start + 1 !== count
+  ) {
+    return { status: 416, code: "InvalidPageRange", message: "The page range specified is invalid." };
+  }
+  if (count > MAX_PUT_PAGE_BYTES) {
+    return {
+      status: 413,
+      code: "RequestBodyTooLarge",
+      message: "The request body is too large and exceeds the maximum permissible limit.",
+    };
+  }
+  try {
+    const url = new URL(headerValue(headers, "x-ms-copy-source") ?? "");
+    return { destinationStart: destination.start, sourceStart: source.start, count, source: url };
+  } catch {
+    return invalidHeader("x-ms-copy-source", "x-ms-copy-source is not a valid URL.");
+  }
+}
+
+function pick(headers: IncomingHttpHeaders, names: [string, string][]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [from, to] of names) {
+    const value = headerValue(headers, from);
+    if (value !== undefined) out[to] = value;
+  }
+  return out;
+}
+
+/** Reads and verifies the source bytes; answers the client itself on failure. */
+async function fetchSource(
+  deps: PutPageFromUrlDeps,
+  ctx: ProxyContext,
+  copy: CopyRequest,
+): Promise<Buffer | Problem | undefined> {
+  const headers = ctx.req.headers;
+  const sourceHeaders: OutgoingHttpHeaders = {
+    ...pick(headers, SOURCE_CONDITIONS),
+    "x-ms-range": `bytes=${copy.sourceStart}-${copy.sourceStart + copy.count - 1}`,
+    "x-ms-version": headerValue(headers, "x-ms-version"),
+  };
+  const auth = headerValue(headers, "x-ms-copy-source-authorization");
+  if (auth !== undefined) sourceHeaders.authorization = auth;
+  const read = await readSource(deps, ctx, copy.source, sourceHeaders);
+  if (read.status !== 200 && read.status !== 206) {
+    sourceFailure(ctx, read.status, read.headers, copy.source.searchParams.has("sig") || auth !== undefined);
+    return undefined;
+  }
+  if (read.body.length !== copy.count) {
+    return { status: 416, code: "InvalidPageRange", message: "The source range is outside the source blob." };
+  }
+  const md5 = headerValue(headers, "x-ms-source-content-md5");
+  if (md5 !== undefined && createHash("md5").update(read.body).digest("base64") !== md5) {
+    return {
+      status: 400,
+      code: "Md5Mismatch",
+      message:
+        "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
+    };
+  }
+  return read.body;
+}
+
+/** Signed Put Page with the destination's lease and conditions, journaled like any write. */
+async function writeDestination(
+  deps: PutPageFromUrlDeps,
+  ctx: ProxyContext,
+  copy: CopyRequest,
+  data: Buffer,
+) {
+  const key = blobKey(ctx.address);
+  const touched = { start: copy.destinationStart, end: copy.destinationStart + copy.count };
+  const destinationHeaders = pick(
+    ctx.req.headers,
+    DESTINATION_HEADERS.map((name) => [name, name]),
+  );
+  deps.journal.touch(key, touched);
+  const written = await deps.side.putPage(
+    { path: ctx.url.pathname },
+    copy.destinationStart,
+    data,
+    destinationHeaders,
+  );
+  if (written.status === 201) {
+    deps.journal.touch(key, touched);
+    const etag = headerValue(written.headers, "etag");
+    if (etag !== undefined) deps.journal.observeEtag(key, etag);
+    ctx.stats.addBytesIn(ctx.path, ctx.kind, copy.count);
+    const md5 = headerValue(ctx.req.headers, "x-ms-source-content-md5");
+    if (md5 !== undefined) written.headers["content-md5"] = md5;
+    delete written.headers["x-ms-content-crc64"];
+  }
+  return written;
+}
+
+const isProblem = (value: unknown): value is Problem =>
+  typeof value === "object" && value !== null && "code" in value && "status" in value;
+
 export function createPutPageFromUrlHandler(deps: PutPageFromUrlDeps) {
   return async (ctx: ProxyContext): Promise<void> => {
     const { req, res } = ctx;
@@ -111,110 +243,13 @@ export function createPutPageFromUrlHandler(deps: PutPageFromUrlDeps) {
     });
     // 501 means Azurite authenticated the request and reached its unimplemented handler.
     if (probe.status !== 501) return relay(ctx, probe);
-    const destination = parseByteRange(
-      headerValue(req.headers, "x-ms-range") ?? headerValue(req.headers, "range"),
-    );
-    const sourceRange = parseByteRange(headerValue(req.headers, "x-ms-source-range"));
-    if (destination === undefined || destination === "invalid" || destination.end === undefined) {
-      return sendServiceError(
-        req,
-        res,
-        400,
-        "InvalidHeaderValue",
-        "The x-ms-range header is missing or invalid.",
-        { "x-ms-header-name": "x-ms-range" },
-      );
-    }
-    if (sourceRange === undefined || sourceRange === "invalid" || sourceRange.end === undefined) {
-      return sendServiceError(
-        req,
-        res,
-        400,
-        "InvalidHeaderValue",
-        "The x-ms-source-range header is missing or invalid.",
-        { "x-ms-header-name": "x-ms-source-range" },
-      );
-    }
-    const count = destination.end - destination.start + 1;
-    if (
-      destination.start % PAGE_SIZE !== 0 ||
-      count % PAGE_SIZE !== 0 ||
-      sourceRange.end - sourceRange.start + 1 !== count
-    ) {
-      return sendServiceError(req, res, 416, "InvalidPageRange", "The page range specified is invalid.");
-    }
-    if (count > MAX_PUT_PAGE_BYTES) {
-      return sendServiceError(
-        req,
-        res,
-        413,
-        "RequestBodyTooLarge",
-        "The request body is too large and exceeds the maximum permissible limit.",
-      );
-    }
-    let source: URL;
-    try {
-      source = new URL(headerValue(req.headers, "x-ms-copy-source") ?? "");
-    } catch {
-      return sendServiceError(req, res, 400, "InvalidHeaderValue", "x-ms-copy-source is not a valid URL.", {
-        "x-ms-header-name": "x-ms-copy-source",
-      });
-    }
-    const sourceHeaders: OutgoingHttpHeaders = {
-      "x-ms-range": `bytes=${sourceRange.start}-${sourceRange.end}`,
-      "x-ms-version": headerValue(req.headers, "x-ms-version"),
-    };
-    for (const [from, to] of SOURCE_CONDITIONS) {
-      const value = headerValue(req.headers, from);
-      if (value !== undefined) sourceHeaders[to] = value;
-    }
-    const auth = headerValue(req.headers, "x-ms-copy-source-authorization");
-    if (auth !== undefined) sourceHeaders.authorization = auth;
-    const hasSas = source.searchParams.has("sig");
-    const read = await readSource(deps, ctx, source, sourceHeaders);
-    if (read.status !== 200 && read.status !== 206)
-      return sourceFailure(ctx, read.status, read.headers, hasSas || auth !== undefined);
-    if (read.body.length !== count) {
-      return sendServiceError(
-        req,
-        res,
-        416,
-        "InvalidPageRange",
-        "The source range is outside the source blob.",
-      );
-    }
-    const md5 = headerValue(req.headers, "x-ms-source-content-md5");
-    if (md5 !== undefined && createHash("md5").update(read.body).digest("base64") !== md5) {
-      return sendServiceError(
-        req,
-        res,
-        400,
-        "Md5Mismatch",
-        "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
-      );
-    }
-    const destinationHeaders: OutgoingHttpHeaders = {};
-    for (const name of DESTINATION_HEADERS) {
-      const value = headerValue(req.headers, name);
-      if (value !== undefined) destinationHeaders[name] = value;
-    }
-    const key = blobKey(ctx.address);
-    const touched = { start: destination.start, end: destination.end + 1 };
-    deps.journal.touch(key, touched);
-    const written = await deps.side.putPage(
-      { path: ctx.url.pathname },
-      destination.start,
-      read.body,
-      destinationHeaders,
-    );
-    if (written.status === 201) {
-      deps.journal.touch(key, touched);
-      const etag = headerValue(written.headers, "etag");
-      if (etag !== undefined) deps.journal.observeEtag(key, etag);
-      ctx.stats.addBytesIn(ctx.path, ctx.kind, count);
-      if (md5 !== undefined) written.headers["content-md5"] = md5;
-      delete written.headers["x-ms-content-crc64"];
-    }
-    relay(ctx, written);
+    const send = (problem: Problem) =>
+      sendServiceError(req, res, problem.status, problem.code, problem.message, problem.headers);
+    const copy = parseCopyRequest(req.headers);
+    if (isProblem(copy)) return send(copy);
+    const data = await fetchSource(deps, ctx, copy);
+    if (data === undefined) return;
+    if (isProblem(data)) return send(data);
+    relay(ctx, await writeDestination(deps, ctx, copy, data));
   };
 }

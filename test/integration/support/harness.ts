@@ -5,9 +5,9 @@ import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import { type BackupContext, type BackupTuning, createBackupContext } from "../../../src/backup/context";
 import { runDiskBackupDirect } from "../../../src/backup/direct";
 import { loadSettings } from "../../../src/config/settings";
-import { StorageAccess } from "../../../src/storage/clients";
 import { diskOf } from "../../../src/disks/identity";
 import { restorePointIdOf } from "../../../src/lineage/restorePoint";
+import { StorageAccess } from "../../../src/storage/clients";
 import { blobIn } from "../../../src/storage/urls";
 import { testEmulator, uniqueName } from "../../support/emulator";
 

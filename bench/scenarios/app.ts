@@ -1,0 +1,119 @@
+// Scenarios 6 and 7 on one disk through the app itself: the same backups through the local Functions
+// runtime end to end, through the app's steps in-process and through the copy engine directly
+// (orchestration overhead, activities and history events per GiB changed); then a restore.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { diskOf } from "../../src/disks/identity";
+import { coalesce, totalBytes } from "../../src/ranges";
+import { parseBlobUrl, requireBlobUrl } from "../../src/storage/urls";
+import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT } from "../bench";
+import { GiB, MiB } from "../config";
+import { allocationLayout, changeWrites, mulberry32 } from "../random";
+import type { Ceiling } from "./ceiling";
+
+const EXTENT = 4 * MiB;
+const APP_ROOT = join(__dirname, "..", "..", "..");
+
+function perGiB(m: Measurement, changedBytes: number): void {
+  const gib = changedBytes / GiB;
+  m.ratios.activitiesPerGiB = Number(m.details.activities) / gib;
+  m.ratios.historyEventsPerGiB = Number(m.details.historyEvents) / gib;
+}
+
+export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
+  if (!existsSync(join(APP_ROOT, "dist", "src", "functions", "backupApi.js"))) {
+    bench.notes.push(
+      "6 orchestration and 7 restore: not measured (the function app is not built: dist/src/functions missing).",
+    );
+    return;
+  }
+  const { appAllocatedBytes: allocated, seed } = bench.config;
+  const size = GiB;
+  await bench.createContainer(SOURCE_ACCOUNT, "bench-app");
+  await bench.createContainer(BACKUP_ACCOUNT, "bench-app-scratch");
+  const disk = bench.pageBlob(SOURCE_ACCOUNT, "bench-app", "disk-app.vhd");
+  await disk.create(size);
+  const layout = allocationLayout(mulberry32(seed + 11), size, EXTENT, allocated / EXTENT);
+  await bench.writeRanges(disk, layout, 4);
+  const keys = bench.emulator.accounts.map((a) => `${a.name}:${a.key}`).join(";");
+  const sourceUrl = `${bench.emulator.blobEndpoint(SOURCE_ACCOUNT)}/bench-app/disk-app.vhd`;
+  const targetUrl = `${bench.emulator.blobEndpoint(BACKUP_ACCOUNT)}/bench-app-backups`;
+  const settings = {
+    FUNCTIONS_WORKER_RUNTIME: "node",
+    AzureWebJobsStorage: bench.emulator.connectionString(SOURCE_ACCOUNT),
+    DURABLE_TASK_HUB_NAME: "benchhub",
+    BACKUP_SOURCES: sourceUrl,
+    BACKUP_TARGET: targetUrl,
+    LINEAGE_TABLE: `${bench.emulator.tableEndpoint(BACKUP_ACCOUNT)}/benchlineage`,
+    BACKUP_SCHEDULE: "0 0 0 1 1 *",
+    STORAGE_ACCOUNT_KEYS: keys,
+  };
+  const target = parseBlobUrl(targetUrl);
+  if (!target.ok) throw new Error(`${targetUrl}: ${target.error}`);
+  const diskId = diskOf(requireBlobUrl(sourceUrl), target.value).id;
+  const source = (snapshot: string) => ({
+    account: SOURCE_ACCOUNT,
+    container: "bench-app",
+    blob: "disk-app.vhd",
+    snapshot,
+  });
+  const scratch = { account: BACKUP_ACCOUNT, container: "bench-app-scratch", blob: "disk-app.vhd" };
+  const label = `${allocated / MiB} MiB in 1 GiB`;
+
+  const s0 = (await disk.createSnapshot()).snapshot ?? "";
+  const engineFull = await bench.measure("6 orchestr", `full ${label}: copy engine`, "ourBackup", {
+    source: source(s0),
+    destination: scratch,
+    sizeBytes: size,
+  });
+  const full = await bench.measure("6 orchestr", `full ${label}: local runtime`, "runtimeBackup", {
+    appRoot: APP_ROOT,
+    settings,
+    diskId,
+  });
+  full.ratios.timeVsEngine = full.seconds / engineFull.seconds;
+  perGiB(full, allocated);
+
+  const changed = changeWrites(mulberry32(seed + 12), layout, "rand64K", 0.1);
+  await bench.writeRanges(disk, changed, 8);
+  const changedBytes = totalBytes(coalesce(changed));
+  const s1 = (await disk.createSnapshot()).snapshot ?? "";
+  const engineIncr = await bench.measure("6 orchestr", `incr 10% rand64K: copy engine`, "ourBackup", {
+    source: source(s1),
+    destination: scratch,
+    sizeBytes: size,
+    prevSnapshot: String(full.details.sourceSnapshot),
+  });
+  const incr = await bench.measure("6 orchestr", `incr 10% rand64K: local runtime`, "runtimeBackup", {
+    appRoot: APP_ROOT,
+    settings,
+    diskId,
+  });
+  incr.ratios.timeVsEngine = incr.seconds / engineIncr.seconds;
+  perGiB(incr, changedBytes);
+
+  const changed2 = changeWrites(mulberry32(seed + 13), layout, "rand64K", 0.1);
+  await bench.writeRanges(disk, changed2, 8);
+  const steps = await bench.measure(
+    "6 orchestr",
+    `incr 10% rand64K: app steps in-process`,
+    "appBackupDirect",
+    {
+      settings,
+    },
+  );
+  steps.ratios.timeVsEngine = steps.seconds / engineIncr.seconds;
+
+  const restore = await bench.measure(
+    "7 restore",
+    `restore ${label} (promote + copy + verify)`,
+    "appRestoreDirect",
+    {
+      settings,
+      diskId,
+      targetUrl: `${bench.emulator.blobEndpoint(SOURCE_ACCOUNT)}/bench-app/disk-app-restored.vhd`,
+      allocatedBytes: allocated,
+    },
+  );
+  restore.ratios.ofCeiling = restore.mibps / ceiling.putPageFromUrl.mibps;
+}

@@ -1,0 +1,155 @@
+// The app's own steps, in the copying child: a backup through the local Functions runtime end to end
+// (HTTP API, durable replay, activities), the same steps called in-process, and a restore in-process.
+import { randomBytes } from "node:crypto";
+import { startLocalHost } from "../../local/host/index";
+import { createBackupContext } from "../../src/backup/context";
+import { runDiskBackupDirect } from "../../src/backup/direct";
+import { loadSettings } from "../../src/config/settings";
+import { diskOf } from "../../src/disks/identity";
+import { restorePointIdOf } from "../../src/lineage/restorePoint";
+import { runRestoreDirect } from "../../src/restore/direct";
+import type { Endpoints, TaskResult } from "../protocol";
+import { seconds, stringParam } from "./clients";
+
+type Json = Record<string, unknown>;
+
+function settingsParam(params: Json): Record<string, string> {
+  const settings = params.settings as Record<string, string> | undefined;
+  if (settings === undefined) throw new Error("parameter settings is missing");
+  return settings;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
+}
+
+async function waitFor(statusUrl: string): Promise<Json> {
+  for (let i = 0; i < 6000; i++) {
+    const { body } = await call(statusUrl);
+    if (["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus))) return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${statusUrl} did not finish`);
+}
+
+/** History of one instance, counted by event type. */
+async function historyOf(
+  statusUrl: string,
+  instanceId: string,
+  parentId: string,
+): Promise<Record<string, number>> {
+  const url = new URL(statusUrl.replace(encodeURIComponent(parentId), encodeURIComponent(instanceId)));
+  url.searchParams.set("showHistory", "true");
+  const { body } = await call(url.toString());
+  const counts: Record<string, number> = {};
+  for (const event of (body.historyEvents as Json[] | undefined) ?? []) {
+    const type = String(event.EventType ?? event.eventType ?? "unknown");
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
+  const diskId = stringParam(params, "diskId");
+  const host = await startLocalHost({
+    appRoot: stringParam(params, "appRoot"),
+    port: 0,
+    settings: settingsParam(params),
+    durableStore: { kind: "memory" },
+    log: () => {},
+  });
+  try {
+    const start = process.hrtime.bigint();
+    const started = await call(`${host.baseUrl}/api/backups`, {
+      method: "POST",
+      body: JSON.stringify({ disks: [diskId] }),
+    });
+    if (started.status !== 202)
+      throw new Error(`POST /api/backups: ${started.status} ${JSON.stringify(started.body)}`);
+    const statusUrl = String(started.body.statusQueryGetUri);
+    const done = await waitFor(statusUrl);
+    const elapsed = seconds(start);
+    const output = done.output as { disks?: Json[] } | undefined;
+    const disk = output?.disks?.[0];
+    if (done.runtimeStatus !== "Completed" || disk?.status !== "completed") {
+      throw new Error(`backup ended ${String(done.runtimeStatus)}: ${JSON.stringify(output)}`);
+    }
+    const parentId = String(started.body.id);
+    const parent = await historyOf(statusUrl, parentId, parentId);
+    const child = await historyOf(statusUrl, `backup:${diskId}`, parentId);
+    const point = disk.restorePoint as Json;
+    const events = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    const activities = (c: Record<string, number>) =>
+      c.TaskScheduled ?? (c.TaskCompleted ?? 0) + (c.TaskFailed ?? 0);
+    return {
+      seconds: elapsed,
+      bytes: Number(disk.bytesCopied ?? 0),
+      details: {
+        kind: String(point.kind),
+        sourceSnapshot: String(point.sourceSnapshot),
+        changedBytes: Number(point.changedBytes ?? 0),
+        historyEvents: events(parent) + events(child),
+        activities: activities(parent) + activities(child),
+        eventTypes: JSON.stringify({ backupRun: parent, backupDisk: child }),
+      },
+    };
+  } finally {
+    await host.stop();
+  }
+}
+
+export async function appBackupDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
+  const ctx = createBackupContext(loadSettings(settingsParam(params)), { log: () => {} });
+  const source = ctx.settings.sources[0];
+  if (source === undefined) throw new Error("no BACKUP_SOURCES");
+  const disk = diskOf(source, ctx.settings.target);
+  const startedAt = new Date().toISOString();
+  const start = process.hrtime.bigint();
+  const result = await runDiskBackupDirect(ctx, {
+    diskId: disk.id,
+    sourceUrl: disk.source.url,
+    runId: `bench-${Date.now()}`,
+    restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
+    startedAt,
+  });
+  const elapsed = seconds(start);
+  if (result.status !== "completed") throw new Error(`direct backup failed: ${result.restorePoint.reason}`);
+  return {
+    seconds: elapsed,
+    bytes: result.batches.reduce((sum, b) => sum + b.bytesCopied, 0),
+    details: {
+      kind: result.restorePoint.kind,
+      changedBytes: result.restorePoint.changedBytes,
+      batches: result.batches.length,
+      restorePointId: result.restorePoint.restorePointId,
+    },
+  };
+}
+
+export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
+  const ctx = createBackupContext(loadSettings(settingsParam(params)), { log: () => {} });
+  const diskId = stringParam(params, "diskId");
+  const latest = await ctx.lineage.latestCompleted(diskId);
+  if (latest === undefined) throw new Error(`no restore point for ${diskId}`);
+  const start = process.hrtime.bigint();
+  const out = await runRestoreDirect(
+    ctx,
+    {
+      diskId,
+      restorePointId: latest.restorePointId,
+      targetUrl: stringParam(params, "targetUrl"),
+      overwrite: false,
+    },
+    `bench-restore-${Date.now()}`,
+  );
+  const elapsed = seconds(start);
+  if (!out.verification.verified) throw new Error("restore verification failed");
+  const allocated = Number(params.allocatedBytes ?? 0);
+  return {
+    seconds: elapsed,
+    bytes: allocated,
+    details: { bytesCompared: out.verification.bytesCompared, verifyMethod: out.verification.method },
+  };
+}

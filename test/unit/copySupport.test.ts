@@ -1,0 +1,65 @@
+// Pure parts of the copy engine: failure classification and the per-blob pacer.
+import { describe, expect, it } from "vitest";
+import { BlobPacer } from "../../src/copy/pacer";
+import { isServerBusy, isServerTimeout, isTransient } from "../../src/storage/errors";
+
+const failure = (statusCode: number | undefined, code?: string) =>
+  Object.assign(new Error("x"), { statusCode, code });
+
+describe("failure classification", () => {
+  it("retries throttling, server errors, timeouts and dropped connections only", () => {
+    expect(isTransient(failure(503, "ServerBusy"))).toBe(true);
+    expect(isTransient(failure(500, "OperationTimedOut"))).toBe(true);
+    expect(isTransient(failure(undefined, "ECONNRESET"))).toBe(true);
+    expect(isTransient(failure(undefined, "REQUEST_SEND_ERROR"))).toBe(true);
+    expect(isTransient(failure(412, "LeaseIdMismatchWithBlobOperation"))).toBe(false);
+    expect(isTransient(failure(404, "BlobNotFound"))).toBe(false);
+    expect(isTransient(failure(409, "PreviousSnapshotNotFound"))).toBe(false);
+  });
+  it("recognizes busy signals and server timeouts", () => {
+    expect(isServerBusy(failure(503, "ServerBusy"))).toBe(true);
+    expect(isServerBusy(failure(500, "InternalError"))).toBe(false);
+    expect(isServerTimeout(failure(500, "OperationTimedOut"))).toBe(true);
+    expect(isServerTimeout(failure(503, "ServerBusy"))).toBe(false);
+  });
+});
+
+describe("BlobPacer", () => {
+  it("halves concurrency on busy signals and recovers on success", async () => {
+    const pacer = new BlobPacer({ maxConcurrency: 8, increaseAfter: 2, cooldownMs: 1 });
+    pacer.onBusy();
+    expect(pacer.concurrency).toBe(4);
+    pacer.onBusy();
+    pacer.onBusy();
+    pacer.onBusy();
+    expect(pacer.concurrency).toBe(1);
+    for (let i = 0; i < 6; i++) pacer.onSuccess();
+    expect(pacer.concurrency).toBe(4);
+    expect(pacer.busySignals).toBe(4);
+  });
+  it("never lets more requests in flight than the limit", async () => {
+    const pacer = new BlobPacer({ maxConcurrency: 3 });
+    let inFlight = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const release = await pacer.acquire();
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        release();
+      }),
+    );
+    expect(peak).toBe(3);
+  });
+  it("stops waiting when aborted", async () => {
+    const pacer = new BlobPacer({ maxConcurrency: 1 });
+    const hold = await pacer.acquire();
+    const controller = new AbortController();
+    const waiting = pacer.acquire(controller.signal);
+    controller.abort(new Error("stop"));
+    hold();
+    await expect(waiting).rejects.toThrow("stop");
+  });
+});
