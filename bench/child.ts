@@ -16,7 +16,8 @@ export function runInChild(
   endpoints: Endpoints,
   params: Record<string, unknown>,
 ): Promise<ChildOutcome> {
-  const child = fork(join(__dirname, "worker.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // The app logs every step on stdout; the table is what matters here, errors come back over IPC.
+  const child = fork(join(__dirname, "worker.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   return new Promise<ChildOutcome>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {

@@ -52,10 +52,10 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
   return {
     scale,
     seed,
-    allocatedBytes: alignDown(512 * MiB * scale, 16 * MiB),
+    allocatedBytes: alignDown(256 * MiB * scale, 16 * MiB),
     provisionedBytes: 4 * GiB,
     extentBytes: 16 * MiB,
-    ceilingBytes: alignDown(256 * MiB * scale, 4 * MiB),
+    ceilingBytes: alignDown(128 * MiB * scale, 4 * MiB),
     sweep: [1, 2, 4, 8, 16],
     changeFractions: [0.001, 0.01, 0.1],
     naiveFractions: [0.001, 0.01],

@@ -14,6 +14,15 @@ function status(ok: boolean | undefined): Goal["status"] {
   return ok === undefined ? "not measured" : ok ? "met" : "missed";
 }
 
+/** Tasks that run our code (the process whose memory the goal is about). */
+export const COPYING_TASKS = [
+  "ourBackup",
+  "planFragmentedDiff",
+  "runtimeBackup",
+  "appBackupDirect",
+  "appRestoreDirect",
+];
+
 function ours(results: Measurement[]): Measurement[] {
   return results.filter(
     (m) => m.task === "ourBackup" || m.task === "planFragmentedDiff" || m.task === "ourRestore",
@@ -34,7 +43,7 @@ export function linearFit(points: { x: number; y: number }[]): { intercept: numb
 export function evaluateGoals(run: BenchRun, results: Measurement[]): Goal[] {
   const goals: Goal[] = [];
   const first = run.backups?.first;
-  const restore = results.find((m) => m.task === "ourRestore");
+  const restore = results.find((m) => m.task === "appRestoreDirect");
   const ceiling = run.ceiling?.putPageFromUrl;
   const firstRatio = first?.ratios.ofCeiling;
   const restoreRatio = restore?.ratios.ofCeiling;

@@ -34,6 +34,9 @@ const RATIO_NAMES: Record<string, string> = {
   speedupVsNaiveFull: "×full-copy",
   timeVs1GiB: "t/1GiB",
   rssVs1GiB: "rss/1GiB",
+  timeVsEngine: "t/engine",
+  activitiesPerGiB: "activities/GiB",
+  historyEventsPerGiB: "events/GiB",
 };
 
 function requestsText(m: Measurement): string {
