@@ -4,8 +4,24 @@ import type { EmulatorStats } from "./stats";
 
 export type { EmulatorStats, OperationStats } from "./stats";
 
+export interface EmulatorControlOptions {
+  /**
+   * Fault scope used when a call names none. Default: one scope per client process, so test files
+   * (each in its own vitest fork) replace and count only their own fault rules. Pass "" to act on
+   * the emulator's default scope (the one EMULATOR_FAULTS and scope-less HTTP calls use).
+   */
+  faultScope?: string;
+}
+
 export class EmulatorControl {
-  constructor(private readonly blobBaseUrl: string) {}
+  private readonly faultScope: string;
+
+  constructor(
+    private readonly blobBaseUrl: string,
+    options: EmulatorControlOptions = {},
+  ) {
+    this.faultScope = options.faultScope ?? `process-${process.pid}`;
+  }
 
   private async call(
     method: string,
@@ -34,14 +50,14 @@ export class EmulatorControl {
     await this.call("POST", "/__emulator/stats/reset", prefix);
   }
   /**
-   * Replaces the fault rules. With a `scope` (for example the test's container path) only the
-   * rules set under that scope are replaced, with their own seeded sequence and counts.
+   * Replaces the fault rules of a scope (default: this client's), which get their own seeded
+   * sequence and counts; rules of other scopes stay in force.
    */
-  async setFaults(rules: FaultRule[], seed?: number, scope?: string): Promise<void> {
+  async setFaults(rules: FaultRule[], seed?: number, scope = this.faultScope): Promise<void> {
     await this.call("PUT", "/__emulator/faults", undefined, { rules, seed, scope });
   }
-  /** Injected-fault counts by kind: of one scope, or of all scopes when none is given. */
-  async getFaultCounts(scope?: string): Promise<Record<string, number>> {
+  /** Injected-fault counts by kind in a scope (default: this client's). */
+  async getFaultCounts(scope = this.faultScope): Promise<Record<string, number>> {
     return (await this.call("GET", "/__emulator/faults", undefined, undefined, scope)) as Record<
       string,
       number

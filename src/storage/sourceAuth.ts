@@ -46,7 +46,9 @@ export function authorizeSource(
   const now = options.now ?? Date.now;
   const credential = storage.credentialFor(location.accountName);
   const base = snapshotUrl(location, snapshot);
-  let cached: { source: CopySource; expiresAt: number } | undefined;
+  // The promise is cached so concurrent callers share one issue.
+  let cached: Promise<{ source: CopySource; expiresAt: number }> | undefined;
+  let cachedExpiry = 0;
   let issued = 0;
 
   async function issue(): Promise<{ source: CopySource; expiresAt: number }> {
@@ -77,8 +79,18 @@ export function authorizeSource(
       return issued;
     },
     async current() {
-      if (cached === undefined || cached.expiresAt - now() < renewBeforeMs) cached = await issue();
-      return cached.source;
+      if (cached === undefined || cachedExpiry - now() < renewBeforeMs) {
+        const pending = issue();
+        cached = pending;
+        cachedExpiry = Number.POSITIVE_INFINITY; // until it resolves, callers share the pending issue
+        try {
+          cachedExpiry = (await pending).expiresAt;
+        } catch (error) {
+          cached = undefined;
+          throw error;
+        }
+      }
+      return (await cached).source;
     },
   };
 }

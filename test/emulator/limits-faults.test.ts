@@ -1,6 +1,7 @@
 // Service limits the emulator enforces, seeded fault injection, and the per-kind counters.
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmulatorControl } from "../../local/emulator/control";
 import { emu, newContainer, pathOf, SOURCE } from "./helpers";
 
 const MiB = 1024 * 1024;
@@ -149,6 +150,21 @@ describe("fault injection and counters", () => {
     await blob.getProperties();
     expect(await emu.control.getFaultCounts(scope)).toEqual({ latency: 1 });
     await emu.control.setFaults([], undefined, scope);
+  });
+
+  it("keeps fault scopes apart: one client's rules survive another client's reset", async () => {
+    const blob = noRetry.getPageBlobClient("scoped.vhd");
+    await blob.create(4096);
+    const mine = new EmulatorControl(`http://127.0.0.1:${emu.blobPort}`, { faultScope: `${scope}-a` });
+    const theirs = new EmulatorControl(`http://127.0.0.1:${emu.blobPort}`, { faultScope: `${scope}-b` });
+    const rule = { operations: ["getProperties"], pathPrefix: `${pathOf(container)}/scoped`, rate: 1 };
+    await mine.setFaults([{ ...rule, kind: "serverBusy" }]);
+    await theirs.setFaults([]);
+    await expect(blob.getProperties()).rejects.toMatchObject({ statusCode: 503 });
+    expect(await mine.getFaultCounts()).toEqual({ serverBusy: 1 });
+    expect(await theirs.getFaultCounts()).toEqual({});
+    await mine.setFaults([]);
+    await blob.getProperties();
   });
 
   it("counts requests and bytes per operation kind under a path prefix", async () => {
