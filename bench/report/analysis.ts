@@ -76,15 +76,21 @@ function scaleFinding(run: BenchRun): string | undefined {
   const disks = run.scale?.disks;
   const small = disks?.[0];
   const large = disks?.[1];
+  const one = run.scale?.oneSegment;
   if (!small || !large) return undefined;
   return (
     `- **Provisioned size.** The incremental on the 8 TiB disk took ${f(large.incremental.seconds)} s against ` +
-    `${f(small.incremental.seconds)} s on 1 GiB (${f(large.incremental.ratios.timeVs1GiB)}×) for the same changes; it ` +
-    `needed ${large.incremental.requests.getPageRangesDiff ?? 0} diff requests against ` +
+    `${f(small.incremental.seconds)} s on 1 GiB (${f(large.incremental.ratios.timeVs1GiB)}×) for the same changes, ` +
+    `with the same ${large.incremental.requests.putPageFromUrl ?? 0} write requests and a flat peak RSS; the difference ` +
+    `is the listing: ${large.incremental.requests.getPageRangesDiff ?? 0} diff requests against ` +
     `${small.incremental.requests.getPageRangesDiff ?? 0}, because the lister walks the disk in 128 GiB segments ` +
-    "(the service's advice for fragmented blobs). Data copied and memory do not grow with the provisioned size; the " +
-    "listing's request count does, by one request per 128 GiB segment. A larger first segment (or listing the whole " +
-    "blob first and segmenting only on a server timeout) would remove that fixed cost: a tuning change in src/copy/diff.ts."
+    "(DEFAULT_TUNING.segmentBytes, after the service's advice for fragmented blobs), one request per segment even when " +
+    "it is empty. " +
+    (one
+      ? `Listed as one segment (the lister still halves a segment when the service times out), the same window took ` +
+        `${f(one.seconds)} s (${f(one.ratios.timeVs1GiB)}× the 1 GiB disk). This is ours to tune: start with the whole ` +
+        "blob and let the timeout split do the segmenting."
+      : "")
   );
 }
 
@@ -114,6 +120,15 @@ function appFinding(results: Measurement[]): string | undefined {
   return lines.join("\n");
 }
 
+/** From a separate profile of the emulator process (node --cpu-prof during the 4 KiB ceiling loop). */
+const PROFILE_FINDING =
+  "- **The emulator's limit, profiled.** A `node --cpu-prof` of the driver process (which hosts the emulator) during " +
+  "the 4 KiB Put Page From URL loop at concurrency 8 showed its thread busy about 70% of the time: Azurite's request " +
+  "pipeline (URI-template dispatch, express routing, LokiJS metadata) and disk-mode writes (`writev`) dominate, for " +
+  "three Azurite requests per emulated Put Page From URL; the rest of the two cores went to the client process and " +
+  "to the other work on the machine. Small requests therefore top out at a few hundred per second on this machine, " +
+  "whoever sends them.";
+
 function memoryFinding(results: Measurement[]): string {
   const ours = results.filter((m) => COPYING_TASKS.includes(m.task));
   const peak = Math.max(0, ...ours.map((m) => m.peakRssMiB));
@@ -129,6 +144,7 @@ export function analysis(run: BenchRun, results: Measurement[]): string[] {
     smallFinding(run),
     naiveFinding(run),
     scaleFinding(run),
+    PROFILE_FINDING,
     appFinding(results),
     memoryFinding(results),
   ].filter((s): s is string => s !== undefined);

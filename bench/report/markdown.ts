@@ -114,6 +114,16 @@ function scaleSection(run: BenchRun): string[] {
     String(d.incremental.requests.putPageFromUrl ?? 0),
     f(d.incremental.peakRssMiB, 0),
   ]);
+  const one = scale.oneSegment;
+  rows.push([
+    "disk-8tib, one listing segment (tuning)",
+    "",
+    "",
+    f(one.seconds),
+    String(one.requests.getPageRangesDiff ?? 0),
+    String(one.requests.putPageFromUrl ?? 0),
+    f(one.peakRssMiB, 0),
+  ]);
   const plan = scale.planning;
   return [
     "## Scale (scenario 5)",

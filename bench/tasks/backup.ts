@@ -33,7 +33,7 @@ export async function ourBackup(endpoints: Endpoints, params: Record<string, unk
     blob: storage.pageBlob(sourceLocation, { snapshot: source.snapshot, retry: "none" }),
     prevSnapshot,
     sizeBytes,
-    segmentBytes: DEFAULT_TUNING.segmentBytes,
+    segmentBytes: typeof params.segmentBytes === "number" ? params.segmentBytes : DEFAULT_TUNING.segmentBytes,
   });
   const listSeconds = seconds(start);
   const backupBlob = storage.pageBlob(backupLocation);

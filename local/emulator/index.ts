@@ -79,8 +79,16 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function loopbackHost(host: string): string {
+  // The emulator has well-known keys and no TLS: it must never listen beyond this machine.
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host) && host !== "::1" && host !== "localhost") {
+    throw new Error(`emulator host must be a loopback address, not ${host}`);
+  }
+  return host;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const host = options.host ?? "127.0.0.1";
+  const host = loopbackHost(options.host ?? "127.0.0.1");
   const accounts = options.accounts ?? DEFAULT_ACCOUNTS;
   const log = options.log ?? (() => {});
   const azurite = await startAzurite({

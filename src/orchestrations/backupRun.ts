@@ -13,7 +13,13 @@ import { reasonOf } from "./failures";
 import { BACKUP_DISK, BACKUP_PROGRESS, diskBackupInstanceId, RESOLVE_BACKUP_DISKS } from "./names";
 
 const FIRST_POLL_MS = 2000;
-const MAX_POLL_MS = 30_000;
+/**
+ * The parent only wakes on its poll timer (see waitWithProgress), so the poll interval is also the delay
+ * between the last disk finishing and the run reporting done: short while the run is young, longer after.
+ */
+const SHORT_POLL_MS = 5_000;
+const LONG_POLL_MS = 30_000;
+const SHORT_POLLS = 120;
 /** Bounds the parent's history on very long runs; after this, progress is only updated per disk. */
 const MAX_POLLS = 200;
 
@@ -44,7 +50,7 @@ function* waitWithProgress(
     const disksDone = children.filter((c) => c.task.isCompleted || c.task.isFaulted).length;
     context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
     if (settled()) break;
-    pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
+    pollMs = Math.min(polls < SHORT_POLLS ? SHORT_POLL_MS : LONG_POLL_MS, pollMs * 2);
     timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + pollMs));
     yield timer;
   }

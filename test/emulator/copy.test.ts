@@ -1,4 +1,5 @@
 // Put Page From URL (with and without a SAS, conditions, lease) and Copy Blob isolation.
+import { createHash } from "node:crypto";
 import {
   BlobSASPermissions,
   type ContainerClient,
@@ -91,6 +92,11 @@ describe("Put Page From URL and Copy Blob", () => {
     await expect(
       target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { sourceContentMD5: new Uint8Array(16) }),
     ).rejects.toMatchObject({ statusCode: 400, code: "Md5Mismatch" });
+    await expect(
+      target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { sourceContentCrc64: new Uint8Array(8) }),
+    ).rejects.toMatchObject({ statusCode: 400, code: "Crc64Mismatch" });
+    const md5 = createHash("md5").update(Buffer.alloc(KiB, 3)).digest();
+    await target.uploadPagesFromURL(sasUrl(disk), 0, 0, KiB, { sourceContentMD5: new Uint8Array(md5) });
     await expect(
       backup.getPageBlobClient("missing.vhd").uploadPagesFromURL(sasUrl(disk), 0, 0, KiB),
     ).rejects.toMatchObject({ statusCode: 404, code: "BlobNotFound" });

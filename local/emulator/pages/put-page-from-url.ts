@@ -195,7 +195,24 @@ async function fetchSource(
         "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
     };
   }
+  const crc64 = headerValue(headers, "x-ms-source-content-crc64");
+  if (crc64 !== undefined && Buffer.from(crc64OfBuffer(read.body)).toString("base64") !== crc64) {
+    return {
+      status: 400,
+      code: "Crc64Mismatch",
+      message:
+        "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.",
+    };
+  }
   return read.body;
+}
+
+/** CRC-64/NVME as Azurite computes it (only when the client sent one: it is slow). */
+function crc64OfBuffer(data: Buffer): Uint8Array {
+  const utils = require("azurite/dist/src/common/utils/utils") as {
+    getCRC64FromString(text: Buffer): Uint8Array;
+  };
+  return utils.getCRC64FromString(data);
 }
 
 /** Signed Put Page with the destination's lease and conditions, journaled like any write. */

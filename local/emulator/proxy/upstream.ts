@@ -32,7 +32,13 @@ export function forward(ctx: ProxyContext, options: ForwardOptions = {}): Promis
       const status = upstreamRes.statusCode ?? 502;
       options.onResponse?.(status, upstreamRes.headers);
       if (needsErrorFix(status, upstreamRes.headers)) {
-        relayFixedError(upstreamRes, res).then(() => resolve(status));
+        relayFixedError(upstreamRes, res).then(
+          () => resolve(status),
+          () => {
+            res.destroy();
+            resolve(502);
+          },
+        );
         return;
       }
       res.writeHead(status, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
