@@ -19,8 +19,8 @@ function escapeXml(text: string): string {
 
 export function throughputSvg(results: Measurement[], ceilingMibps: number | undefined): string {
   const bars = results.filter((m) => m.bytes > 0 && m.mibps > 0);
-  const left = 330;
-  const width = 900;
+  const left = 390;
+  const width = 980;
   const plot = width - left - 70;
   const rowH = 16;
   const top = 40;

@@ -119,7 +119,13 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
     const copied = yield* copy(restoreCopyOf(run, promotedSnapshot));
 
     const parts = verifyPartsOf(copied.batchBytes.length).map((part) => ({ run, part }));
-    Object.assign(progress, { bytesTotal: 0, bytesDone: 0, batchesTotal: parts.length, batchesDone: 0 });
+    // The verifier reads what was written (plus any range allocated only on the other side).
+    Object.assign(progress, {
+      bytesTotal: copied.writeBytes,
+      bytesDone: 0,
+      batchesTotal: parts.length,
+      batchesDone: 0,
+    });
     status("verify", ids);
     const verified = (yield* windows(
       RESTORE_VERIFY,
@@ -127,6 +133,7 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
       (r) => (r as VerifyPartResult).bytesCompared,
     )) as VerifyPartResult[];
 
+    progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
     status("complete", ids);
     const output = (yield call(RESTORE_COMPLETE, {
       run,

@@ -1,0 +1,55 @@
+// `npm run demo:change`: writes random data into scattered pages of a local disk (the demo disk by
+// default), so the next backup has something to do. Local use only: it signs with the settings' keys.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { loadSettings } from "../src/config/settings";
+import { StorageAccess } from "../src/storage/clients";
+import { blobIn, requireBlobUrl } from "../src/storage/urls";
+import { resolveSettings } from "./start";
+
+const MiB = 1024 * 1024;
+const EXTENT = 64 * 1024;
+
+function parseArgs(argv: string[]): { url?: string; mib: number } {
+  let url: string | undefined;
+  let mib = 8;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--mib") {
+      mib = Number(argv[++i]);
+      if (!Number.isFinite(mib) || mib <= 0) throw new Error(`--mib needs a positive number, got ${argv[i]}`);
+    } else if (arg.startsWith("http")) {
+      url = arg;
+    } else {
+      throw new Error(`unknown argument ${arg}; usage: npm run demo:change -- [<disk url>] [--mib <n>]`);
+    }
+  }
+  return { url, mib };
+}
+
+async function main(): Promise<void> {
+  const { url, mib } = parseArgs(process.argv.slice(2));
+  const { settings: values } = resolveSettings(path.resolve(__dirname, "..", ".."), process.env);
+  const settings = loadSettings({ ...values, ...process.env });
+  const storage = new StorageAccess({ accountKeys: settings.accountKeys });
+  const source = settings.sources[0];
+  if (!source) throw new Error("BACKUP_SOURCES is empty");
+  const disk = url ? requireBlobUrl(url) : source.blobName ? source : blobIn(source, "mypremiumdisk.vhd");
+  const blob = storage.pageBlob(disk);
+  const size = (await blob.getProperties()).contentLength ?? 0;
+  const extents = Math.min(Math.ceil((mib * MiB) / EXTENT), Math.floor(size / EXTENT));
+  const slots = new Set<number>();
+  while (slots.size < extents) slots.add(Math.floor(Math.random() * Math.floor(size / EXTENT)));
+  const offsets = [...slots].sort((a, b) => a - b).map((slot) => slot * EXTENT);
+  for (let i = 0; i < offsets.length; i += 16) {
+    await Promise.all(offsets.slice(i, i + 16).map((o) => blob.uploadPages(randomBytes(EXTENT), o, EXTENT)));
+  }
+  console.log(
+    `wrote ${(extents * EXTENT) / MiB} MiB in ${extents} random 64 KiB extents of ${disk.url} (${size / MiB} MiB disk)`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
