@@ -1,5 +1,5 @@
 // A small reader for the parts of our Bicep the consistency tests check: app-settings objects, params,
-// module paths, role ids. Not a Bicep parser: it relies on the conventions of infra/ (see docs/deploy.md).
+// module paths, role ids. Not a Bicep parser: it relies on the conventions of infra/ (see the README, "Deploy to Azure").
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 

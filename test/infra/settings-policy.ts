@@ -1,5 +1,5 @@
 // The documented exceptions to "the code and the deployment agree on settings", shared by the infra tests
-// and mirrored in docs/deploy.md. Each entry says why; adding one is a reviewed decision.
+// and mirrored in the README ("Deploy to Azure"). Each entry says why; adding one is a reviewed decision.
 
 /** Read by the code (or the local runtime) but never set in Azure. */
 export const LOCAL_ONLY: Readonly<Record<string, string>> = {
