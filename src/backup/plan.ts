@@ -3,12 +3,12 @@
 // chain is broken), and store the ranges as bounded batches outside the orchestration history.
 
 import { ChainBreakError, listRanges } from "../copy/diff";
-import { type ByteRange, batchRanges, splitRanges, subtractRanges, totalBytes } from "../ranges";
+import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease, leaseIdFor } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import type { BackupContext } from "./context";
-import { type BatchDoc, saveBatches } from "./runStore";
+import { saveBatches, toBatchDocs } from "./runStore";
 import type { BackupMode, BeginResult, PlanResult } from "./types";
 
 export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">): string {
@@ -81,18 +81,6 @@ async function listChanges(
   };
 }
 
-function toBatches(ctx: BackupContext, writes: ByteRange[], clears: ByteRange[]): BatchDoc[] {
-  const { maxBatches, minBatchBytes, maxClearsPerBatch } = ctx.tuning;
-  const docs: BatchDoc[] = batchRanges(splitRanges(writes), { maxBatches, minBatchBytes }).map((w) => ({
-    writes: w,
-    clears: [],
-  }));
-  for (let i = 0; i < clears.length; i += maxClearsPerBatch) {
-    docs.push({ writes: [], clears: clears.slice(i, i + maxClearsPerBatch) });
-  }
-  return docs;
-}
-
 export async function planDiskBackup(ctx: BackupContext, run: BeginResult): Promise<PlanResult> {
   const backup = requireBlobUrl(run.backupUrl);
   const fresh = await ensureBackupBlob(ctx, run);
@@ -111,7 +99,7 @@ export async function planDiskBackup(ctx: BackupContext, run: BeginResult): Prom
     mode,
     fresh,
   );
-  const docs = toBatches(ctx, listed.writes, listed.clears);
+  const docs = toBatchDocs(ctx.tuning, listed.writes, listed.clears);
   await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
   return {
     mode: listed.mode,

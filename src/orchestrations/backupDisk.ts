@@ -3,7 +3,6 @@
 // (restore point, lineage, prune). Any failure is recorded and returned, never thrown to the parent.
 
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import * as df from "durable-functions";
 import type {
   BackupProgress,
   BatchResult,
@@ -15,7 +14,7 @@ import type {
 } from "../backup/types";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { restorePointIdOf } from "../lineage/restorePoint";
-import { ACTIVITY_RETRY, reasonOf } from "./failures";
+import { activityRetry, reasonOf } from "./failures";
 import {
   BEGIN_DISK_BACKUP,
   COMPLETE_DISK_BACKUP,
@@ -23,15 +22,6 @@ import {
   FAIL_DISK_BACKUP,
   PLAN_DISK_BACKUP,
 } from "./names";
-
-function retry(): df.RetryOptions {
-  const options = new df.RetryOptions(
-    ACTIVITY_RETRY.firstRetryIntervalInMilliseconds,
-    ACTIVITY_RETRY.maxNumberOfAttempts,
-  );
-  options.backoffCoefficient = ACTIVITY_RETRY.backoffCoefficient;
-  return options;
-}
 
 export const backupDiskOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<DiskBackupInput>();
@@ -56,9 +46,9 @@ export const backupDiskOrchestrator: OrchestrationHandler = function* (context: 
   let run: BeginResult | undefined;
   let plan: PlanResult | undefined;
   try {
-    run = (yield context.df.callActivityWithRetry(BEGIN_DISK_BACKUP, retry(), ref)) as BeginResult;
+    run = (yield context.df.callActivityWithRetry(BEGIN_DISK_BACKUP, activityRetry(), ref)) as BeginResult;
     status("plan");
-    plan = (yield context.df.callActivityWithRetry(PLAN_DISK_BACKUP, retry(), run)) as PlanResult;
+    plan = (yield context.df.callActivityWithRetry(PLAN_DISK_BACKUP, activityRetry(), run)) as PlanResult;
     progress.bytesTotal = plan.changedBytes;
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
@@ -66,7 +56,7 @@ export const backupDiskOrchestrator: OrchestrationHandler = function* (context: 
     for (let first = 0; first < plan.batchBytes.length; first += window) {
       const tasks: Task[] = [];
       for (let batch = first; batch < Math.min(first + window, plan.batchBytes.length); batch++) {
-        tasks.push(context.df.callActivityWithRetry(COPY_BACKUP_BATCH, retry(), { run, batch }));
+        tasks.push(context.df.callActivityWithRetry(COPY_BACKUP_BATCH, activityRetry(), { run, batch }));
       }
       const results = (yield context.df.Task.all(tasks)) as BatchResult[];
       for (const r of results) progress.bytesDone += r.bytesCopied;
@@ -74,7 +64,7 @@ export const backupDiskOrchestrator: OrchestrationHandler = function* (context: 
       status("copy");
     }
     status("complete");
-    const restorePoint = (yield context.df.callActivityWithRetry(COMPLETE_DISK_BACKUP, retry(), {
+    const restorePoint = (yield context.df.callActivityWithRetry(COMPLETE_DISK_BACKUP, activityRetry(), {
       run,
       plan,
     })) as RestorePoint;
@@ -90,7 +80,7 @@ export const backupDiskOrchestrator: OrchestrationHandler = function* (context: 
     const reason = reasonOf(error);
     status("failing");
     try {
-      yield context.df.callActivityWithRetry(FAIL_DISK_BACKUP, retry(), {
+      yield context.df.callActivityWithRetry(FAIL_DISK_BACKUP, activityRetry(), {
         run: { ...ref, ...run },
         mode: plan?.mode ?? run?.mode ?? null,
         reason,

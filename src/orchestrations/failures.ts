@@ -1,4 +1,6 @@
-// Turning a failed durable task into a short reason for the lineage and the run summary (pure).
+// Turning a failed durable task into a short reason for the lineage and the run summary, and the retry
+// policy every backup and restore activity is scheduled with (pure; no I/O).
+import * as df from "durable-functions";
 
 const PREFIX =
   /^(Activity function|Orchestrator function|Sub-orchestration|Sub orchestration) '[^']*' failed: /;
@@ -14,3 +16,13 @@ export const ACTIVITY_RETRY = {
   maxNumberOfAttempts: 3,
   backoffCoefficient: 2,
 };
+
+/** A fresh RetryOptions per call: durable-functions keeps per-task retry state on the object. */
+export function activityRetry(): df.RetryOptions {
+  const options = new df.RetryOptions(
+    ACTIVITY_RETRY.firstRetryIntervalInMilliseconds,
+    ACTIVITY_RETRY.maxNumberOfAttempts,
+  );
+  options.backoffCoefficient = ACTIVITY_RETRY.backoffCoefficient;
+  return options;
+}

@@ -4,7 +4,6 @@
 // snapshot → snapshot the new disk and record its chain. A failure is recorded, then fails the instance.
 
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import * as df from "durable-functions";
 import {
   RESTORE_COMPLETE,
   RESTORE_COPY_BATCH,
@@ -35,19 +34,10 @@ import type {
   RestoreRun,
   VerifyPartResult,
 } from "../restore/types";
-import { ACTIVITY_RETRY, reasonOf } from "./failures";
+import { activityRetry, reasonOf } from "./failures";
 
 /** Copy batches (and verify parts) running at once: the fan-out window, as for backups. */
 const WINDOW = 4;
-
-function retry(): df.RetryOptions {
-  const options = new df.RetryOptions(
-    ACTIVITY_RETRY.firstRetryIntervalInMilliseconds,
-    ACTIVITY_RETRY.maxNumberOfAttempts,
-  );
-  options.backoffCoefficient = ACTIVITY_RETRY.backoffCoefficient;
-  return options;
-}
 
 export const restoreDiskOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<RestoreInput>();
@@ -63,7 +53,7 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
     context.df.setCustomStatus({ ...progress, ...extra });
   };
   const call = (name: string, payload: unknown): Task =>
-    context.df.callActivityWithRetry(name, retry(), payload);
+    context.df.callActivityWithRetry(name, activityRetry(), payload);
 
   function* windows(
     name: string,

@@ -2,13 +2,12 @@
 // (create it, or resize and clear what the source does not have), list the source's allocated ranges,
 // store them as bounded batches, then copy batch by batch with the copy engine (Put Page From URL).
 import type { BackupContext } from "../backup/context";
-import { type BatchDoc, loadBatch, saveBatches } from "../backup/runStore";
+import { copyBatchUnderLease } from "../backup/copyBatch";
+import { loadBatch, saveBatches, toBatchDocs } from "../backup/runStore";
 import { listRanges } from "../copy/diff";
-import { copyRanges } from "../copy/engine";
-import { type ByteRange, batchRanges, splitRanges, subtractRanges, totalBytes } from "../ranges";
+import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
-import { holdLease, keepLease } from "../storage/lease";
-import { authorizeSource } from "../storage/sourceAuth";
+import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
 import { runKeyOf, TAG_RESTORE_RUN } from "./naming";
 import type { CopyBatchInput, CopyPhase, PreparedCopy, RestoreBatchResult } from "./types";
@@ -39,18 +38,6 @@ async function ensureDestination(ctx: BackupContext, copy: CopyPhase, sizeBytes:
     );
   }
   return false;
-}
-
-function toBatches(ctx: BackupContext, writes: ByteRange[], clears: ByteRange[]): BatchDoc[] {
-  const { maxBatches, minBatchBytes, maxClearsPerBatch } = ctx.tuning;
-  const docs: BatchDoc[] = batchRanges(splitRanges(writes), { maxBatches, minBatchBytes }).map((w) => ({
-    writes: w,
-    clears: [],
-  }));
-  for (let i = 0; i < clears.length; i += maxClearsPerBatch) {
-    docs.push({ writes: [], clears: clears.slice(i, i + maxClearsPerBatch) });
-  }
-  return docs;
 }
 
 /** The run-store location of a phase's batches (the backup container; never a source account). */
@@ -87,7 +74,7 @@ export async function prepareCopy(ctx: BackupContext, copy: CopyPhase): Promise<
     });
     clears = subtractRanges(existing.changed, allocated.changed);
   }
-  const docs = toBatches(ctx, allocated.changed, clears);
+  const docs = toBatchDocs(ctx.tuning, allocated.changed, clears);
   const store = runStoreOf(ctx, copy);
   await saveBatches(store.container, store.diskId, store.key, docs);
   ctx.log(
@@ -110,22 +97,15 @@ export async function copyBatch(
   const { copy, batch } = input;
   const store = runStoreOf(ctx, copy);
   const doc = await loadBatch(store.container, store.diskId, store.key, batch);
-  const destination = requireBlobUrl(copy.destinationUrl);
-  const leaseId = leaseOf(copy);
-  const blob = ctx.storage.pageBlob(destination);
-  if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-  const keeper = leaseId ? keepLease(blob, leaseId, ctx.tuning.leaseSeconds) : undefined;
-  try {
-    return await copyRanges({
-      source: authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
-      destination: ctx.storage.pageBlob(destination, { retry: "none" }),
-      writes: doc.writes,
-      clears: doc.clears,
-      leaseId,
-      concurrency: ctx.tuning.copyConcurrency,
-      signal,
-    });
-  } finally {
-    keeper?.stop();
-  }
+  return copyBatchUnderLease(
+    ctx,
+    {
+      sourceUrl: copy.sourceUrl,
+      sourceSnapshot: copy.sourceSnapshot,
+      destinationUrl: copy.destinationUrl,
+      leaseId: leaseOf(copy),
+      doc,
+    },
+    signal,
+  );
 }
