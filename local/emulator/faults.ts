@@ -1,4 +1,5 @@
 // Seeded, reproducible fault injection: per matching request, each rule fires with its rate.
+import { mulberry32 } from "../prng";
 import type { OperationKind } from "./proxy/classify";
 
 export interface FaultRule {
@@ -15,18 +16,6 @@ export interface FaultDecision {
 }
 
 const DEFAULT_SEED = 20240229;
-
-/** mulberry32: tiny, fast, and good enough to make fault sequences reproducible from a seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function validateFaultRules(value: unknown): FaultRule[] {
   if (!Array.isArray(value)) throw new Error("rules must be an array");

@@ -1,7 +1,9 @@
 // Shared helpers of the emulator conformance tests: per-test containers, diff application, and
 // a seeded PRNG for randomized tests.
+
 import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import { expect } from "vitest";
+import { mulberry32 } from "../../local/prng";
 import { testEmulator, uniqueName } from "../support/emulator";
 
 export const emu = testEmulator();
@@ -52,19 +54,10 @@ export function applyDiff(previous: Buffer, target: Buffer, diff: DiffResult, si
   return out;
 }
 
-/** mulberry32: deterministic randomness from a printed seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function seedFromEnv(name: string): number {
   const fromEnv = Number(process.env[name]);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.floor(Math.random() * 2 ** 31);
 }
+
+/** Deterministic randomness from a printed seed. */
+export const prng = mulberry32;
