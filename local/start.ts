@@ -106,7 +106,11 @@ async function runDemoIfPresent(
 
 if (require.main === module) {
   main().catch((error) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    // A bad setting is the user's to fix: its message names the setting, a stack trace would only bury it.
+    const isSettings = error instanceof Error && error.name === "SettingsError";
+    console.error(
+      error instanceof Error ? (isSettings ? error.message : (error.stack ?? error.message)) : error,
+    );
     process.exit(1);
   });
 }
