@@ -3,6 +3,7 @@
 // of the orchestration runs the same checks again, because time passes between the two.
 import type { BackupContext } from "../backup/context";
 import type { RestorePoint } from "../lineage/restorePoint";
+import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { defaultTargetOf } from "./naming";
 import { parseRestoreRequest, type RestoreRequest } from "./request";
@@ -57,6 +58,18 @@ export function targetRefusal(
   return undefined;
 }
 
+/** The restore point's data must still be there: a backup snapshot deleted outside the app is refused. */
+async function backupSnapshotExists(ctx: BackupContext, point: RestorePoint): Promise<boolean> {
+  try {
+    const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), { snapshot: point.backupSnapshot });
+    await blob.getProperties();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 export async function admitRequest(ctx: BackupContext, request: RestoreRequest): Promise<Admission> {
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
@@ -64,6 +77,13 @@ export async function admitRequest(ctx: BackupContext, request: RestoreRequest):
   const selected = selectRestorePoint(request.diskId, points, request);
   if (!selected.ok) return refuse(404, selected.code, selected.message);
   const point = selected.point;
+  if (!(await backupSnapshotExists(ctx, point))) {
+    return refuse(
+      404,
+      "RestorePointDataMissing",
+      `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
+    );
+  }
   const target = request.targetUrl
     ? requireBlobUrl(request.targetUrl)
     : defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);

@@ -207,17 +207,18 @@ describe("restores through the HTTP API (local runtime)", () => {
     expect(done3.runtimeStatus).toBe("Completed");
     expect((await contentOf(sources.getPageBlobClient("third.vhd"))).equals(expected)).toBe(true);
 
-    // a restore point whose backup snapshot vanished after admission fails the instance loudly, writing nothing
+    // a restore point whose backup snapshot was deleted outside the app is refused, writing nothing
     const backups = emu.blobService("devbackupaccount").getContainerClient(backupName);
     const rp1Point = rp1 as unknown as { backupUrl: string; backupSnapshot: string };
     const backupBlob = decodeURIComponent(new URL(rp1Point.backupUrl).pathname.split("/").slice(3).join("/"));
     await backups.getPageBlobClient(backupBlob).withSnapshot(rp1Point.backupSnapshot).delete();
-    const lost = await restore({
+    const lost = await call(`${api}/restores`, "POST", {
       diskId,
       restorePointId: rp1.restorePointId,
       targetUrl: `${emu.blobEndpoint("devstoreaccount1")}/${sourceName}/lost.vhd`,
     });
-    expect(lost.runtimeStatus).toBe("Failed");
+    expect(lost.status).toBe(404);
+    expect((lost.json?.error as { code?: string } | undefined)?.code).toBe("RestorePointDataMissing");
     expect(await sources.getPageBlobClient("lost.vhd").exists()).toBe(false);
   });
 });
