@@ -95,20 +95,19 @@ export class Bench {
 
   /**
    * Runs one task in a fresh child process and records it with the emulator's counters. A repeatable
-   * (idempotent) task that took under SHORT_SECONDS runs three times and the median run is kept, since
-   * sub-second figures on a shared machine are mostly noise.
+   * (idempotent) task that took under SHORT_SECONDS runs three times, or `runs` times when given, and the
+   * median run is kept, since short figures on a shared machine are mostly noise.
    */
   async measure(
     scenario: string,
     label: string,
     task: string,
     params: Record<string, unknown>,
-    options: { repeatable?: boolean } = {},
+    options: { repeatable?: boolean; runs?: number } = {},
   ): Promise<Measurement> {
     const runs = [await this.once(scenario, label, task, params)];
-    if (options.repeatable && runs[0]!.seconds < SHORT_SECONDS) {
-      for (let i = 0; i < 2; i++) runs.push(await this.once(scenario, label, task, params));
-    }
+    const wanted = options.runs ?? (options.repeatable && runs[0]!.seconds < SHORT_SECONDS ? 3 : 1);
+    while (runs.length < wanted) runs.push(await this.once(scenario, label, task, params));
     runs.sort((a, b) => a.seconds - b.seconds);
     const m = runs[Math.floor(runs.length / 2)]!;
     if (runs.length > 1) m.details.runs = runs.map((r) => r.seconds.toFixed(3)).join(" ");

@@ -1,5 +1,5 @@
 // Driver side of the copying child process: forks dist/bench/worker.js for one task, sends the request
-// and returns the task's result with the child's peak RSS (getrusage maxRSS over the child's life).
+// and returns the task's result with the child's peak RSS (VmHWM of the child's process image).
 import { fork } from "node:child_process";
 import { join } from "node:path";
 import type { Endpoints, TaskReply, TaskResult } from "./protocol";

@@ -44,6 +44,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
       seed: { type: "string" },
       only: { type: "string" },
       "keep-data": { type: "boolean", default: false },
+      render: { type: "boolean", default: false },
     },
   });
   const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? (values.quick ? "0.125" : "1"));

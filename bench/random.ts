@@ -1,6 +1,6 @@
 // Seeded data for the benchmark: a pool of pseudo-random bytes to cut page contents from, allocation
 // layouts and change patterns (sequential 1 MiB blocks, random 4 KiB pages, random 64 KiB extents).
-import { type ByteRange, coalesce, totalBytes } from "../src/ranges";
+import { type ByteRange, totalBytes } from "../src/ranges";
 import { MiB } from "./config";
 
 /** mulberry32: small, fast and good enough for benchmark data. */
@@ -97,9 +97,4 @@ export function changeWrites(
     logicalBlocks.push(...chosen);
   }
   return logicalBlocks.map((b) => ({ offset: physical(layout, b * block), length: block }));
-}
-
-/** Changed bytes after coalescing (overlaps counted once). */
-export function changedBytes(writes: readonly ByteRange[]): number {
-  return totalBytes(coalesce(writes));
 }

@@ -1,6 +1,7 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios of
 // issue 7 with the copying side in child processes, prints a table and writes bench/results/
-// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>.
+// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>,
+// --keep-data, --render (rewrite the report from latest.json). BENCH_NOTE adds a line to the report.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,7 +12,7 @@ import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import { DataPool } from "./random";
 import type { RunMeta } from "./report/markdown";
-import { writeResults } from "./report/write";
+import { renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { type BackupSummary, runBackups } from "./scenarios/backup";
 import { type Ceiling, runCeiling } from "./scenarios/ceiling";
@@ -33,6 +34,10 @@ function commit(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--render")) {
+    await renderFromLatest();
+    return;
+  }
   const config = loadConfig();
   const started = Date.now();
   const loadAverageStart = loadavg()[0] ?? 0;
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
     loadAverageStart,
     loadAverageEnd: loadavg()[0] ?? 0,
     wallSeconds: run.wallSeconds,
+    note: process.env.BENCH_NOTE,
   };
   await writeResults(bench, run, meta);
 }

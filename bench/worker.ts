@@ -1,5 +1,6 @@
 // The copying child process: runs one benchmark task sent by the driver, replies with its result and
 // the process's peak RSS and CPU time, then exits (so every task gets a fresh process).
+import { readFileSync } from "node:fs";
 import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
 import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
 import { ourBackup } from "./tasks/backup";
@@ -21,6 +22,20 @@ const TASKS: Record<string, Task> = {
   appRestoreDirect,
 };
 
+/**
+ * Peak RSS of this process image: VmHWM from /proc (Linux). getrusage's maxRSS is not used on Linux
+ * because a forked child inherits the parent's high-water mark (here the driver, which hosts the emulator).
+ */
+function peakRssKiB(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (match) return Number(match[1]);
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 async function handle(request: TaskRequest): Promise<TaskReply> {
   const task = TASKS[request.task];
   if (task === undefined) return { ok: false, error: `unknown task ${request.task}` };
@@ -30,7 +45,7 @@ async function handle(request: TaskRequest): Promise<TaskReply> {
     return {
       ok: true,
       result,
-      maxRssKiB: usage.maxRSS,
+      maxRssKiB: peakRssKiB(),
       cpuUserMs: usage.userCPUTime / 1000,
       cpuSystemMs: usage.systemCPUTime / 1000,
     };

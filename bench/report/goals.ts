@@ -24,9 +24,7 @@ export const COPYING_TASKS = [
 ];
 
 function ours(results: Measurement[]): Measurement[] {
-  return results.filter(
-    (m) => m.task === "ourBackup" || m.task === "planFragmentedDiff" || m.task === "ourRestore",
-  );
+  return results.filter((m) => COPYING_TASKS.includes(m.task));
 }
 
 /** Least-squares fit of seconds against changed MiB: fixed cost (intercept) and cost per MiB. */

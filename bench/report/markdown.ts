@@ -20,6 +20,8 @@ export interface RunMeta {
   loadAverageStart: number;
   loadAverageEnd: number;
   wallSeconds: number;
+  /** Free text from BENCH_NOTE, e.g. what else ran on the machine. */
+  note?: string | undefined;
 }
 
 function f(value: number | undefined, digits = 2): string {
@@ -27,7 +29,6 @@ function f(value: number | undefined, digits = 2): string {
 }
 
 function header(meta: RunMeta): string[] {
-  const shared = Math.max(meta.loadAverageStart, meta.loadAverageEnd) > meta.cores * 0.75;
   return [
     "# Benchmark report",
     "",
@@ -35,15 +36,16 @@ function header(meta: RunMeta): string[] {
       `commit \`${meta.commit}\`: ${meta.cores} × ${meta.cpuModel}, ${meta.memoryGiB} GiB RAM, Node ${meta.node}; ` +
       `wall time ${(meta.wallSeconds / 60).toFixed(1)} min.`,
     "",
-    `Load average at start / end: ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}` +
-      (shared
-        ? " — **the CPU was shared with other work during this run**, so absolute rates are low and noisy; the ratios measured side by side in the same run are the meaningful figures."
-        : "."),
+    `Load average (1 min) at start / end: ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}; ` +
+      "the bench itself keeps about two processes busy (the emulator and the copying child). " +
+      (meta.note ? `**${meta.note}** ` : "") +
+      "Absolute rates on a 2-core machine vary by ±30–50% between runs; the ratios measured side by side in the " +
+      "same run are the figures to read.",
     "",
     "Everything runs on this machine against the project's storage emulator (Azurite 3.37 in disk mode in a " +
       "temporary folder, behind the gap-filling proxy that implements diffs and Put Page From URL; fast Put Page). " +
       "The emulator runs in the driver process; every measured copy runs in its own child process, whose peak RSS " +
-      "(getrusage maxRSS over the child's life: Node + SDK + the task) is reported. Request counts come from the " +
+      "(VmHWM of the child's process image, from /proc: Node + SDK + the task) is reported. Request counts come from the " +
       "emulator's per-operation counters.",
     "",
   ];
@@ -170,6 +172,7 @@ function appSection(results: Measurement[]): string[] {
       f(m.ratios.activitiesPerGiB, 0),
       f(m.ratios.historyEventsPerGiB, 0),
       f(m.ratios.timeVsEngine),
+      m.details.backupDiskSeconds === undefined ? "—" : f(Number(m.details.backupDiskSeconds)),
       f(m.peakRssMiB, 0),
     ]);
   if (rows.length === 0) return [];
@@ -191,6 +194,7 @@ function appSection(results: Measurement[]): string[] {
         "activities/GiB",
         "events/GiB",
         "t / engine",
+        "backupDisk s",
         "peak RSS MiB",
       ],
       rows,

@@ -1,5 +1,5 @@
 // Writes the run's outputs: the table on stdout, bench/results/latest.json, REPORT.md and throughput.svg.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bench } from "../bench";
 import type { BenchRun } from "../run";
@@ -11,13 +11,18 @@ import { textTable } from "./table";
 /** bench/results in the source tree (this file runs from dist/bench/report). */
 export const RESULTS_DIR = join(__dirname, "..", "..", "..", "bench", "results");
 
-export async function writeResults(bench: Bench, run: BenchRun, meta: RunMeta): Promise<void> {
+export interface Rendered {
+  results: Bench["results"];
+  notes: string[];
+}
+
+export async function writeResults(bench: Rendered, run: BenchRun, meta: RunMeta): Promise<void> {
   const goals = evaluateGoals(run, bench.results);
   console.log(`\n${textTable(bench.results)}\n`);
   for (const g of goals) console.log(`${g.status.padEnd(12)} ${g.goal}: ${g.measured} (target ${g.target})`);
   for (const note of bench.notes) console.log(note);
   await mkdir(RESULTS_DIR, { recursive: true });
-  const json = { meta, goals, ceiling: run.ceiling, results: bench.results, notes: bench.notes };
+  const json = { meta, goals, ceiling: run.ceiling, results: bench.results, notes: bench.notes, run };
   await writeFile(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(
     join(RESULTS_DIR, "REPORT.md"),
@@ -28,4 +33,17 @@ export async function writeResults(bench: Bench, run: BenchRun, meta: RunMeta): 
     throughputSvg(bench.results, run.ceiling?.putPageFromUrl.mibps),
   );
   console.log(`\nwrote ${join(RESULTS_DIR, "REPORT.md")}, latest.json, throughput.svg`);
+}
+
+/** `--render`: rewrites the report from latest.json (after a change to the report's wording, no rerun). */
+export async function renderFromLatest(): Promise<void> {
+  const json = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8")) as {
+    meta: RunMeta;
+    results: Bench["results"];
+    notes: string[];
+    run?: BenchRun;
+  };
+  if (json.run === undefined) throw new Error("latest.json predates --render: run the bench once");
+  const meta = process.env.BENCH_NOTE ? { ...json.meta, note: process.env.BENCH_NOTE } : json.meta;
+  await writeResults({ results: json.results, notes: json.notes }, json.run, meta);
 }

@@ -34,21 +34,25 @@ async function waitFor(statusUrl: string): Promise<Json> {
   throw new Error(`${statusUrl} did not finish`);
 }
 
-/** History of one instance, counted by event type. */
+/** History of one instance, counted by event type, and how long it ran (first to last event). */
 async function historyOf(
   statusUrl: string,
   instanceId: string,
   parentId: string,
-): Promise<Record<string, number>> {
+): Promise<{ counts: Record<string, number>; seconds: number }> {
   const url = new URL(statusUrl.replace(encodeURIComponent(parentId), encodeURIComponent(instanceId)));
   url.searchParams.set("showHistory", "true");
   const { body } = await call(url.toString());
   const counts: Record<string, number> = {};
+  const times: number[] = [];
   for (const event of (body.historyEvents as Json[] | undefined) ?? []) {
     const type = String(event.EventType ?? event.eventType ?? "unknown");
     counts[type] = (counts[type] ?? 0) + 1;
+    const time = Date.parse(String(event.Timestamp));
+    if (Number.isFinite(time)) times.push(time);
   }
-  return counts;
+  const seconds = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
+  return { counts, seconds };
 }
 
 export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
@@ -77,8 +81,10 @@ export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promis
       throw new Error(`backup ended ${String(done.runtimeStatus)}: ${JSON.stringify(output)}`);
     }
     const parentId = String(started.body.id);
-    const parent = await historyOf(statusUrl, parentId, parentId);
-    const child = await historyOf(statusUrl, `backup:${diskId}`, parentId);
+    const run = await historyOf(statusUrl, parentId, parentId);
+    const diskRun = await historyOf(statusUrl, `backup:${diskId}`, parentId);
+    const parent = run.counts;
+    const child = diskRun.counts;
     const point = disk.restorePoint as Json;
     const events = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     const activities = (c: Record<string, number>) =>
@@ -92,6 +98,8 @@ export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promis
         changedBytes: Number(point.changedBytes ?? 0),
         historyEvents: events(parent) + events(child),
         activities: activities(parent) + activities(child),
+        backupRunSeconds: run.seconds,
+        backupDiskSeconds: diskRun.seconds,
         eventTypes: JSON.stringify({ backupRun: parent, backupDisk: child }),
       },
     };
