@@ -23,6 +23,8 @@ export interface RestorePoint {
   status: RestorePointStatus;
   /** Why the point is full (first backup, chain break) or why it failed; null otherwise. */
   reason: string | null;
+  /** Restored points only: the verification result of the restore, as JSON text (an extension of §5). */
+  verification?: string;
 }
 
 /** Largest millisecond timestamp that fits 13 digits (year 2286): inverted times sort newest first. */

@@ -52,6 +52,7 @@ function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint 
     runId: str(row.runId),
     status: str(row.status) as RestorePoint["status"],
     reason: str(row.reason) || null,
+    ...(str(row.verification) ? { verification: str(row.verification) } : {}),
   };
 }
 

@@ -190,6 +190,11 @@ describe("restores through the HTTP API (local runtime)", () => {
       disks: Array<{ id: string; lastRestorePoint: { kind: string } | null }>;
     };
     expect(listed.disks.find((d) => d.id === out1.diskId)?.lastRestorePoint?.kind).toBe("restored");
+    const chain = (await call(`${api}/disks/${out1.diskId}/restore-points`)).json as {
+      restorePoints: Array<{ kind: string; verification?: string }>;
+    };
+    expect(chain.restorePoints).toHaveLength(1);
+    expect(JSON.parse(chain.restorePoints[0]?.verification ?? "{}")).toMatchObject({ verified: true });
     const restored = sources.getPageBlobClient(`web-restore-${rp1.restorePointId}.vhd`);
     await writeRandom(restored, 3 * MiB, 8192);
     const expected = await contentOf(restored);
