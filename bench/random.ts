@@ -1,19 +1,10 @@
 // Seeded data for the benchmark: a pool of pseudo-random bytes to cut page contents from, allocation
 // layouts and change patterns (sequential 1 MiB blocks, random 4 KiB pages, random 64 KiB extents).
+import { mulberry32 } from "../local/prng";
 import { type ByteRange, totalBytes } from "../src/ranges";
 import { MiB } from "./config";
 
-/** mulberry32: small, fast and good enough for benchmark data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Random bytes (incompressible, like real disk data) to take write bodies from. */
 export class DataPool {
