@@ -1,7 +1,8 @@
 // restoreDisk: the restore steps of DESIGN §2. Resolve → (overwrite: snapshot the target, copy it into the
-// backup account, record it as a safety point) → promote the backup snapshot to a new backup base blob
-// and snapshot it → copy that into the target (sparse, batches in windows) → verify against the backup
-// snapshot → snapshot the new disk and record its chain. A failure is recorded, then fails the instance.
+// backup account, record it as a safety point) → copy the backup snapshot both to a new backup base blob
+// (promote) and into the target, at once (sparse, batches in shared windows), then snapshot the promoted
+// blob → verify against the backup snapshot → snapshot the new disk and record its chain. A failure is
+// recorded, then fails the instance.
 
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import {
@@ -15,9 +16,9 @@ import {
   RESTORE_VERIFY,
 } from "../restore/names";
 import {
-  promoteCopyOf,
+  pairedWindowsOf,
   promotedSnapshotOf,
-  restoreCopyOf,
+  restoreCopiesOf,
   safetyBlobSnapshotOf,
   safetyCopyOf,
   targetSafetySnapshotOf,
@@ -36,7 +37,7 @@ import type {
 } from "../restore/types";
 import { activityRetry, reasonOf } from "./failures";
 
-/** Copy batches (and verify parts) running at once: the fan-out window, as for backups. */
+/** Copy batches (and verify parts) running at once per copy: the fan-out window, as for backups. */
 const WINDOW = 4;
 
 export const restoreDiskOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -55,16 +56,15 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
   const call = (name: string, payload: unknown): Task =>
     context.df.callActivityWithRetry(name, activityRetry(), payload);
 
-  function* windows(
+  /** Runs the activity over each group of payloads in turn (a group at a time: bounded). */
+  function* fanOut(
     name: string,
-    payloads: unknown[],
+    groups: unknown[][],
     bytesOf: (result: unknown) => number,
   ): Generator<Task, unknown[], unknown> {
     const results: unknown[] = [];
-    for (let first = 0; first < payloads.length; first += WINDOW) {
-      const done = (yield context.df.Task.all(
-        payloads.slice(first, first + WINDOW).map((p) => call(name, p)),
-      )) as unknown[];
+    for (const group of groups) {
+      const done = (yield context.df.Task.all(group.map((p) => call(name, p)))) as unknown[];
       for (const r of done) progress.bytesDone += bytesOf(r);
       progress.batchesDone += done.length;
       results.push(...done);
@@ -73,14 +73,34 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
     return results;
   }
 
-  function* copy(phase: CopyPhase): Generator<Task, PreparedCopy, unknown> {
+  function* windows(
+    name: string,
+    payloads: unknown[],
+    bytesOf: (result: unknown) => number,
+  ): Generator<Task, unknown[], unknown> {
+    const groups: unknown[][] = [];
+    for (let first = 0; first < payloads.length; first += WINDOW)
+      groups.push(payloads.slice(first, first + WINDOW));
+    return yield* fanOut(name, groups, bytesOf);
+  }
+
+  /** Prepares the copies together, then runs their batches in shared windows (progress: all of them). */
+  function* copy(phase: string, copies: CopyPhase[]): Generator<Task, PreparedCopy[], unknown> {
     Object.assign(progress, { bytesTotal: 0, bytesDone: 0, batchesTotal: 0, batchesDone: 0 });
-    status(phase.phase);
-    const prepared = (yield call(RESTORE_PREPARE_COPY, phase)) as PreparedCopy;
-    Object.assign(progress, { bytesTotal: prepared.writeBytes, batchesTotal: prepared.batchBytes.length });
-    status(phase.phase);
-    const batches = prepared.batchBytes.map((_, batch) => ({ copy: phase, batch }));
-    yield* windows(RESTORE_COPY_BATCH, batches, (r) => (r as RestoreBatchResult).bytesCopied);
+    status(phase);
+    const prepared = (yield context.df.Task.all(
+      copies.map((c) => call(RESTORE_PREPARE_COPY, c)),
+    )) as PreparedCopy[];
+    Object.assign(progress, {
+      bytesTotal: prepared.reduce((s, p) => s + p.writeBytes, 0),
+      batchesTotal: prepared.reduce((s, p) => s + p.batchBytes.length, 0),
+    });
+    status(phase);
+    const groups = pairedWindowsOf(
+      copies.map((c, i) => ({ copy: c, batches: prepared[i]?.batchBytes.length ?? 0 })),
+      WINDOW,
+    );
+    yield* fanOut(RESTORE_COPY_BATCH, groups, (r) => (r as RestoreBatchResult).bytesCopied);
     return prepared;
   }
 
@@ -100,13 +120,16 @@ export const restoreDiskOrchestrator: OrchestrationHandler = function* (context:
   try {
     if (run.safety) {
       const targetSnapshot = (yield snapshot(targetSafetySnapshotOf(run))) as string;
-      const copied = yield* copy(safetyCopyOf(run, targetSnapshot));
+      const [copied] = yield* copy("safety", [safetyCopyOf(run, targetSnapshot)]);
+      if (!copied) throw new Error("the safety copy was not prepared");
       const safetySnapshot = (yield snapshot(safetyBlobSnapshotOf(run))) as string;
       yield call(RESTORE_RECORD_SAFETY, { run, targetSnapshot, safetySnapshot, copied });
     }
-    yield* copy(promoteCopyOf(run));
+    // The target copy reads the backup snapshot too, so it need not wait for the promoted blob.
+    const { promote, restore } = restoreCopiesOf(run);
+    const [, copied] = yield* copy("copy", [promote, restore]);
+    if (!copied) throw new Error("the restore copy was not prepared");
     const promotedSnapshot = (yield snapshot(promotedSnapshotOf(run))) as string;
-    const copied = yield* copy(restoreCopyOf(run, promotedSnapshot));
 
     const parts = verifyPartsOf(copied.batchBytes.length).map((part) => ({ run, part }));
     // The verifier reads what was written (plus any range allocated only on the other side).

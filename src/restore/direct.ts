@@ -1,14 +1,14 @@
 // An in-process run of one restore through the same steps the restoreDisk orchestration schedules
-// (resolve → safety point → promote → copy → verify → complete, or fail). For integration tests and
-// tools; the deployed app runs the steps as durable activities.
+// (resolve → safety point → promote and copy at once → verify → complete, or fail). For integration tests
+// and tools; the deployed app runs the steps as durable activities.
 import type { BackupContext } from "../backup/context";
 import { messageOf } from "../storage/errors";
 import { completeRestore } from "./complete";
 import { failRestore } from "./fail";
 import {
-  promoteCopyOf,
+  pairedWindowsOf,
   promotedSnapshotOf,
-  restoreCopyOf,
+  restoreCopiesOf,
   safetyBlobSnapshotOf,
   safetyCopyOf,
   targetSafetySnapshotOf,
@@ -21,13 +21,28 @@ import { copyBatch, prepareCopy } from "./sparseCopy";
 import type { CopyPhase, PreparedCopy, RestoreInput, RestoreOutput, RestoreRun } from "./types";
 import { verifyPart } from "./verify";
 
+/** Like Promise.all, but fails only once every call has settled: cleanup never races a write. */
+async function settled<T>(calls: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Prepares the copies together, then runs their batches in shared windows, as the orchestration does. */
+async function runCopies(ctx: BackupContext, copies: CopyPhase[]): Promise<PreparedCopy[]> {
+  const prepared = await settled(copies.map((copy) => prepareCopy(ctx, copy)));
+  const windows = pairedWindowsOf(
+    copies.map((copy, i) => ({ copy, batches: prepared[i]?.batchBytes.length ?? 0 })),
+    ctx.tuning.batchWindow,
+  );
+  for (const window of windows) await settled(window.map((input) => copyBatch(ctx, input)));
+  return prepared;
+}
+
 async function runCopy(ctx: BackupContext, copy: CopyPhase): Promise<PreparedCopy> {
-  const prepared = await prepareCopy(ctx, copy);
-  const window = Math.max(1, ctx.tuning.batchWindow);
-  for (let first = 0; first < prepared.batchBytes.length; first += window) {
-    const batches = prepared.batchBytes.slice(first, first + window).map((_, i) => first + i);
-    await Promise.all(batches.map((batch) => copyBatch(ctx, { copy, batch })));
-  }
+  const [prepared] = await runCopies(ctx, [copy]);
+  if (!prepared) throw new Error(`the ${copy.phase} copy was not prepared`);
   return prepared;
 }
 
@@ -38,9 +53,11 @@ async function steps(ctx: BackupContext, run: RestoreRun): Promise<RestoreOutput
     const safetySnapshot = await snapshotBlob(ctx, safetyBlobSnapshotOf(run));
     await recordSafety(ctx, { run, targetSnapshot, safetySnapshot, copied });
   }
-  await runCopy(ctx, promoteCopyOf(run));
+  // The target copy reads the backup snapshot too, so it need not wait for the promoted blob.
+  const { promote, restore } = restoreCopiesOf(run);
+  const [, copied] = await runCopies(ctx, [promote, restore]);
+  if (!copied) throw new Error("the restore copy was not prepared");
   const promotedSnapshot = await snapshotBlob(ctx, promotedSnapshotOf(run));
-  const copied = await runCopy(ctx, restoreCopyOf(run, promotedSnapshot));
   const verified = [];
   for (const part of verifyPartsOf(copied.batchBytes.length))
     verified.push(await verifyPart(ctx, { run, part }));

@@ -138,7 +138,7 @@ describe("restores through the HTTP API (local runtime)", () => {
     };
     expect(out1.restoredDiskUrl).toMatch(new RegExp(`/web-restore-${rp1.restorePointId}\\.vhd$`));
     expect(out1.verification.verified).toBe(true);
-    expect([...phases]).toEqual(expect.arrayContaining(["promote", "restore", "verify"]));
+    expect([...phases]).toEqual(expect.arrayContaining(["copy", "verify"]));
     expect(
       (await contentOf(sources.getPageBlobClient(`web-restore-${rp1.restorePointId}.vhd`))).equals(first),
     ).toBe(true);
