@@ -30,11 +30,10 @@ function throughputFinding(run: BenchRun, results: Measurement[]): string | unde
     `${f((first.ratios.ofCeiling ?? 0) * 100, 0)}% of the best minimal loop (${f(c.putPageFromUrl.mibps, 0)} MiB/s at ` +
     `concurrency ${c.putPageFromUrl.concurrency}). The engine runs at concurrency ${concurrency} (the app's default); ` +
     `the minimal loop at that same concurrency made ${f(same?.mibps, 0)} MiB/s. The emulator serves Put Page From URL ` +
-    "with three requests to Azurite (an auth probe that Azurite answers 501, a GET of the source range, which " +
-    "Azurite also MD5-hashes because it is ≤ 4 MiB, and a Put Page), all on the one Node thread that also runs Azurite, " +
-    "while the copying process competes for the same 2 cores: that thread is the ceiling, and the sweep shows that " +
-    "concurrency above a few requests only adds contention. The emulator could read the source range as 4 MiB + 512 " +
-    "bytes and trim it, which skips Azurite's MD5 (the notes measured serial GETs at 240 vs 622 MiB/s)."
+    "with three requests to Azurite (an auth probe that Azurite answers 501, a GET of the source range, read as " +
+    "4 MiB + 512 bytes and trimmed so that Azurite skips its MD5 of small GETs, and a Put Page), all on the one Node " +
+    "thread that also runs Azurite, while the copying process competes for the same 2 cores: that thread is the " +
+    "ceiling, and the sweep shows that concurrency above a few requests only adds contention."
   );
 }
 
@@ -138,11 +137,12 @@ function appFinding(results: Measurement[]): string | undefined {
   if (restore) {
     lines.push(
       `- **Restore.** ${f(restore.bytes / 2 ** 20, 0)} MiB restored in ${f(restore.seconds)} s ` +
-        `(${f(restore.mibps, 1)} MiB/s, ${f((restore.ratios.ofCeiling ?? 0) * 100, 0)}% of the ceiling). A restore copies ` +
-        "the data twice (the backup snapshot is promoted to a new backup base blob, then copied to the new disk), " +
-        `then reads both to verify (${f(Number(restore.details.bytesCompared) / 2 ** 20, 0)} MiB compared), so by ` +
-        "construction it moves at most about a third of the ceiling; the extra copy and the verification are the price " +
-        "of a restored disk that continues its chain and of a checked result.",
+        `(${f(restore.mibps, 1)} MiB/s, ${f((restore.ratios.ofCeiling ?? 0) * 100, 0)}% of the ceiling). A restore writes ` +
+        "the data twice (the backup snapshot is promoted to a new backup base blob and, side by side, copied to the " +
+        "new disk; on Azure the two writes go to different blobs in different accounts, here they share the one " +
+        `emulator thread), then reads both to verify (${f(Number(restore.details.bytesCompared) / 2 ** 20, 0)} MiB ` +
+        "compared), so on this emulator it moves at most about a third of the ceiling; the extra copy and the " +
+        "verification are the price of a restored disk that continues its chain and of a checked result.",
     );
   }
   return lines.join("\n");
