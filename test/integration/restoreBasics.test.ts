@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { runRestoreDirect } from "../../src/restore/direct";
-import { requireBlobUrl } from "../../src/storage/urls";
 import {
   backupNow,
+  blobNameOf,
   contentOf,
   createHarness,
   diskFor,
@@ -14,8 +14,6 @@ import {
   MiB,
   writeRandom,
 } from "./support/harness";
-
-const blobNameOf = (url: string) => decodeURIComponent(requireBlobUrl(url).blobName ?? "");
 
 describe("restore (in-process steps against the emulator)", () => {
   let h: Harness;

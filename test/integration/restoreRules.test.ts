@@ -12,9 +12,9 @@ import { snapshotBlob } from "../../src/restore/snapshot";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
 import type { CopyPhase } from "../../src/restore/types";
 import { verifyPart } from "../../src/restore/verify";
-import { requireBlobUrl } from "../../src/storage/urls";
 import {
   backupNow,
+  blobNameOf,
   contentOf,
   createHarness,
   diskFor,
@@ -22,8 +22,6 @@ import {
   MiB,
   writeRandom,
 } from "./support/harness";
-
-const blobNameOf = (url: string) => decodeURIComponent(requireBlobUrl(url).blobName ?? "");
 
 async function listing(container: ContainerClient): Promise<string[]> {
   const out: string[] = [];

@@ -1,5 +1,6 @@
 // Shared setup of the backup integration tests: unique source/backup containers and lineage table per
 // test file, a backup context with small tuning, and helpers to write source disks and compare bytes.
+
 import { randomBytes } from "node:crypto";
 import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import { type BackupContext, type BackupTuning, createBackupContext } from "../../../src/backup/context";
@@ -8,7 +9,7 @@ import { loadSettings } from "../../../src/config/settings";
 import { diskOf } from "../../../src/disks/identity";
 import { restorePointIdOf } from "../../../src/lineage/restorePoint";
 import { StorageAccess } from "../../../src/storage/clients";
-import { blobIn } from "../../../src/storage/urls";
+import { blobIn, requireBlobUrl } from "../../../src/storage/urls";
 import { testEmulator, uniqueName } from "../../support/emulator";
 
 export const SOURCE_ACCOUNT = "devstoreaccount1";
@@ -102,6 +103,9 @@ export async function writeRandom(blob: PageBlobClient, offset: number, length: 
 }
 
 /** Full content of a blob or snapshot (small disks only). */
+/** The blob name inside its container, decoded, from a blob URL (as lineage rows store them). */
+export const blobNameOf = (url: string): string => decodeURIComponent(requireBlobUrl(url).blobName ?? "");
+
 export async function contentOf(blob: PageBlobClient): Promise<Buffer> {
   const props = await blob.getProperties();
   const size = props.contentLength ?? 0;
