@@ -1,13 +1,9 @@
-// The app's own steps, in the copying child: a backup through the local Functions runtime end to end
-// (HTTP API, durable replay, activities), the same steps called in-process, and a restore in-process.
-import { randomBytes } from "node:crypto";
 import { startLocalHost } from "../../local/host/index";
-import { createBackupContext } from "../../src/backup/context";
-import { runDiskBackupDirect } from "../../src/backup/direct";
+import { createAppContext } from "../../src/app/context";
 import { loadSettings } from "../../src/config/settings";
+import { runDiskBackupDirect } from "../../src/direct/backup";
+import { runRestoreDirect } from "../../src/direct/restore";
 import { diskOf } from "../../src/disks/identity";
-import { restorePointIdOf } from "../../src/lineage/restorePoint";
-import { runRestoreDirect } from "../../src/restore/direct";
 import type { Endpoints, TaskResult } from "../protocol";
 import { seconds, stringParam } from "./clients";
 
@@ -109,18 +105,15 @@ export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promis
 }
 
 export async function appBackupDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
-  const ctx = createBackupContext(loadSettings(settingsParam(params)), { log: () => {} });
+  const ctx = createAppContext(loadSettings(settingsParam(params)), { log: () => {} });
   const source = ctx.settings.sources[0];
   if (source === undefined) throw new Error("no BACKUP_SOURCES");
   const disk = diskOf(source, ctx.settings.target);
-  const startedAt = new Date().toISOString();
   const start = process.hrtime.bigint();
   const result = await runDiskBackupDirect(ctx, {
     diskId: disk.id,
     sourceUrl: disk.source.url,
     runId: `bench-${Date.now()}`,
-    restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
-    startedAt,
   });
   const elapsed = seconds(start);
   if (result.status !== "completed") throw new Error(`direct backup failed: ${result.restorePoint.reason}`);
@@ -137,7 +130,7 @@ export async function appBackupDirect(_endpoints: Endpoints, params: Json): Prom
 }
 
 export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
-  const ctx = createBackupContext(loadSettings(settingsParam(params)), { log: () => {} });
+  const ctx = createAppContext(loadSettings(settingsParam(params)), { log: () => {} });
   const diskId = stringParam(params, "diskId");
   const latest = await ctx.lineage.latestCompleted(diskId);
   if (latest === undefined) throw new Error(`no restore point for ${diskId}`);

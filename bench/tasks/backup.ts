@@ -1,7 +1,7 @@
 // Our backup of one window, called directly (no orchestration): list the allocated or changed ranges of
 // the source snapshot with the app's lister, copy them with the app's copy engine (Put Page From URL,
 // default tuning), then snapshot the backup blob as the restore point. Restore uses the same engine.
-import { DEFAULT_TUNING } from "../../src/backup/context";
+import { DEFAULT_TUNING } from "../../src/app/context";
 import { listRanges } from "../../src/copy/diff";
 import { copyRanges } from "../../src/copy/engine";
 import { MAX_PUT_PAGE_BYTES, splitRanges, totalBytes } from "../../src/ranges";

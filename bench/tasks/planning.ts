@@ -1,6 +1,6 @@
 // Planning a fragmented diff: list it with the app's lister (paged, real SDK and XML parsing), then
 // coalesce, split at 4 MiB and group into batches as the backup plan step does; time and memory.
-import { DEFAULT_TUNING } from "../../src/backup/context";
+import { DEFAULT_TUNING } from "../../src/app/context";
 import { listRanges } from "../../src/copy/diff";
 import { batchRanges, splitRanges, totalBytes } from "../../src/ranges";
 import { StorageAccess } from "../../src/storage/clients";

@@ -1,55 +1,20 @@
-// Backup activity bodies: each is one idempotent step of a disk backup, delegating to src/backup.
-// The functions layer registers them and supplies the durable-instance lookup where one is needed.
+// The backup steps' bodies: one idempotent step each, delegating to src/backup. Registered by
+// src/functions/backupOrchestration.ts and run in process by src/direct/backup.ts.
 import { beginDiskBackup } from "../backup/begin";
 import { completeDiskBackup, failDiskBackup } from "../backup/complete";
-import { backupContextFromEnv } from "../backup/context";
 import { copyBackupBatch } from "../backup/copyBatch";
 import { planDiskBackup } from "../backup/plan";
-import { collectProgress, type InstanceLookup, resolveBackupDisks } from "../backup/resolve";
-import type {
-  BackupProgress,
-  BatchResult,
-  BeginResult,
-  CompleteInput,
-  CopyBatchInput,
-  DiskRunRef,
-  FailInput,
-  PlanResult,
-  ResolvedDisks,
-} from "../backup/types";
-import type { RestorePoint } from "../lineage/restorePoint";
-import { diskBackupInstanceId } from "../orchestrations/names";
+import { collectProgress, resolveBackupDisks } from "../backup/resolve";
+import { type BackupSteps, diskBackupInstanceId } from "../orchestrations/names";
+import type { ActivityTable } from "./table";
 
-export function resolveBackupDisksActivity(
-  input: { disks?: string[] | undefined } | undefined,
-  lookup: InstanceLookup,
-): Promise<ResolvedDisks> {
-  return resolveBackupDisks(backupContextFromEnv(), input?.disks, diskBackupInstanceId, lookup);
-}
-
-export function backupProgressActivity(
-  input: { instanceIds: string[] },
-  lookup: InstanceLookup,
-): Promise<BackupProgress> {
-  return collectProgress(input.instanceIds, lookup);
-}
-
-export function beginDiskBackupActivity(input: DiskRunRef): Promise<BeginResult> {
-  return beginDiskBackup(backupContextFromEnv(), input);
-}
-
-export function planDiskBackupActivity(input: BeginResult): Promise<PlanResult> {
-  return planDiskBackup(backupContextFromEnv(), input);
-}
-
-export function copyBackupBatchActivity(input: CopyBatchInput): Promise<BatchResult> {
-  return copyBackupBatch(backupContextFromEnv(), input);
-}
-
-export function completeDiskBackupActivity(input: CompleteInput): Promise<RestorePoint> {
-  return completeDiskBackup(backupContextFromEnv(), input);
-}
-
-export function failDiskBackupActivity(input: FailInput): Promise<RestorePoint> {
-  return failDiskBackup(backupContextFromEnv(), input);
-}
+export const backupActivities: ActivityTable<BackupSteps> = {
+  resolveBackupDisks: ({ app, instances }, input) =>
+    resolveBackupDisks(app, input?.disks, diskBackupInstanceId, instances),
+  backupProgress: ({ instances }, input) => collectProgress(input.instanceIds, instances),
+  beginDiskBackup: ({ app }, input) => beginDiskBackup(app, input),
+  planDiskBackup: ({ app }, input) => planDiskBackup(app, input),
+  copyBackupBatch: ({ app }, input) => copyBackupBatch(app, input),
+  completeDiskBackup: ({ app }, input) => completeDiskBackup(app, input),
+  failDiskBackup: ({ app }, input) => failDiskBackup(app, input),
+};

@@ -1,5 +1,7 @@
-// JSON responses and request-body parsing shared by the HTTP functions (DESIGN §7 error shape:
+// JSON responses and request-body parsing shared by the HTTP functions (the API error shape:
 // `{ error: { code, message } }`). Plain objects that fit @azure/functions' HttpResponseInit.
+
+import { fail, ok, type Result } from "../app/result";
 
 export interface JsonResponse {
   status: number;
@@ -15,19 +17,20 @@ export function jsonError(status: number, code: string, message: string): JsonRe
   return { status, jsonBody: { error: { code, message } } };
 }
 
-export type BodyResult = { ok: true; body: Record<string, unknown> } | { ok: false; response: JsonResponse };
+/** A parsed body, or the 400 response that refuses it. */
+export type BodyResult = Result<Record<string, unknown>, JsonResponse>;
 
 /** An empty body reads as `{}`; anything else must be a JSON object. */
 export function parseJsonObject(text: string): BodyResult {
-  if (text.trim() === "") return { ok: true, body: {} };
+  if (text.trim() === "") return ok({});
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, response: jsonError(400, "InvalidJson", "the request body is not valid JSON") };
+    return fail(jsonError(400, "InvalidJson", "the request body is not valid JSON"));
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, response: jsonError(400, "InvalidBody", "the request body must be a JSON object") };
+    return fail(jsonError(400, "InvalidBody", "the request body must be a JSON object"));
   }
-  return { ok: true, body: value as Record<string, unknown> };
+  return ok(value as Record<string, unknown>);
 }

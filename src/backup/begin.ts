@@ -1,15 +1,16 @@
 // Step 1 of a disk backup: snapshot the source (idempotently) and decide full or incremental from the
 // lineage: incremental needs the previous restore point, its source snapshot and the backup blob.
+
+import type { AppContext } from "../app/context";
 import { diskIdOf, diskOf } from "../disks/identity";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
 import { ensureSnapshot } from "../storage/snapshots";
+import { runTag } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import type { BackupContext } from "./context";
-import { runTag } from "./tags";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
 
-async function exists(ctx: BackupContext, location: BlobLocation, snapshot?: string): Promise<boolean> {
+async function exists(ctx: AppContext, location: BlobLocation, snapshot?: string): Promise<boolean> {
   try {
     await ctx.storage.pageBlob(location, { snapshot }).getProperties();
     return true;
@@ -21,7 +22,7 @@ async function exists(ctx: BackupContext, location: BlobLocation, snapshot?: str
 
 /** Which backup blob a disk writes to: the one its chain already uses (a restore may have moved it). */
 export function backupLocationOf(
-  ctx: BackupContext,
+  ctx: AppContext,
   source: BlobLocation,
   latest: RestorePoint | undefined,
 ): BlobLocation {
@@ -29,7 +30,7 @@ export function backupLocationOf(
 }
 
 async function decideMode(
-  ctx: BackupContext,
+  ctx: AppContext,
   source: BlobLocation,
   backup: BlobLocation,
   latest: RestorePoint | undefined,
@@ -45,7 +46,7 @@ async function decideMode(
   return { mode: "incremental", reason: null };
 }
 
-export async function beginDiskBackup(ctx: BackupContext, ref: DiskRunRef): Promise<BeginResult> {
+export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise<BeginResult> {
   const source = requireBlobUrl(ref.sourceUrl);
   if (diskIdOf(source) !== ref.diskId)
     throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);

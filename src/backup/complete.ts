@@ -1,19 +1,20 @@
 // Last step of a disk backup: snapshot the backup blob (the restore point), record it in the lineage,
 // and only then delete older source snapshots of the chain; or, on failure, record why and clean up.
 // The source snapshot the next diff needs (the one just recorded) is never deleted.
+
+import type { AppContext } from "../app/context";
+import { deleteRun } from "../copy/runStore";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
+import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import type { BackupContext } from "./context";
 import { leaseIdOfRun } from "./plan";
-import { deleteRun } from "./runStore";
-import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "./tags";
 import type { CompleteInput, FailInput } from "./types";
 
 /** Deletes source snapshots of this disk's chain older than `keep` (never `keep` itself). */
-async function pruneSourceSnapshots(ctx: BackupContext, source: BlobLocation, diskId: string, keep: string) {
+async function pruneSourceSnapshots(ctx: AppContext, source: BlobLocation, diskId: string, keep: string) {
   const container = ctx.storage.container(source);
   const client = container.getBlobClient(source.blobName ?? "");
   for (const old of await findSnapshots(container, source, { [TAG_DISK_ID]: diskId })) {
@@ -21,7 +22,7 @@ async function pruneSourceSnapshots(ctx: BackupContext, source: BlobLocation, di
   }
 }
 
-export async function completeDiskBackup(ctx: BackupContext, input: CompleteInput): Promise<RestorePoint> {
+export async function completeDiskBackup(ctx: AppContext, input: CompleteInput): Promise<RestorePoint> {
   const { run, plan } = input;
   const backup = requireBlobUrl(run.backupUrl);
   const source = requireBlobUrl(run.sourceUrl);
@@ -68,7 +69,7 @@ export async function completeDiskBackup(ctx: BackupContext, input: CompleteInpu
 }
 
 /** Records a failed attempt and removes what only this attempt needed (its source snapshot, its run data). */
-export async function failDiskBackup(ctx: BackupContext, input: FailInput): Promise<RestorePoint> {
+export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise<RestorePoint> {
   const { run } = input;
   const recorded = await ctx.lineage.get(run.diskId, run.restorePointId);
   if (recorded?.status === "completed") return recorded;

@@ -2,13 +2,14 @@
 // list what changed (diff, or the allocated ranges for a full sparse copy, falling back to full when the
 // chain is broken), and store the ranges as bounded batches outside the orchestration history.
 
+import type { AppContext } from "../app/context";
+import { toBatchDocs } from "../copy/batches";
 import { ChainBreakError, listRanges } from "../copy/diff";
+import { saveBatches } from "../copy/runStore";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease, leaseIdFor } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
-import type { BackupContext } from "./context";
-import { saveBatches, toBatchDocs } from "./runStore";
 import type { BackupMode, BeginResult, PlanResult } from "./types";
 
 export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">): string {
@@ -16,7 +17,7 @@ export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">
 }
 
 /** Creates the backup blob if missing; true when it was created now (so it holds no old pages). */
-async function ensureBackupBlob(ctx: BackupContext, run: BeginResult): Promise<boolean> {
+async function ensureBackupBlob(ctx: AppContext, run: BeginResult): Promise<boolean> {
   const backup = requireBlobUrl(run.backupUrl);
   await ctx.storage.container(backup).createIfNotExists();
   try {
@@ -37,7 +38,7 @@ interface Listing {
 }
 
 async function listChanges(
-  ctx: BackupContext,
+  ctx: AppContext,
   run: BeginResult,
   mode: BackupMode,
   fresh: boolean,
@@ -81,7 +82,7 @@ async function listChanges(
   };
 }
 
-export async function planDiskBackup(ctx: BackupContext, run: BeginResult): Promise<PlanResult> {
+export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise<PlanResult> {
   const backup = requireBlobUrl(run.backupUrl);
   const fresh = await ensureBackupBlob(ctx, run);
   const leaseId = leaseIdOfRun(run);

@@ -1,27 +1,16 @@
 // Choosing the disks of a backup run and reading the progress of running disk backups. Instance status
-// comes through a lookup function (the durable client in the functions layer), so this stays SDK-free.
+// comes through an instance lookup (src/app/instances.ts), so this stays SDK-free.
+
+import type { AppContext } from "../app/context";
+import { type InstanceLookup, isBusy } from "../app/instances";
+import { newProgress, type Progress } from "../app/progress";
 import { discoverDisks } from "../disks/discovery";
 import type { Disk } from "../disks/identity";
-import type { BackupContext } from "./context";
-import type { BackupProgress, ResolvedDisks } from "./types";
-
-export interface InstanceStatus {
-  runtimeStatus?: string;
-  customStatus?: unknown;
-}
-
-/** Looks up a durable instance; undefined when it does not exist. */
-export type InstanceLookup = (instanceId: string) => Promise<InstanceStatus | undefined>;
-
-const BUSY = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
-
-export function isBusy(status: InstanceStatus | undefined): boolean {
-  return status?.runtimeStatus !== undefined && BUSY.has(status.runtimeStatus);
-}
+import type { ResolvedDisks } from "./types";
 
 /** Splits requested ids into known disks and unknown ids (all discovered disks when none requested). */
 export async function selectDisks(
-  ctx: BackupContext,
+  ctx: AppContext,
   requested: string[] | undefined,
 ): Promise<{ disks: Disk[]; unknown: string[] }> {
   const all = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
@@ -35,7 +24,7 @@ export async function selectDisks(
 }
 
 export async function resolveBackupDisks(
-  ctx: BackupContext,
+  ctx: AppContext,
   requested: string[] | undefined,
   instanceIdOf: (diskId: string) => string,
   lookup: InstanceLookup,
@@ -64,17 +53,8 @@ function numberField(value: unknown, key: string): number {
 }
 
 /** Sums the progress custom status of disk backups. */
-export async function collectProgress(
-  instanceIds: string[],
-  lookup: InstanceLookup,
-): Promise<BackupProgress> {
-  const total: BackupProgress = {
-    phase: "backing-up",
-    bytesTotal: 0,
-    bytesDone: 0,
-    batchesTotal: 0,
-    batchesDone: 0,
-  };
+export async function collectProgress(instanceIds: string[], lookup: InstanceLookup): Promise<Progress> {
+  const total = newProgress("backing-up");
   const statuses = await Promise.all(instanceIds.map((id) => lookup(id).catch(() => undefined)));
   for (const status of statuses) {
     const custom = status?.customStatus;

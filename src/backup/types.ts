@@ -1,6 +1,8 @@
 // The small, JSON-only payloads passed between the backup orchestrations and their activities.
-// Range lists never appear here: they live in run blobs (see runStore.ts).
+// Range lists never appear here: they live in the run store (src/copy/runStore.ts).
 import type { RestorePoint } from "../lineage/restorePoint";
+
+export type { BatchResult } from "../copy/batches";
 
 export type BackupMode = "full" | "incremental";
 
@@ -52,14 +54,6 @@ export interface CopyBatchInput {
   batch: number;
 }
 
-export interface BatchResult {
-  bytesCopied: number;
-  bytesCleared: number;
-  requests: number;
-  retries: number;
-  throttled: number;
-}
-
 export interface CompleteInput {
   run: BeginResult;
   plan: PlanResult;
@@ -73,7 +67,7 @@ export interface FailInput {
 
 export type DiskOutcome =
   | { diskId: string; status: "completed"; restorePoint: RestorePoint; bytesCopied: number }
-  | { diskId: string; status: "failed"; reason: string; restorePointId: string | null }
+  | { diskId: string; status: "failed"; code: string; reason: string; restorePointId: string | null }
   | { diskId: string; status: "skipped"; reason: string };
 
 export interface BackupRunInput {
@@ -94,12 +88,4 @@ export interface ResolvedDisks {
   disks: Array<{ diskId: string; sourceUrl: string }>;
   skipped: Array<{ diskId: string; reason: string }>;
   unknown: string[];
-}
-
-export interface BackupProgress {
-  phase: string;
-  bytesTotal: number;
-  bytesDone: number;
-  batchesTotal: number;
-  batchesDone: number;
 }

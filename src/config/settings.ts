@@ -1,4 +1,5 @@
-// App settings (DESIGN §6): the single place that names, parses and validates every setting the app reads.
+// App settings (README "Configuration"): the single place that names, parses and validates every setting
+// the app reads.
 // Errors always name the setting so a misconfigured deployment says what to fix.
 import { Cron } from "croner";
 import { z } from "zod";

@@ -1,10 +1,10 @@
-// HTTP API of backups (DESIGN §7): POST /api/backups starts a backupRun; GET /api/disks and
+// HTTP API of backups (README "HTTP API"): POST /api/backups starts a backupRun; GET /api/disks and
 // GET /api/disks/{diskId}/restore-points read the disks and the lineage. Registration and translation only.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { disksView, parseBackupRequest, restorePointsView } from "../api/backups";
 import { jsonError } from "../api/responses";
-import { backupContextFromEnv } from "../backup/context";
+import { appContextFromEnv } from "../app/context";
 import type { BackupRunInput } from "../backup/types";
 import { BACKUP_RUN } from "../orchestrations/names";
 import { messageOf } from "../storage/errors";
@@ -31,9 +31,9 @@ app.http("startBackup", {
   extraInputs: [df.input.durableClient()],
   handler: (request: HttpRequest, context: InvocationContext) =>
     guarded(context, async () => {
-      const parsed = await parseBackupRequest(backupContextFromEnv(), await request.text());
-      if (!parsed.ok) return parsed.response;
-      const input: BackupRunInput = { trigger: "http", ...(parsed.disks ? { disks: parsed.disks } : {}) };
+      const parsed = await parseBackupRequest(appContextFromEnv(), await request.text());
+      if (!parsed.ok) return parsed.error;
+      const input: BackupRunInput = { trigger: "http", ...(parsed.value ? { disks: parsed.value } : {}) };
       const client = df.getClient(context);
       const instanceId = await client.startNew(BACKUP_RUN, { input });
       context.log(`started ${BACKUP_RUN} ${instanceId}`);
@@ -46,7 +46,7 @@ app.http("listDisks", {
   methods: ["GET"],
   authLevel: "function",
   handler: (_request: HttpRequest, context: InvocationContext) =>
-    guarded(context, () => disksView(backupContextFromEnv())),
+    guarded(context, () => disksView(appContextFromEnv())),
 });
 
 app.http("listRestorePoints", {
@@ -54,5 +54,5 @@ app.http("listRestorePoints", {
   methods: ["GET"],
   authLevel: "function",
   handler: (request: HttpRequest, context: InvocationContext) =>
-    guarded(context, () => restorePointsView(backupContextFromEnv(), request.params.diskId ?? "")),
+    guarded(context, () => restorePointsView(appContextFromEnv(), request.params.diskId ?? "")),
 });

@@ -2,7 +2,7 @@
 // (saying so) when the previous scheduled run is still running.
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
-import { isBusy } from "../backup/resolve";
+import { isBusy } from "../app/instances";
 import type { BackupRunInput } from "../backup/types";
 import { BACKUP_RUN, SCHEDULED_RUN_INSTANCE_ID } from "../orchestrations/names";
 import { validateSettingsAtStartup } from "./startup";

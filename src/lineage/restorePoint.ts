@@ -1,5 +1,5 @@
-// The restore point record (DESIGN §5 field names are a contract) and its Table Storage keys:
-// PartitionKey = disk id, RowKey sorts newest first (inverted start time) and stays unique per point.
+// The restore point record (its field names are a contract: docs/architecture.md, "Lineage") and its
+// Table Storage keys: PartitionKey = disk id, RowKey sorts newest first and stays unique per point.
 
 export type RestorePointKind = "full" | "incremental" | "restored";
 export type RestorePointStatus = "completed" | "failed";

@@ -1,100 +1,68 @@
-// backupDisk: one disk's backup, as in DESIGN §2/§4: begin (snapshot source, full or incremental) → plan
-// (ranges stored outside the history, small batch list back) → copy batches in windows → complete
-// (restore point, lineage, prune). Any failure is recorded and returned, never thrown to the parent.
-
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import type {
-  BackupProgress,
-  BatchResult,
-  BeginResult,
-  DiskBackupInput,
-  DiskOutcome,
-  DiskRunRef,
-  PlanResult,
-} from "../backup/types";
-import type { RestorePoint } from "../lineage/restorePoint";
+// backupDisk: one disk's backup, the numbered steps of the procedure (docs/architecture.md):
+// 1. begin: snapshot the source, decide full or incremental; 2. plan: list the ranges into the run store,
+// get small batch descriptors back; 3. copy the batches in windows; 4. complete: snapshot the backup blob
+// (the restore point), record it, prune. Any failure is recorded and returned, never thrown to the parent.
+import { newProgress } from "../app/progress";
+import type { BeginResult, DiskBackupInput, DiskOutcome, DiskRunRef, PlanResult } from "../backup/types";
 import { restorePointIdOf } from "../lineage/restorePoint";
-import { activityRetry, reasonOf } from "./failures";
-import {
-  BEGIN_DISK_BACKUP,
-  COMPLETE_DISK_BACKUP,
-  COPY_BACKUP_BATCH,
-  FAIL_DISK_BACKUP,
-  PLAN_DISK_BACKUP,
-} from "./names";
+import { failureOf } from "./failures";
+import type { BackupSteps } from "./names";
+import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
 
-export const backupDiskOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<DiskBackupInput>();
-  const startedAt = context.df.currentUtcDateTime.toISOString();
+export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): Steps<DiskOutcome> {
+  const steps = stepsOf<BackupSteps>(runtime);
+  const startedAt = runtime.now().toISOString();
   const ref: DiskRunRef = {
     diskId: input.diskId,
     sourceUrl: input.sourceUrl,
     runId: input.runId,
-    restorePointId: restorePointIdOf(startedAt, context.df.newGuid(context.df.instanceId)),
+    restorePointId: restorePointIdOf(startedAt, runtime.newGuid()),
     startedAt,
   };
-  const progress: BackupProgress = {
-    phase: "begin",
-    bytesTotal: 0,
-    bytesDone: 0,
-    batchesTotal: 0,
-    batchesDone: 0,
+  const progress = newProgress("begin");
+  const status = (phase: string) => {
+    progress.phase = phase;
+    runtime.setStatus({ ...progress, restorePointId: ref.restorePointId });
   };
-  const status = (phase: string) =>
-    context.df.setCustomStatus({ ...progress, phase, restorePointId: ref.restorePointId });
   status("begin");
   let run: BeginResult | undefined;
   let plan: PlanResult | undefined;
   try {
-    run = (yield context.df.callActivityWithRetry(BEGIN_DISK_BACKUP, activityRetry(), ref)) as BeginResult;
+    run = yield* steps.call("beginDiskBackup", ref);
     status("plan");
-    plan = (yield context.df.callActivityWithRetry(PLAN_DISK_BACKUP, activityRetry(), run)) as PlanResult;
+    plan = yield* steps.call("planDiskBackup", run);
     progress.bytesTotal = plan.changedBytes;
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
-    const window = Math.max(1, plan.window);
-    for (let first = 0; first < plan.batchBytes.length; first += window) {
-      const tasks: Task[] = [];
-      for (let batch = first; batch < Math.min(first + window, plan.batchBytes.length); batch++) {
-        tasks.push(context.df.callActivityWithRetry(COPY_BACKUP_BATCH, activityRetry(), { run, batch }));
-      }
-      const results = (yield context.df.Task.all(tasks)) as BatchResult[];
-      for (const r of results) progress.bytesDone += r.bytesCopied;
-      progress.batchesDone += results.length;
+    const batches = plan.batchBytes.map((_, batch) => ({ run: run as BeginResult, batch }));
+    yield* steps.windows("copyBackupBatch", windowsOf(batches, plan.window), (copied) => {
+      progress.bytesDone += copied.bytesCopied;
+      progress.batchesDone++;
       status("copy");
-    }
+    });
     status("complete");
-    const restorePoint = (yield context.df.callActivityWithRetry(COMPLETE_DISK_BACKUP, activityRetry(), {
-      run,
-      plan,
-    })) as RestorePoint;
+    const restorePoint = yield* steps.call("completeDiskBackup", { run, plan });
     status("completed");
-    const outcome: DiskOutcome = {
-      diskId: ref.diskId,
-      status: "completed",
-      restorePoint,
-      bytesCopied: progress.bytesDone,
-    };
-    return outcome;
+    return { diskId: ref.diskId, status: "completed", restorePoint, bytesCopied: progress.bytesDone };
   } catch (error) {
-    const reason = reasonOf(error);
+    const failure = failureOf(error);
     status("failing");
     try {
-      yield context.df.callActivityWithRetry(FAIL_DISK_BACKUP, activityRetry(), {
+      yield* steps.call("failDiskBackup", {
         run: { ...ref, ...run },
         mode: plan?.mode ?? run?.mode ?? null,
-        reason,
+        reason: failure.message,
       });
     } catch (recordError) {
-      context.log(`could not record the failure of ${ref.diskId}: ${reasonOf(recordError)}`);
+      runtime.log(`could not record the failure of ${ref.diskId}: ${failureOf(recordError).message}`);
     }
     status("failed");
-    const outcome: DiskOutcome = {
+    return {
       diskId: ref.diskId,
       status: "failed",
-      reason,
+      code: failure.code,
+      reason: failure.message,
       restorePointId: ref.restorePointId,
     };
-    return outcome;
   }
-};
+}

@@ -2,15 +2,12 @@
 // sub-orchestration per disk (`backup:<diskId>`; a disk already being backed up is skipped), reports
 // aggregated progress while they run, and returns a per-disk summary. One disk never fails the others.
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from "durable-functions";
-import type {
-  BackupProgress,
-  BackupRunInput,
-  BackupRunOutput,
-  DiskOutcome,
-  ResolvedDisks,
-} from "../backup/types";
-import { reasonOf } from "./failures";
-import { BACKUP_DISK, BACKUP_PROGRESS, diskBackupInstanceId, RESOLVE_BACKUP_DISKS } from "./names";
+import { newProgress } from "../app/progress";
+import type { BackupRunInput, BackupRunOutput, DiskOutcome } from "../backup/types";
+import { durableRuntime } from "./durableRuntime";
+import { failureOf } from "./failures";
+import { BACKUP_DISK, type BackupSteps, diskBackupInstanceId } from "./names";
+import { type StepRunner, type Steps, stepsOf } from "./steps";
 
 const FIRST_POLL_MS = 2000;
 /**
@@ -35,10 +32,11 @@ interface Child {
  */
 function* waitWithProgress(
   context: OrchestrationContext,
+  steps: StepRunner<BackupSteps>,
   children: Child[],
   instanceIds: string[],
   disksTotal: number,
-): Generator<Task, void, unknown> {
+): Steps<void> {
   const all = context.df.Task.all(children.map((c) => c.task));
   const settled = () => all.isCompleted || all.isFaulted;
   let pollMs = FIRST_POLL_MS;
@@ -46,7 +44,7 @@ function* waitWithProgress(
   const first = yield context.df.Task.any([all, timer]);
   if (first !== timer) timer.cancel();
   for (let polls = 1; !settled() && polls <= MAX_POLLS; polls++) {
-    const live = (yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress;
+    const live = yield* steps.call("backupProgress", { instanceIds });
     const disksDone = children.filter((c) => c.task.isCompleted || c.task.isFaulted).length;
     context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
     if (settled()) break;
@@ -64,38 +62,32 @@ function* waitWithProgress(
   }
 }
 
+/** A disk backup returns its outcome as data; only an engine-level failure faults the child's task. */
 function outcomeOf(child: Child): DiskOutcome {
   if (!child.task.isFaulted) return child.task.result as DiskOutcome;
-  const reason = reasonOf(child.task.result);
-  return /already (exists|running)|is running/i.test(reason)
-    ? {
-        diskId: child.diskId,
-        status: "skipped",
-        reason: `a backup of this disk is already running (${reason})`,
-      }
-    : { diskId: child.diskId, status: "failed", reason, restorePointId: null };
+  const { code, message } = failureOf(child.task.result);
+  return { diskId: child.diskId, status: "failed", code, reason: message, restorePointId: null };
 }
 
 export const backupRunOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const raw = context.df.getInput<BackupRunInput | "" | undefined>();
   const input: BackupRunInput = raw && typeof raw === "object" ? raw : { trigger: "http" };
+  const steps = stepsOf<BackupSteps>(durableRuntime(context));
   const startedAt = context.df.currentUtcDateTime.toISOString();
-  const progress: BackupProgress = {
-    phase: "resolving",
-    bytesTotal: 0,
-    bytesDone: 0,
-    batchesTotal: 0,
-    batchesDone: 0,
-  };
+  const progress = newProgress("resolving");
   context.df.setCustomStatus(progress);
 
-  const resolved = (yield context.df.callActivity(RESOLVE_BACKUP_DISKS, {
-    disks: input.disks,
-  })) as ResolvedDisks;
+  const resolved = yield* steps.call("resolveBackupDisks", { disks: input.disks });
   const outcomes: DiskOutcome[] = [
     ...resolved.skipped.map((s): DiskOutcome => ({ diskId: s.diskId, status: "skipped", reason: s.reason })),
     ...resolved.unknown.map(
-      (id): DiskOutcome => ({ diskId: id, status: "failed", reason: "unknown disk", restorePointId: null }),
+      (id): DiskOutcome => ({
+        diskId: id,
+        status: "failed",
+        code: "DiskNotFound",
+        reason: "unknown disk",
+        restorePointId: null,
+      }),
     ),
   ];
   const children: Child[] = resolved.disks.map((d) => ({
@@ -110,7 +102,7 @@ export const backupRunOrchestrator: OrchestrationHandler = function* (context: O
   context.df.setCustomStatus({ ...progress, phase: "backing-up", disksTotal, disksDone: 0 });
 
   const instanceIds = children.map((c) => diskBackupInstanceId(c.diskId));
-  if (children.length > 0) yield* waitWithProgress(context, children, instanceIds, disksTotal);
+  if (children.length > 0) yield* waitWithProgress(context, steps, children, instanceIds, disksTotal);
 
   outcomes.push(...children.map(outcomeOf));
   const output: BackupRunOutput = {
@@ -120,10 +112,7 @@ export const backupRunOrchestrator: OrchestrationHandler = function* (context: O
     completedAt: context.df.currentUtcDateTime.toISOString(),
     disks: outcomes,
   };
-  const final =
-    children.length > 0
-      ? ((yield context.df.callActivity(BACKUP_PROGRESS, { instanceIds })) as BackupProgress)
-      : progress;
+  const final = children.length > 0 ? yield* steps.call("backupProgress", { instanceIds }) : progress;
   context.df.setCustomStatus({ ...final, phase: "completed", disksTotal, disksDone: disksTotal });
   return output;
 };

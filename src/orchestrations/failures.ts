@@ -1,28 +1,49 @@
-// Turning a failed durable task into a short reason for the lineage and the run summary, and the retry
-// policy every backup and restore activity is scheduled with (pure; no I/O).
-import * as df from "durable-functions";
+// Failures of steps as orchestrators see them (pure; no I/O): a step that failed for a known reason
+// returns its failure as data; one that kept throwing through its retries is turned into a failure with
+// code `StepFailed`. Codes decide; messages are only shown.
+import type { Failure } from "../app/result";
 
 const PREFIX =
   /^(Activity function|Orchestrator function|Sub-orchestration|Sub orchestration) '[^']*' failed: /;
 
+/** A short, one-line reason for people (lineage rows, run summaries); never used to decide anything. */
 export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(PREFIX, "").split("\n")[0]?.slice(0, 1000) ?? "unknown failure";
+  return message.replace(PREFIX, "").split("\n")[0]?.slice(0, 1000) || "unknown failure";
 }
 
-/** Standard retry of backup activities (transient trouble inside an activity is retried there already). */
-export const ACTIVITY_RETRY = {
+/** Code of a step that kept throwing until its retries ran out (the message says what it threw). */
+export const STEP_FAILED = "StepFailed";
+/** Code of a failure inside the orchestrator itself (a bug, or a sub-orchestration that failed). */
+export const ORCHESTRATION_FAILED = "OrchestrationFailed";
+
+/** Thrown into an orchestrator when a step fails; carries the step's failure as data. */
+export class StepFailure extends Error {
+  readonly failure: Failure;
+  constructor(
+    readonly step: string,
+    failure: Failure,
+  ) {
+    super(`${step}: ${failure.message}`);
+    this.name = "StepFailure";
+    this.failure = failure;
+  }
+}
+
+/** The failure behind anything an orchestrator caught. */
+export function failureOf(error: unknown): Failure {
+  if (error instanceof StepFailure) return error.failure;
+  return { code: ORCHESTRATION_FAILED, message: reasonOf(error) };
+}
+
+/** The retry policy of every step: transient trouble inside a step is retried there already. */
+export const STEP_RETRY = {
   firstRetryIntervalInMilliseconds: 2000,
   maxNumberOfAttempts: 3,
   backoffCoefficient: 2,
-};
+} as const;
 
-/** A fresh RetryOptions per call: durable-functions keeps per-task retry state on the object. */
-export function activityRetry(): df.RetryOptions {
-  const options = new df.RetryOptions(
-    ACTIVITY_RETRY.firstRetryIntervalInMilliseconds,
-    ACTIVITY_RETRY.maxNumberOfAttempts,
-  );
-  options.backoffCoefficient = ACTIVITY_RETRY.backoffCoefficient;
-  return options;
+/** Delay before attempt `attempt + 1` (attempt counts from 1), as the durable retry policy computes it. */
+export function retryDelayMs(attempt: number): number {
+  return STEP_RETRY.firstRetryIntervalInMilliseconds * STEP_RETRY.backoffCoefficient ** (attempt - 1);
 }

@@ -1,18 +1,67 @@
-// Names of the backup orchestrations and activities: the only link between orchestrators and the
-// functions that run their steps (orchestrators never import activity code).
+// The procedures (orchestrations), their steps (activities) and each step's payloads, in one place: the
+// only link between an orchestrator and the functions that run its steps (orchestrators never import
+// activity code). A step's key is its activity name; its type says what goes in and what comes back.
+import type { Progress } from "../app/progress";
+import type {
+  BatchResult,
+  BeginResult,
+  CompleteInput,
+  CopyBatchInput,
+  DiskRunRef,
+  FailInput,
+  PlanResult,
+  ResolvedDisks,
+} from "../backup/types";
+import type { RestorePoint } from "../lineage/restorePoint";
+import type {
+  CompleteRestoreInput,
+  CopyPhase,
+  FailRestoreInput,
+  PreparedCopy,
+  ResolveRestoreInput,
+  CopyBatchInput as RestoreBatchInput,
+  RestoreOutput,
+  RestoreRun,
+  SafetyRecordInput,
+  SnapshotInput,
+  VerifyPartInput,
+  VerifyPartResult,
+} from "../restore/types";
 
 export const BACKUP_RUN = "backupRun";
 export const BACKUP_DISK = "backupDisk";
+export const RESTORE_DISK = "restoreDisk";
 
-export const RESOLVE_BACKUP_DISKS = "resolveBackupDisks";
-export const BEGIN_DISK_BACKUP = "beginDiskBackup";
-export const PLAN_DISK_BACKUP = "planDiskBackup";
-export const COPY_BACKUP_BATCH = "copyBackupBatch";
-export const COMPLETE_DISK_BACKUP = "completeDiskBackup";
-export const FAIL_DISK_BACKUP = "failDiskBackup";
-export const BACKUP_PROGRESS = "backupProgress";
+/** What an orchestrator sends a step, and what the step gives back when it succeeds. */
+export interface Step<In, Out> {
+  input: In;
+  output: Out;
+}
 
-/** One backup per disk at a time: the disk's sub-orchestration always has this instance id. */
+/** Steps of a backup run (`backupRun`) and of one disk's backup (`backupDisk`), in procedure order. */
+export interface BackupSteps {
+  resolveBackupDisks: Step<{ disks?: string[] | undefined }, ResolvedDisks>;
+  backupProgress: Step<{ instanceIds: string[] }, Progress>;
+  beginDiskBackup: Step<DiskRunRef, BeginResult>;
+  planDiskBackup: Step<BeginResult, PlanResult>;
+  copyBackupBatch: Step<CopyBatchInput, BatchResult>;
+  completeDiskBackup: Step<CompleteInput, RestorePoint>;
+  failDiskBackup: Step<FailInput, RestorePoint>;
+}
+
+/** Steps of a restore (`restoreDisk`), in procedure order. */
+export interface RestoreSteps {
+  restoreResolve: Step<ResolveRestoreInput, RestoreRun>;
+  restoreSnapshot: Step<SnapshotInput, string>;
+  restorePrepareCopy: Step<CopyPhase, PreparedCopy>;
+  restoreCopyBatch: Step<RestoreBatchInput, BatchResult>;
+  restoreRecordSafety: Step<SafetyRecordInput, RestorePoint>;
+  restoreVerify: Step<VerifyPartInput, VerifyPartResult>;
+  restoreComplete: Step<CompleteRestoreInput, RestoreOutput>;
+  restoreFail: Step<FailRestoreInput, null>;
+}
+
+/** One disk backup at a time per disk: the disk's sub-orchestration always has this instance id. */
 export function diskBackupInstanceId(diskId: string): string {
   return `backup:${diskId}`;
 }

@@ -1,7 +1,8 @@
 // Admission of a restore request (POST /api/restores): every check that can refuse it runs here, before
-// anything is started or written, so a rejected request changes nothing (DESIGN §7). The resolve step
-// of the orchestration runs the same checks again, because time passes between the two.
-import type { BackupContext } from "../backup/context";
+// anything is started or written, so a rejected request changes nothing. The resolve step of the
+// orchestration runs the same checks again, because time passes between the two.
+import type { AppContext } from "../app/context";
+import { fail, ok, type Result } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
@@ -17,14 +18,17 @@ export interface AdmissionError {
   message: string;
 }
 
-export type Admission =
-  | { ok: true; input: RestoreInput; point: RestorePoint; target: TargetState }
-  | { ok: false; error: AdmissionError };
+/** An admitted restore: the orchestration's input, the restore point and what the target is now. */
+export interface Admitted {
+  input: RestoreInput;
+  point: RestorePoint;
+  target: TargetState;
+}
 
-const refuse = (status: AdmissionError["status"], code: string, message: string): Admission => ({
-  ok: false,
-  error: { status, code, message },
-});
+export type Admission = Result<Admitted, AdmissionError>;
+
+const refuse = (status: AdmissionError["status"], code: string, message: string): Admission =>
+  fail({ status, code, message });
 
 /** Checks the target against the request; `undefined` when the restore may write it. */
 export function targetRefusal(
@@ -59,7 +63,7 @@ export function targetRefusal(
 }
 
 /** The restore point's data must still be there: a backup snapshot deleted outside the app is refused. */
-async function backupSnapshotExists(ctx: BackupContext, point: RestorePoint): Promise<boolean> {
+async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promise<boolean> {
   try {
     const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), { snapshot: point.backupSnapshot });
     await blob.getProperties();
@@ -70,13 +74,13 @@ async function backupSnapshotExists(ctx: BackupContext, point: RestorePoint): Pr
   }
 }
 
-export async function admitRequest(ctx: BackupContext, request: RestoreRequest): Promise<Admission> {
+export async function admitRequest(ctx: AppContext, request: RestoreRequest): Promise<Admission> {
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
   const selected = selectRestorePoint(request.diskId, points, request);
-  if (!selected.ok) return refuse(404, selected.code, selected.message);
-  const point = selected.point;
+  if (!selected.ok) return refuse(404, selected.error.code, selected.error.message);
+  const point = selected.value;
   if (!(await backupSnapshotExists(ctx, point))) {
     return refuse(
       404,
@@ -97,8 +101,7 @@ export async function admitRequest(ctx: BackupContext, request: RestoreRequest):
   const state = await inspectTarget(ctx.storage, target);
   const refusal = targetRefusal(target.url, state, request.overwrite);
   if (refusal) return refusal;
-  return {
-    ok: true,
+  return ok({
     input: {
       diskId: request.diskId,
       restorePointId: point.restorePointId,
@@ -107,12 +110,12 @@ export async function admitRequest(ctx: BackupContext, request: RestoreRequest):
     },
     point,
     target: state,
-  };
+  });
 }
 
 /** Parses and admits a raw request body. */
-export async function admitRestore(ctx: BackupContext, raw: unknown): Promise<Admission> {
+export async function admitRestore(ctx: AppContext, raw: unknown): Promise<Admission> {
   const parsed = parseRestoreRequest(raw);
-  if (!parsed.ok) return refuse(400, "InvalidRequest", parsed.message);
+  if (!parsed.ok) return refuse(400, "InvalidRequest", parsed.error);
   return admitRequest(ctx, parsed.value);
 }

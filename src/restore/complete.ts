@@ -1,7 +1,7 @@
 // Last step of a restore: snapshot the new disk (the diff base of its next backup), record the first
 // restore point of its chain, then release the target and drop the run's batch documents.
-import type { BackupContext } from "../backup/context";
-import { deleteRun } from "../backup/runStore";
+import type { AppContext } from "../app/context";
+import { deleteRun } from "../copy/runStore";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
@@ -12,7 +12,7 @@ import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } f
 import { combineVerification } from "./verify";
 
 /** Housekeeping shared by success and failure: never turns either into something else. */
-export async function releaseRun(ctx: BackupContext, run: RestoreRun): Promise<void> {
+export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void> {
   const backups = ctx.storage.container(ctx.settings.target);
   const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
   const results = await Promise.allSettled([
@@ -23,10 +23,7 @@ export async function releaseRun(ctx: BackupContext, run: RestoreRun): Promise<v
     if (r.status === "rejected") ctx.log(`cleanup after restore: ${messageOf(r.reason)}`);
 }
 
-export async function completeRestore(
-  ctx: BackupContext,
-  input: CompleteRestoreInput,
-): Promise<RestoreOutput> {
+export async function completeRestore(ctx: AppContext, input: CompleteRestoreInput): Promise<RestoreOutput> {
   const { run, copied } = input;
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified);

@@ -1,7 +1,7 @@
 // A failed restore: record why in the lineage (a failed row never becomes a backup base), remove what
 // only this run created (a new target disk, the promoted blob), keep an overwritten target's safety point.
 import type { BlobClient } from "@azure/storage-blob";
-import type { BackupContext } from "../backup/context";
+import type { AppContext } from "../app/context";
 import { isNotFound, messageOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
@@ -22,14 +22,15 @@ async function deleteOwn(blob: BlobClient, runTag: string, leaseId?: string): Pr
   }
 }
 
-export async function failRestore(ctx: BackupContext, input: FailRestoreInput): Promise<void> {
-  const { run, reason } = input;
+export async function failRestore(ctx: AppContext, input: FailRestoreInput): Promise<void> {
+  const { run, failure } = input;
+  const reason = failure.message;
   const recorded = await ctx.lineage.get(run.targetDiskId, run.newRestorePointId);
   if (recorded?.status === "completed") return;
   const kept = run.targetExisted
     ? `; ${run.targetUrl} was overwritten in part, its safety restore point is ${run.safety?.restorePointId}`
     : "";
-  await ctx.lineage.upsert(failedPointOf(run, `${reason}${kept}`));
+  await ctx.lineage.upsert(failedPointOf(run, failure, `${reason}${kept}`));
   const own = run.newRestorePointId;
   const safetyRecorded = run.safety
     ? (await ctx.lineage.get(run.targetDiskId, run.safety.restorePointId))?.status === "completed"

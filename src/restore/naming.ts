@@ -2,9 +2,9 @@
 // in the backup container, run-store keys, snapshot tags and the target lease id. All deterministic, so
 // a re-run step finds what an earlier attempt created.
 
-import { runTag } from "../backup/tags";
 import { backupBlobNameOf } from "../disks/identity";
 import { leaseIdFor } from "../storage/lease";
+import { runTag } from "../storage/tags";
 import { type BlobLocation, blobIn } from "../storage/urls";
 import type { CopyPhaseName } from "./types";
 

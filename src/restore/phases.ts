@@ -1,7 +1,6 @@
 // The copy phases of a restore, as plain data (pure): what is copied from where to where. Shared by the
 // orchestration and the in-process runner so both take exactly the same steps.
-import type { SnapshotInput } from "./snapshot";
-import type { CopyPhase, RestoreRun } from "./types";
+import type { CopyPhase, RestoreRun, SnapshotInput } from "./types";
 
 export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase {
   if (!run.safety) throw new Error("no safety point in this restore");

@@ -1,10 +1,12 @@
 // The lineage rows a restore writes: the safety restore point of an overwritten target, the first
 // restore point of the new disk's chain (kind `restored`), or the failure of a restore.
-import type { BackupContext } from "../backup/context";
+import type { AppContext } from "../app/context";
+import type { Failure } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
+import { VERIFICATION_FAILED } from "./verify";
 
-/** Extra columns on restore rows (the contract fields stay as DESIGN §5 names them). */
+/** Extra columns on restore rows (the contract fields stay as docs/architecture.md names them). */
 export type RestoreRow = RestorePoint & { restoredFromDiskId: string; verification: string };
 
 /** The safety point is an ordinary full restore point: its data is copied into the backup account. */
@@ -32,7 +34,7 @@ export function safetyPointOf(input: SafetyRecordInput): RestorePoint {
   };
 }
 
-export async function recordSafety(ctx: BackupContext, input: SafetyRecordInput): Promise<RestorePoint> {
+export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): Promise<RestorePoint> {
   const point = safetyPointOf(input);
   await ctx.lineage.upsert(point);
   ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);
@@ -76,7 +78,7 @@ export function restoredPointOf(
   };
 }
 
-export function failedPointOf(run: RestoreRun, reason: string): RestoreRow {
+export function failedPointOf(run: RestoreRun, failure: Failure, reason: string): RestoreRow {
   return {
     restorePointId: run.newRestorePointId,
     diskId: run.targetDiskId,
@@ -97,8 +99,8 @@ export function failedPointOf(run: RestoreRun, reason: string): RestoreRow {
     reason,
     restoredFromDiskId: run.diskId,
     verification:
-      reason.includes("VerificationError") || reason.includes("differs")
-        ? JSON.stringify({ verified: false, reason })
+      failure.code === VERIFICATION_FAILED
+        ? JSON.stringify({ verified: false, reason: failure.message })
         : "",
   };
 }

@@ -1,8 +1,9 @@
-// Parsing of a POST /api/restores body (DESIGN §7): shape and formats only, no I/O. Anything malformed
-// is a 400 with a message that says which field is wrong.
+// Parsing of a POST /api/restores body (README "Restore"): shape and formats only, no I/O. Anything
+// malformed is a 400 with a message that says which field is wrong.
 import { z } from "zod";
+import { fail, ok } from "../app/result";
 import { isDiskId } from "../disks/identity";
-import { parseBlobUrl } from "../storage/urls";
+import { type Parsed, parseBlobUrl } from "../storage/urls";
 
 export interface RestoreRequest {
   diskId: string;
@@ -12,8 +13,6 @@ export interface RestoreRequest {
   targetUrl?: string;
   overwrite: boolean;
 }
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const body = z
   .object({
@@ -39,28 +38,24 @@ function describe(error: z.ZodError): string {
 
 export function parseRestoreRequest(raw: unknown): Parsed<RestoreRequest> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return { ok: false, message: "the body must be a JSON object" };
+    return fail("the body must be a JSON object");
   }
   const parsed = body.safeParse(raw);
-  if (!parsed.success) return { ok: false, message: describe(parsed.error) };
+  if (!parsed.success) return fail(describe(parsed.error));
   const { diskId, restorePointId, pointInTime, targetUrl, overwrite } = parsed.data;
   if ((restorePointId === undefined) === (pointInTime === undefined)) {
-    return { ok: false, message: "give exactly one of restorePointId and pointInTime" };
+    return fail("give exactly one of restorePointId and pointInTime");
   }
   if (targetUrl !== undefined) {
     const target = parseBlobUrl(targetUrl);
-    if (!target.ok) return { ok: false, message: `targetUrl ${target.error}` };
-    if (target.value.blobName === undefined)
-      return { ok: false, message: "targetUrl must name a blob, not a container" };
+    if (!target.ok) return fail(`targetUrl ${target.error}`);
+    if (target.value.blobName === undefined) return fail("targetUrl must name a blob, not a container");
   }
-  return {
-    ok: true,
-    value: {
-      diskId,
-      restorePointId,
-      pointInTime: pointInTime === undefined ? undefined : Date.parse(pointInTime),
-      targetUrl,
-      overwrite: overwrite ?? false,
-    },
-  };
+  return ok({
+    diskId,
+    restorePointId,
+    pointInTime: pointInTime === undefined ? undefined : Date.parse(pointInTime),
+    targetUrl,
+    overwrite: overwrite ?? false,
+  });
 }

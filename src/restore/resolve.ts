@@ -1,7 +1,8 @@
 // Step 1 of a restore: admit the request again (state may have changed since the HTTP call), read the
 // restore point's size, and fix every id and name the later steps use. Writes nothing.
 import { randomBytes } from "node:crypto";
-import type { BackupContext } from "../backup/context";
+import type { AppContext } from "../app/context";
+import { CodedError } from "../app/result";
 import { diskIdOf } from "../disks/identity";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { requireBlobUrl } from "../storage/urls";
@@ -10,12 +11,9 @@ import { promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "./naming";
 import type { RestoreInput, RestoreRun } from "./types";
 
 /** A restore that must not start: carries the API error code (e.g. TargetExists, TargetLeased). */
-export class RestoreRefusedError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
+export class RestoreRefusedError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, `${code}: ${message}`);
     this.name = "RestoreRefusedError";
   }
 }
@@ -23,16 +21,16 @@ export class RestoreRefusedError extends Error {
 const newId = (at: string) => restorePointIdOf(at, randomBytes(4).toString("hex"));
 
 export async function resolveRestore(
-  ctx: BackupContext,
+  ctx: AppContext,
   input: RestoreInput,
   runId: string,
 ): Promise<RestoreRun> {
   const admission = await admitRequest(ctx, { ...input, pointInTime: undefined });
   if (!admission.ok) throw new RestoreRefusedError(admission.error.code, admission.error.message);
-  const { point, target: state } = admission;
+  const { point, target: state } = admission.value;
   const backup = requireBlobUrl(point.backupUrl);
   const props = await ctx.storage.pageBlob(backup, { snapshot: point.backupSnapshot }).getProperties();
-  const target = requireBlobUrl(admission.input.targetUrl);
+  const target = requireBlobUrl(admission.value.input.targetUrl);
   const targetDiskId = diskIdOf(target);
   const now = Date.now();
   const targetExisted = state.kind === "exists";
@@ -42,7 +40,7 @@ export async function resolveRestore(
   const newRestorePointId = newId(startedAt);
   const safetyId = targetExisted ? newId(safetyStartedAt) : undefined;
   const run: RestoreRun = {
-    ...admission.input,
+    ...admission.value.input,
     runId,
     backupUrl: point.backupUrl,
     backupSnapshot: point.backupSnapshot,

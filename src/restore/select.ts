@@ -1,10 +1,15 @@
 // Choosing the restore point to restore (pure): by id, or the latest completed one at or before an
 // instant. A point's instant is when its backup started: its source snapshot was taken right then.
+import { fail, ok, type Result } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 
-export type Selection =
-  | { ok: true; point: RestorePoint }
-  | { ok: false; code: "RestorePointNotFound" | "RestorePointNotCompleted"; message: string };
+/** Why no restore point was selected (the API's 404 codes). */
+export interface SelectionFailure {
+  code: "RestorePointNotFound" | "RestorePointNotCompleted";
+  message: string;
+}
+
+export type Selection = Result<RestorePoint, SelectionFailure>;
 
 /** `points` is one disk's lineage (any order, any status). */
 export function selectRestorePoint(
@@ -15,20 +20,18 @@ export function selectRestorePoint(
   if (by.restorePointId !== undefined) {
     const point = points.find((p) => p.restorePointId === by.restorePointId);
     if (!point) {
-      return {
-        ok: false,
+      return fail({
         code: "RestorePointNotFound",
         message: `disk ${diskId} has no restore point ${by.restorePointId}`,
-      };
+      });
     }
     if (point.status !== "completed") {
-      return {
-        ok: false,
+      return fail({
         code: "RestorePointNotCompleted",
         message: `restore point ${by.restorePointId} of disk ${diskId} is ${point.status}, not completed${point.reason ? ` (${point.reason})` : ""}`,
-      };
+      });
     }
-    return { ok: true, point };
+    return ok(point);
   }
   const at = by.pointInTime ?? Number.NaN;
   const candidates = points
@@ -36,11 +39,10 @@ export function selectRestorePoint(
     .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
   const point = candidates[0];
   if (!point) {
-    return {
-      ok: false,
+    return fail({
       code: "RestorePointNotFound",
       message: `disk ${diskId} has no completed restore point at or before ${new Date(at).toISOString()}`,
-    };
+    });
   }
-  return { ok: true, point };
+  return ok(point);
 }

@@ -1,16 +1,16 @@
 // One sparse copy of a restore (safety, promote or restore phase): make the destination page blob ready
 // (create it, or resize and clear what the source does not have), list the source's allocated ranges,
 // store them as bounded batches, then copy batch by batch with the copy engine (Put Page From URL).
-import type { BackupContext } from "../backup/context";
-import { copyBatchUnderLease } from "../backup/copyBatch";
-import { loadBatch, saveBatches, toBatchDocs } from "../backup/runStore";
+import type { AppContext } from "../app/context";
+import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
 import { listRanges } from "../copy/diff";
+import { loadBatch, saveBatches } from "../copy/runStore";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
 import { runKeyOf, TAG_RESTORE_RUN } from "./naming";
-import type { CopyBatchInput, CopyPhase, PreparedCopy, RestoreBatchResult } from "./types";
+import type { CopyBatchInput, CopyPhase, PreparedCopy } from "./types";
 
 /** The target is the only destination in a source account, and the only one that may already exist. */
 function leaseOf(copy: CopyPhase): string | undefined {
@@ -18,7 +18,7 @@ function leaseOf(copy: CopyPhase): string | undefined {
 }
 
 /** Creates the destination; false when it exists and this run may write it (its own, or an overwrite). */
-async function ensureDestination(ctx: BackupContext, copy: CopyPhase, sizeBytes: number): Promise<boolean> {
+async function ensureDestination(ctx: AppContext, copy: CopyPhase, sizeBytes: number): Promise<boolean> {
   const blob = ctx.storage.pageBlob(requireBlobUrl(copy.destinationUrl));
   try {
     await blob.create(sizeBytes, {
@@ -41,7 +41,7 @@ async function ensureDestination(ctx: BackupContext, copy: CopyPhase, sizeBytes:
 }
 
 /** The run-store location of a phase's batches (the backup container; never a source account). */
-export function runStoreOf(ctx: BackupContext, copy: Pick<CopyPhase, "phase" | "run">) {
+export function runStoreOf(ctx: AppContext, copy: Pick<CopyPhase, "phase" | "run">) {
   return {
     container: ctx.storage.container(ctx.settings.target),
     diskId: copy.run.targetDiskId,
@@ -49,7 +49,7 @@ export function runStoreOf(ctx: BackupContext, copy: Pick<CopyPhase, "phase" | "
   };
 }
 
-export async function prepareCopy(ctx: BackupContext, copy: CopyPhase): Promise<PreparedCopy> {
+export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
   const source = requireBlobUrl(copy.sourceUrl);
   const destination: BlobLocation = requireBlobUrl(copy.destinationUrl);
   const snapshot = ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot, retry: "none" });
@@ -86,14 +86,15 @@ export async function prepareCopy(ctx: BackupContext, copy: CopyPhase): Promise<
     clearBytes: totalBytes(clears),
     rangeCount: allocated.changed.length + clears.length,
     batchBytes: docs.map((d) => totalBytes(d.writes)),
+    window: ctx.tuning.batchWindow,
   };
 }
 
 export async function copyBatch(
-  ctx: BackupContext,
+  ctx: AppContext,
   input: CopyBatchInput,
   signal?: AbortSignal,
-): Promise<RestoreBatchResult> {
+): Promise<BatchResult> {
   const { copy, batch } = input;
   const store = runStoreOf(ctx, copy);
   const doc = await loadBatch(store.container, store.diskId, store.key, batch);

@@ -1,5 +1,6 @@
 // The small, JSON-only payloads passed between the restoreDisk orchestration and its activities.
-// Range lists never appear here: they live in run blobs of the backup container (backup/runStore).
+// Range lists never appear here: they live in the run store (src/copy/runStore.ts).
+import type { Failure } from "../app/result";
 
 /** Input of the restoreDisk orchestration: a request already admitted (validated) by the HTTP API. */
 export interface RestoreInput {
@@ -13,6 +14,20 @@ export interface RestoreInput {
 
 /** Copies of the same blob family the restore reads from or writes to. */
 export type CopyPhaseName = "safety" | "promote" | "restore";
+
+/** Input of the resolve step: the admitted request and the orchestration instance (the run id). */
+export interface ResolveRestoreInput {
+  input: RestoreInput;
+  runId: string;
+}
+
+/** A tagged snapshot of a blob the restore works on (found again by its tag when a step re-runs). */
+export interface SnapshotInput {
+  blobUrl: string;
+  diskId: string;
+  restorePointId: string;
+  leaseId?: string;
+}
 
 /** A restore as fixed by the resolve step (ids, names, sizes); every later step works from it. */
 export interface RestoreRun extends RestoreInput {
@@ -51,19 +66,13 @@ export interface PreparedCopy {
   rangeCount: number;
   /** Bytes written per batch (index = batch number); ranges are in the run store. */
   batchBytes: number[];
+  /** Batches to run at once (the orchestration's fan-out window, from the tuning). */
+  window: number;
 }
 
 export interface CopyBatchInput {
   copy: CopyPhase;
   batch: number;
-}
-
-export interface RestoreBatchResult {
-  bytesCopied: number;
-  bytesCleared: number;
-  requests: number;
-  retries: number;
-  throttled: number;
 }
 
 /** Verification of one part of the new disk against the restore point's backup snapshot. */
@@ -120,13 +129,6 @@ export interface RestoreOutput {
 
 export interface FailRestoreInput {
   run: RestoreRun;
-  reason: string;
-}
-
-export interface RestoreProgress {
-  phase: string;
-  bytesTotal: number;
-  bytesDone: number;
-  batchesTotal: number;
-  batchesDone: number;
+  /** Why the restore failed; code `VerificationFailed` records the verification result as failed. */
+  failure: Failure;
 }

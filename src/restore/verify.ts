@@ -3,9 +3,10 @@
 // SHA-256 per chunk of at most 8 MiB; everything else is unallocated on both sides, hence zeros on both.
 import { createHash } from "node:crypto";
 import type { PageBlobClient } from "@azure/storage-blob";
-import type { BackupContext } from "../backup/context";
-import { loadBatch } from "../backup/runStore";
+import type { AppContext } from "../app/context";
+import { CodedError } from "../app/result";
 import { listRanges } from "../copy/diff";
+import { loadBatch } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges } from "../ranges";
 import { requireBlobUrl } from "../storage/urls";
 import { runStoreOf } from "./sparseCopy";
@@ -16,9 +17,12 @@ const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
   "sha256 per chunk (<= 8 MiB) of every range allocated on either side, against the backup snapshot";
 
-export class VerificationError extends Error {
+/** The code of a restored disk that differs from its restore point: final, a retry reads the same bytes. */
+export const VERIFICATION_FAILED = "VerificationFailed";
+
+export class VerificationError extends CodedError {
   constructor(message: string) {
-    super(message);
+    super(VERIFICATION_FAILED, message);
     this.name = "VerificationError";
   }
 }
@@ -64,7 +68,7 @@ async function compareRanges(
   return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")) };
 }
 
-export async function verifyPart(ctx: BackupContext, input: VerifyPartInput): Promise<VerifyPartResult> {
+export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {
   const { run, part } = input;
   const expected = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { snapshot: run.backupSnapshot });
   const actual = ctx.storage.pageBlob(requireBlobUrl(run.targetUrl));

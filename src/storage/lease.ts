@@ -3,11 +3,17 @@
 // the same blob at once, and a crashed run's lease simply expires.
 import { createHash } from "node:crypto";
 import type { BlobClient } from "@azure/storage-blob";
+import { CodedError } from "../app/result";
 import { errorCode, messageOf, statusOf } from "./errors";
 
-export class LeaseConflictError extends Error {
+/** Another writer holds the lease: final (a retry seconds later meets the same lease). */
+export class LeaseConflictError extends CodedError {
   constructor(blobUrl: string, cause: unknown) {
-    super(`${blobUrl} is leased by another writer (another backup or restore run?): ${messageOf(cause)}`);
+    super(
+      "LeaseConflict",
+      `${blobUrl} is leased by another writer (another backup or restore run?): ${messageOf(cause)}`,
+      { cause },
+    );
     this.name = "LeaseConflictError";
   }
 }

@@ -1,7 +1,10 @@
 // Parsing of blob and table URLs in both styles: Azure host-style (account in the host name) and
 // emulator path-style (account as the first path segment), as the storage SDK itself distinguishes them.
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+import type { Result } from "../app/result";
+
+/** A parse outcome: the value, or a sentence saying what is wrong with the input. */
+export type Parsed<T> = Result<T, string>;
 
 export interface BlobLocation {
   /** Canonical URL without query: the container URL or the blob URL. */

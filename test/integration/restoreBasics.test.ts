@@ -2,8 +2,8 @@
 // between windows (writes, clears, growth, shrink) restores byte for byte to a new disk; the lineage of
 // the new disk starts with a `restored` point whose next backup is incremental and correct.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
-import { runRestoreDirect } from "../../src/restore/direct";
 import {
   backupNow,
   blobNameOf,

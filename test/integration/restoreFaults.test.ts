@@ -1,7 +1,3 @@
-// Restores under 5% injected storage faults (503 ServerBusy, 500 OperationTimedOut, dropped connections)
-// on this file's own containers still produce byte-identical disks, and their chains continue. The file
-// runs its own emulator: fault rules are emulator-wide and other files set theirs.
-import { randomBytes } from "node:crypto";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,12 +6,11 @@ import {
   type RunningEmulator,
   startEmulator,
 } from "../../local/emulator/index";
-import { type BackupContext, createBackupContext } from "../../src/backup/context";
-import { runDiskBackupDirect } from "../../src/backup/direct";
+import { type AppContext, createAppContext } from "../../src/app/context";
 import { loadSettings } from "../../src/config/settings";
+import { runDiskBackupDirect } from "../../src/direct/backup";
+import { runRestoreDirect } from "../../src/direct/restore";
 import { diskOf } from "../../src/disks/identity";
-import { restorePointIdOf } from "../../src/lineage/restorePoint";
-import { runRestoreDirect } from "../../src/restore/direct";
 import { blobIn } from "../../src/storage/urls";
 import { seededRandom } from "../support/random";
 import { contentOf, MiB, writeRandom } from "./support/harness";
@@ -25,7 +20,7 @@ const BACKUP = "devbackupaccount";
 
 describe("restore under injected faults", () => {
   let emulator: RunningEmulator;
-  let ctx: BackupContext;
+  let ctx: AppContext;
   let control: EmulatorControl;
   const service = (account: string) => {
     const key = DEFAULT_ACCOUNTS.find((a) => a.name === account)?.key ?? "";
@@ -38,7 +33,7 @@ describe("restore under injected faults", () => {
   beforeAll(async () => {
     emulator = await startEmulator({ blobPort: 0, tablePort: 0 });
     control = new EmulatorControl(`http://127.0.0.1:${emulator.blobPort}`);
-    ctx = createBackupContext(
+    ctx = createAppContext(
       loadSettings({
         BACKUP_SOURCES: `${emulator.blobEndpoint(SOURCE)}/disks`,
         BACKUP_TARGET: `${emulator.blobEndpoint(BACKUP)}/backups`,
@@ -53,13 +48,10 @@ describe("restore under injected faults", () => {
 
   async function backup(name: string) {
     const disk = diskOf(blobIn(ctx.settings.sources[0]!, name), ctx.settings.target);
-    const startedAt = new Date().toISOString();
     const result = await runDiskBackupDirect(ctx, {
       diskId: disk.id,
       sourceUrl: disk.source.url,
       runId: "faults",
-      restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
-      startedAt,
     });
     expect(result.status, result.restorePoint.reason ?? "").toBe("completed");
     return result.restorePoint;

@@ -2,9 +2,9 @@
 // point-in-time selection, overwrite with a safety restore point, leased targets, loud verification.
 import type { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
-import { runRestoreDirect } from "../../src/restore/direct";
 import { failRestore } from "../../src/restore/fail";
 import { promoteCopyOf, promotedSnapshotOf, restoreCopyOf } from "../../src/restore/phases";
 import { resolveRestore } from "../../src/restore/resolve";
@@ -150,7 +150,7 @@ describe("restore rules (in-process against the emulator)", () => {
     const at = (p: RestorePoint, ms: number) => new Date(Date.parse(p.startedAt) + ms).toISOString();
     const pick = async (pointInTime: string) => {
       const a = await admitRestore(h.ctx, { diskId, pointInTime, targetUrl: `${sourceUrl}.pit` });
-      return a.ok ? a.input.restorePointId : a.error.code;
+      return a.ok ? a.value.input.restorePointId : a.error.code;
     };
     expect(await pick(at(points[0]!, 0))).toBe(points[0]!.restorePointId);
     expect(await pick(at(points[1]!, -1))).toBe(points[0]!.restorePointId);
@@ -160,8 +160,8 @@ describe("restore rules (in-process against the emulator)", () => {
     const admitted = await admitRestore(h.ctx, { diskId, pointInTime: at(points[1]!, 1) });
     expect(admitted.ok).toBe(true);
     if (!admitted.ok) return;
-    expect(blobNameOf(admitted.input.targetUrl)).toBe(`vm-restore-${points[1]!.restorePointId}.vhd`);
-    const out = await runRestoreDirect(h.ctx, admitted.input, "pit");
+    expect(blobNameOf(admitted.value.input.targetUrl)).toBe(`vm-restore-${points[1]!.restorePointId}.vhd`);
+    const out = await runRestoreDirect(h.ctx, admitted.value.input, "pit");
     expect(
       (await contentOf(h.sources.getPageBlobClient(blobNameOf(out.restoredDiskUrl)))).equals(contents[1]!),
     ).toBe(true);
@@ -245,7 +245,10 @@ describe("restore rules (in-process against the emulator)", () => {
     expect(await verifyPart(h.ctx, { run, part: "layout" })).toMatchObject({ bytesCompared: 0 });
     await target.uploadPages(Buffer.alloc(512, 7), 7 * MiB, 512, leased);
     await expect(verifyPart(h.ctx, { run, part: "layout" })).rejects.toThrow(/at byte 7340032/);
-    await failRestore(h.ctx, { run, reason: "VerificationError: the restored disk differs" });
+    await failRestore(h.ctx, {
+      run,
+      failure: { code: "VerificationFailed", message: "the restored disk differs" },
+    });
     const row = await h.ctx.lineage.get(run.targetDiskId, run.newRestorePointId);
     expect(row).toMatchObject({
       status: "failed",

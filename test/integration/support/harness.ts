@@ -3,11 +3,10 @@
 
 import { randomBytes } from "node:crypto";
 import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
-import { type BackupContext, type BackupTuning, createBackupContext } from "../../../src/backup/context";
-import { runDiskBackupDirect } from "../../../src/backup/direct";
+import { type AppContext, createAppContext, type Tuning } from "../../../src/app/context";
 import { loadSettings } from "../../../src/config/settings";
+import { runDiskBackupDirect } from "../../../src/direct/backup";
 import { diskOf } from "../../../src/disks/identity";
-import { restorePointIdOf } from "../../../src/lineage/restorePoint";
 import { StorageAccess } from "../../../src/storage/clients";
 import { blobIn, requireBlobUrl } from "../../../src/storage/urls";
 import { testEmulator, uniqueName } from "../../support/emulator";
@@ -19,7 +18,7 @@ export const MiB = 1024 * 1024;
 export interface Harness {
   emu: ReturnType<typeof testEmulator>;
   env: Record<string, string>;
-  ctx: BackupContext;
+  ctx: AppContext;
   sources: ContainerClient;
   backups: ContainerClient;
   /** Request path prefixes for stats and faults. */
@@ -29,7 +28,7 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function createHarness(name: string, tuning: Partial<BackupTuning> = {}): Promise<Harness> {
+export async function createHarness(name: string, tuning: Partial<Tuning> = {}): Promise<Harness> {
   const emu = testEmulator();
   const sourceContainer = uniqueName(`${name}src`);
   const backupContainer = uniqueName(`${name}bak`);
@@ -46,7 +45,7 @@ export async function createHarness(name: string, tuning: Partial<BackupTuning> 
     accountKeys: settings.accountKeys,
     sdkRetry: { maxTries: 6, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
   });
-  const ctx = createBackupContext(settings, {
+  const ctx = createAppContext(settings, {
     storage,
     tuning: { minBatchBytes: 4 * MiB, maxBatches: 16, batchWindow: 4, ...tuning },
     log: (line) => logs.push(line),
@@ -79,16 +78,13 @@ export function diskFor(h: Harness, blobName: string) {
 
 let counter = 0;
 
-/** Runs one disk backup in-process (the same steps as the orchestration) with a fresh restore point id. */
+/** Runs one disk backup in-process (the backupDisk procedure through the in-process stand-in). */
 export async function backupNow(h: Harness, blobName: string) {
   const disk = diskFor(h, blobName);
-  const startedAt = new Date(Date.now() + counter++).toISOString();
   return runDiskBackupDirect(h.ctx, {
     diskId: disk.id,
     sourceUrl: disk.source.url,
-    runId: `test-run-${counter}`,
-    restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
-    startedAt,
+    runId: `test-run-${++counter}`,
   });
 }
 

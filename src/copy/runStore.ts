@@ -1,37 +1,11 @@
-// Per-run range lists, kept outside the orchestration history: one small JSON blob per copy batch under
-// a reserved prefix of the backup container, so the orchestration only passes batch numbers around.
+// The run store: per-run range lists kept outside the orchestration history, one small JSON blob per
+// copy batch under a reserved prefix of the backup container, so orchestrations pass only batch numbers.
 import type { ContainerClient } from "@azure/storage-blob";
-import { type ByteRange, batchRanges, splitRanges } from "../ranges";
-import type { BackupTuning } from "./context";
+import type { ByteRange } from "../ranges";
+import type { BatchDoc } from "./batches";
 
 /** Reserved prefix in the backup container (backup blob names start with an account name, never `_`). */
 export const RUNS_PREFIX = "_runs/";
-
-export interface BatchDoc {
-  writes: ByteRange[];
-  clears: ByteRange[];
-}
-
-/**
- * Splits a range list into batch documents: writes in ≤ 4 MiB requests grouped into a bounded number of
- * balanced batches (so no orchestration schedules more than `maxBatches` copies), clears in batches of
- * `maxClearsPerBatch` (each clear is one request whatever its size).
- */
-export function toBatchDocs(
-  tuning: Pick<BackupTuning, "maxBatches" | "minBatchBytes" | "maxClearsPerBatch">,
-  writes: ByteRange[],
-  clears: ByteRange[],
-): BatchDoc[] {
-  const { maxBatches, minBatchBytes, maxClearsPerBatch } = tuning;
-  const docs: BatchDoc[] = batchRanges(splitRanges(writes), { maxBatches, minBatchBytes }).map((w) => ({
-    writes: w,
-    clears: [],
-  }));
-  for (let i = 0; i < clears.length; i += maxClearsPerBatch) {
-    docs.push({ writes: [], clears: clears.slice(i, i + maxClearsPerBatch) });
-  }
-  return docs;
-}
 
 type Pair = [number, number];
 

@@ -1,13 +1,14 @@
-// What every backup step needs: validated settings, storage access, the lineage store, a log and the
-// tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
+// What every step of every procedure needs: validated settings, storage access, the lineage store, a log
+// and the tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
 import { loadSettings, type Settings } from "../config/settings";
 import { LineageStore } from "../lineage/store";
 import { StorageAccess } from "../storage/clients";
 
-export interface BackupTuning {
+/** Sizes and limits of the copy work; defaults suit the service, tests shrink them. */
+export interface Tuning {
   /** Offset segment per Get Page Ranges listing (halved on server timeouts). */
   segmentBytes: number;
-  /** Copy batches per disk run at most: bounds the activities one orchestration schedules. */
+  /** Copy batches per copy at most: bounds the activities one orchestration schedules. */
   maxBatches: number;
   /** Batches are not made smaller than this. */
   minBatchBytes: number;
@@ -15,13 +16,13 @@ export interface BackupTuning {
   maxClearsPerBatch: number;
   /** Concurrent Put Page From URL requests per copy batch. */
   copyConcurrency: number;
-  /** Copy batches running at once per disk (the orchestration's fan-out window). */
+  /** Batches (or verification parts) running at once per copy: the orchestration's fan-out window. */
   batchWindow: number;
-  /** Lease duration on the backup blob while writing. */
+  /** Lease duration on a blob while this app writes it. */
   leaseSeconds: number;
 }
 
-export const DEFAULT_TUNING: BackupTuning = {
+export const DEFAULT_TUNING: Tuning = {
   segmentBytes: 128 * 1024 ** 3,
   maxBatches: 200,
   minBatchBytes: 32 * 1024 ** 2,
@@ -31,18 +32,22 @@ export const DEFAULT_TUNING: BackupTuning = {
   leaseSeconds: 60,
 };
 
-export interface BackupContext {
+/** The app's dependencies, handed to every domain function (never read from globals below this point). */
+export interface AppContext {
   settings: Settings;
   storage: StorageAccess;
   lineage: LineageStore;
-  tuning: BackupTuning;
+  tuning: Tuning;
   log: (line: string) => void;
 }
 
-export function createBackupContext(
-  settings: Settings,
-  options: { tuning?: Partial<BackupTuning>; log?: (line: string) => void; storage?: StorageAccess } = {},
-): BackupContext {
+export interface AppContextOptions {
+  tuning?: Partial<Tuning>;
+  log?: (line: string) => void;
+  storage?: StorageAccess;
+}
+
+export function createAppContext(settings: Settings, options: AppContextOptions = {}): AppContext {
   const storage =
     options.storage ??
     new StorageAccess({ accountKeys: settings.accountKeys, azureClientId: settings.azureClientId });
@@ -55,12 +60,12 @@ export function createBackupContext(
   };
 }
 
-let processContext: { env: string; context: BackupContext } | undefined;
+let processContext: { env: string; context: AppContext } | undefined;
 
 /** The process-wide context from the app settings (rebuilt if the settings change, e.g. between tests). */
-export function backupContextFromEnv(env: Record<string, string | undefined> = process.env): BackupContext {
+export function appContextFromEnv(env: Record<string, string | undefined> = process.env): AppContext {
   const settings = loadSettings(env);
   const key = JSON.stringify(settings);
-  if (processContext?.env !== key) processContext = { env: key, context: createBackupContext(settings) };
+  if (processContext?.env !== key) processContext = { env: key, context: createAppContext(settings) };
   return processContext.context;
 }

@@ -1,0 +1,57 @@
+// One disk backup run in this process through the backupDisk procedure and the backup step table (the
+// same generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
+import { backupActivities } from "../activities/backup";
+import type { AppContext } from "../app/context";
+import { noInstances } from "../app/instances";
+import type { Result } from "../app/result";
+import type { BatchResult, BeginResult, DiskBackupInput, PlanResult } from "../backup/types";
+import type { RestorePoint } from "../lineage/restorePoint";
+import { backupDisk } from "../orchestrations/backupDisk";
+import { type InProcessOptions, runInProcess } from "./runtime";
+
+export interface DirectRunResult {
+  status: "completed" | "failed";
+  /** The recorded restore point (completed or failed). */
+  restorePoint: RestorePoint;
+  begin?: BeginResult;
+  plan?: PlanResult;
+  batches: BatchResult[];
+}
+
+export type DirectBackupInput = Pick<DiskBackupInput, "diskId" | "sourceUrl" | "runId">;
+
+export async function runDiskBackupDirect(
+  ctx: AppContext,
+  input: DirectBackupInput,
+  options: Partial<InProcessOptions> = {},
+): Promise<DirectRunResult> {
+  const seen: Partial<Omit<DirectRunResult, "batches">> = {};
+  const batches: BatchResult[] = [];
+  const onStep = (name: string, stepInput: unknown, result: unknown) => {
+    options.onStep?.(name, stepInput, result);
+    const r = result as Result<unknown>;
+    if (!r.ok) return;
+    if (name === "beginDiskBackup") seen.begin = r.value as BeginResult;
+    if (name === "planDiskBackup") seen.plan = r.value as PlanResult;
+    if (name === "copyBackupBatch") batches.push(r.value as BatchResult);
+    if (name === "completeDiskBackup" || name === "failDiskBackup")
+      seen.restorePoint = r.value as RestorePoint;
+  };
+  const outcome = await runInProcess(
+    backupDisk,
+    backupActivities,
+    { app: ctx, instances: noInstances },
+    { ...input, trigger: "http" },
+    { instanceId: input.runId, ...options, onStep },
+  );
+  const restorePoint =
+    seen.restorePoint ?? (outcome.status === "completed" ? outcome.restorePoint : undefined);
+  if (!restorePoint) throw new Error(`backup of ${input.diskId} ended without a recorded restore point`);
+  return {
+    status: outcome.status === "completed" ? "completed" : "failed",
+    restorePoint,
+    begin: seen.begin,
+    plan: seen.plan,
+    batches,
+  };
+}
