@@ -1,5 +1,5 @@
-// `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios of
-// issue 7 with the copying side in child processes, prints a table and writes bench/results/
+// `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios
+// with the copying side in child processes, prints a table and writes bench/results/
 // (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>,
 // --keep-data, --render (rewrite the report from latest.json). BENCH_NOTE adds a line to the report.
 
@@ -10,20 +10,13 @@ import { join } from "node:path";
 import { startEmulator } from "../local/emulator/index";
 import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
+import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
-import type { RunMeta } from "./report/markdown";
 import { renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
-import { type BackupSummary, runBackups } from "./scenarios/backup";
-import { type Ceiling, runCeiling } from "./scenarios/ceiling";
-import { runPlanning, runScale, type ScaleSummary } from "./scenarios/scale";
-
-export interface BenchRun {
-  ceiling?: Ceiling;
-  backups?: BackupSummary;
-  scale?: ScaleSummary;
-  wallSeconds: number;
-}
+import { runBackups } from "./scenarios/backup";
+import { runCeiling } from "./scenarios/ceiling";
+import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
   try {

@@ -1,7 +1,7 @@
 // The "what limits us" paragraphs of the report, written from the run's figures: where the emulator is
 // the limit, and where our code is.
 import type { Measurement } from "../bench";
-import type { BenchRun } from "../run";
+import type { BenchRun } from "../model";
 import { COPYING_TASKS } from "./goals";
 
 function f(value: number | undefined, digits = 2): string {

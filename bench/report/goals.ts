@@ -1,7 +1,7 @@
 // The goals of issue 7, judged on one run's figures: each is met, missed or not measured, with the
 // figure it rests on.
 import type { Measurement } from "../bench";
-import type { BenchRun } from "../run";
+import type { BenchRun } from "../model";
 
 export interface Goal {
   goal: string;

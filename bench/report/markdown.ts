@@ -2,27 +2,11 @@
 // analysis of what limits each figure. Everything in it comes from the run's data.
 import type { Measurement } from "../bench";
 import { MiB } from "../config";
+import type { BenchRun, RunMeta } from "../model";
 import { PATTERN_LABELS } from "../random";
-import type { BenchRun } from "../run";
 import { analysis } from "./analysis";
 import type { Goal } from "./goals";
 import { markdownTable, resultsMarkdown } from "./table";
-
-export interface RunMeta {
-  date: string;
-  commit: string;
-  node: string;
-  cpuModel: string;
-  cores: number;
-  memoryGiB: number;
-  scale: number;
-  seed: number;
-  loadAverageStart: number;
-  loadAverageEnd: number;
-  wallSeconds: number;
-  /** Free text from BENCH_NOTE, e.g. what else ran on the machine. */
-  note?: string | undefined;
-}
 
 function f(value: number | undefined, digits = 2): string {
   return value === undefined || !Number.isFinite(value) ? "—" : value.toFixed(digits);

@@ -2,9 +2,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bench } from "../bench";
-import type { BenchRun } from "../run";
+import type { BenchRun, RunMeta } from "../model";
 import { evaluateGoals } from "./goals";
-import { type RunMeta, reportMarkdown } from "./markdown";
+import { reportMarkdown } from "./markdown";
 import { throughputSvg } from "./svg";
 import { textTable } from "./table";
 

@@ -1,5 +1,5 @@
-// The copy phases of a restore, as plain data (pure): what is copied from where to where. Shared by the
-// orchestration and the in-process runner so both take exactly the same steps.
+// The copy phases of a restore, as plain data (pure): what is copied from where to where, and how the
+// batches and verification parts are grouped into the orchestration's windows.
 import type { CopyPhase, RestoreRun, SnapshotInput } from "./types";
 
 export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase {

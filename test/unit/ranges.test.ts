@@ -15,8 +15,8 @@ import {
   splitRanges,
   subtractRanges,
   totalBytes,
-} from "../../src/ranges/index.js";
-import { seededRandom } from "../support/random.js";
+} from "../../src/ranges";
+import { seededRandom } from "../support/random";
 
 const MiB = 1024 * 1024;
 const r = (offset: number, length: number): ByteRange => ({ offset, length });

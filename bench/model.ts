@@ -1,0 +1,28 @@
+// The data model of one benchmark run: what the scenarios measured and the facts of the machine and
+// commit it ran on. Owned here, so the report modules and the command line both depend on it.
+import type { BackupSummary } from "./scenarios/backup";
+import type { Ceiling } from "./scenarios/ceiling";
+import type { ScaleSummary } from "./scenarios/scale";
+
+export interface BenchRun {
+  ceiling?: Ceiling;
+  backups?: BackupSummary;
+  scale?: ScaleSummary;
+  wallSeconds: number;
+}
+
+export interface RunMeta {
+  date: string;
+  commit: string;
+  node: string;
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  scale: number;
+  seed: number;
+  loadAverageStart: number;
+  loadAverageEnd: number;
+  wallSeconds: number;
+  /** Free text from BENCH_NOTE, e.g. what else ran on the machine. */
+  note?: string | undefined;
+}
