@@ -3,15 +3,15 @@
 // becomes a failed Result (not retried: the answer would not change); anything else is thrown, so the
 // step's retry policy runs it again (steps are idempotent).
 import type { AppContext } from "../app/context";
-import type { InstanceLookup } from "../app/instances";
+import type { DurableAccess } from "../app/instances";
 import { CodedError, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
 
 /** What a step body may use besides its input. */
 export interface StepEnv {
   app: AppContext;
-  /** Status of other durable instances (progress of a run's disk backups). */
-  instances: InstanceLookup;
+  /** Other durable instances: the progress of a run's disk backups, telling a run that a disk ended. */
+  durable: DurableAccess;
 }
 
 /** The bodies of a procedure's steps, one per step name, typed by the procedure's step signatures. */

@@ -1,11 +1,13 @@
-// Choosing the disks of a backup run and reading the progress of running disk backups. Instance status
-// comes through an instance lookup (src/app/instances.ts), so this stays SDK-free.
+// Choosing the disks of a backup run (a disk whose lock another run holds is skipped, in plain words) and
+// reading the progress of running disk backups through an instance lookup (src/app/instances.ts).
 
 import type { AppContext } from "../app/context";
-import { type InstanceLookup, isBusy } from "../app/instances";
+import type { InstanceLookup } from "../app/instances";
 import { newProgress, type Progress } from "../app/progress";
+import { runWaitLimitMs } from "../config/schedule";
 import { discoverDisks } from "../disks/discovery";
 import type { Disk } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
 import type { ResolvedDisks } from "./types";
 
 /** Splits requested ids into known disks and unknown ids (all discovered disks when none requested). */
@@ -23,22 +25,27 @@ export async function selectDisks(
   };
 }
 
+/**
+ * The disks of a run: those a backup or restore holds now are skipped up front (a disk taken between this
+ * step and its own begin step is skipped there), and how long the run waits for the others.
+ */
 export async function resolveBackupDisks(
   ctx: AppContext,
   requested: string[] | undefined,
-  instanceIdOf: (diskId: string) => string,
-  lookup: InstanceLookup,
 ): Promise<ResolvedDisks> {
   const { disks, unknown } = await selectDisks(ctx, requested);
-  const result: ResolvedDisks = { disks: [], skipped: [], unknown };
+  const result: ResolvedDisks = {
+    disks: [],
+    skipped: [],
+    unknown,
+    waitLimitMs: runWaitLimitMs(ctx.settings.schedule),
+  };
   for (const disk of disks) {
-    const status = await lookup(instanceIdOf(disk.id));
-    if (isBusy(status)) {
-      ctx.log(`skipping ${disk.id}: a backup of this disk is still ${status?.runtimeStatus}`);
-      result.skipped.push({
-        diskId: disk.id,
-        reason: `a backup of this disk is still ${status?.runtimeStatus}`,
-      });
+    const holder = await ctx.locks.holder(disk.id);
+    if (holder) {
+      const reason = describeHolder(holder);
+      ctx.log(`skipping ${disk.id}: ${reason}`);
+      result.skipped.push({ diskId: disk.id, reason });
     } else {
       result.disks.push({ diskId: disk.id, sourceUrl: disk.source.url });
     }

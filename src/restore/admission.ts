@@ -1,8 +1,11 @@
 // Admission of a restore request (POST /api/restores): every check that can refuse it runs here, before
 // anything is started or written, so a rejected request changes nothing. The resolve step of the
 // orchestration runs the same checks again, because time passes between the two.
+import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
+import { diskIdOf } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
@@ -74,7 +77,15 @@ async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promi
   }
 }
 
-export async function admitRequest(ctx: AppContext, request: RestoreRequest): Promise<Admission> {
+/**
+ * Every check of a restore request. `lockCheck: false` skips the disk-lock check: the resolve step takes
+ * the lock itself (and must not see its own earlier attempt as a conflict).
+ */
+export async function admitRequest(
+  ctx: AppContext,
+  request: RestoreRequest,
+  options: { lockCheck?: boolean } = {},
+): Promise<Admission> {
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
@@ -101,6 +112,8 @@ export async function admitRequest(ctx: AppContext, request: RestoreRequest): Pr
   const state = await inspectTarget(ctx.storage, target);
   const refusal = targetRefusal(target.url, state, request.overwrite);
   if (refusal) return refusal;
+  const holder = options.lockCheck === false ? undefined : await ctx.locks.holder(diskIdOf(target));
+  if (holder) return refuse(409, DISK_BUSY, `${target.url}: ${describeHolder(holder)}`);
   return ok({
     input: {
       diskId: request.diskId,

@@ -7,7 +7,7 @@ import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { runKeyOf, snapshotTagOf } from "./naming";
+import { lockOwnerOfRestore, runKeyOf, snapshotTagOf } from "./naming";
 import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } from "./types";
 import { combineVerification } from "./verify";
@@ -18,6 +18,7 @@ export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void
   const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
   const results = await Promise.allSettled([
     releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
     ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
   ]);
   for (const r of results)
@@ -28,6 +29,7 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
   const { run, copied } = input;
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified);
+  await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
   // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
   await holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
   const targetSnapshot = await ensureSnapshot(ctx.storage.container(target), target, {

@@ -2,6 +2,7 @@
 // (by id or point in time, never a failed point), target refusals, names of what a restore creates, and
 // the lineage rows it writes.
 import { describe, expect, it } from "vitest";
+import { VERIFICATION_FAILED } from "../../src/app/codes";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { targetRefusal } from "../../src/restore/admission";
 import { defaultTargetOf, promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "../../src/restore/naming";
@@ -9,7 +10,7 @@ import { failedPointOf, restoredPointOf, safetyPointOf } from "../../src/restore
 import { parseRestoreRequest } from "../../src/restore/request";
 import { selectRestorePoint } from "../../src/restore/select";
 import type { RestoreRun } from "../../src/restore/types";
-import { combineVerification, VERIFICATION_FAILED } from "../../src/restore/verify";
+import { combineVerification } from "../../src/restore/verify";
 import { parseBlobUrl, requireBlobUrl } from "../../src/storage/urls";
 
 const disk = "devstoreaccount1-vhds-vm-vhd-1a2b3c4d";
