@@ -4,22 +4,27 @@
 import type { AppContext } from "../app/context";
 import { type InstanceLookup, isBusy } from "../app/instances";
 import { newProgress, type Progress } from "../app/progress";
-import { discoverDisks } from "../disks/discovery";
+import { discover, type SkippedDisk } from "../disks/discovery";
 import type { Disk } from "../disks/identity";
 import type { ResolvedDisks } from "./types";
 
-/** Splits requested ids into known disks and unknown ids (all discovered disks when none requested). */
+/**
+ * Splits requested ids into known disks, page blobs discovery skipped (with why) and unknown ids (all
+ * discovered disks when none requested).
+ */
 export async function selectDisks(
   ctx: AppContext,
   requested: string[] | undefined,
-): Promise<{ disks: Disk[]; unknown: string[] }> {
-  const all = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
-  if (requested === undefined) return { disks: all, unknown: [] };
+): Promise<{ disks: Disk[]; skipped: SkippedDisk[]; unknown: string[] }> {
+  const { disks: all, skipped } = await discover(ctx.settings, ctx.storage, ctx.log);
+  if (requested === undefined) return { disks: all, skipped, unknown: [] };
   const byId = new Map(all.map((d) => [d.id, d]));
   const unique = [...new Set(requested)];
+  const skippedIds = new Set(skipped.map((s) => s.diskId));
   return {
     disks: unique.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
-    unknown: unique.filter((id) => !byId.has(id)),
+    skipped: skipped.filter((s) => unique.includes(s.diskId)),
+    unknown: unique.filter((id) => !byId.has(id) && !skippedIds.has(id)),
   };
 }
 
@@ -29,16 +34,19 @@ export async function resolveBackupDisks(
   instanceIdOf: (diskId: string) => string,
   lookup: InstanceLookup,
 ): Promise<ResolvedDisks> {
-  const { disks, unknown } = await selectDisks(ctx, requested);
-  const result: ResolvedDisks = { disks: [], skipped: [], unknown };
+  const { disks, skipped, unknown } = await selectDisks(ctx, requested);
+  const result: ResolvedDisks = {
+    disks: [],
+    skipped: skipped.map((s) => ({ diskId: s.diskId, reason: s.reason })),
+    unknown,
+  };
   for (const disk of disks) {
     const status = await lookup(instanceIdOf(disk.id));
     if (isBusy(status)) {
-      ctx.log(`skipping ${disk.id}: a backup of this disk is still ${status?.runtimeStatus}`);
-      result.skipped.push({
-        diskId: disk.id,
-        reason: `a backup of this disk is still ${status?.runtimeStatus}`,
-      });
+      const reason =
+        "a backup of this disk is already running (started by an earlier run); this run leaves it to that one";
+      ctx.log(`skipping ${disk.id}: ${reason}`);
+      result.skipped.push({ diskId: disk.id, reason });
     } else {
       result.disks.push({ diskId: disk.id, sourceUrl: disk.source.url });
     }
