@@ -3,6 +3,7 @@
 // run's batch documents.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
+import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
@@ -47,6 +48,11 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     },
     verification,
   );
+  // The promoted blob holds the new chain's first point: the new disk's next backup continues it.
+  await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), {
+    holds: point.restorePointId,
+    writing: undefined,
+  });
   await ctx.lineage.upsert(point);
   // Recorded: the new disk is a disk now, and the next backup may take it.
   await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);
