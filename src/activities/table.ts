@@ -6,6 +6,7 @@ import type { AppContext } from "../app/context";
 import type { DurableAccess } from "../app/instances";
 import { CodedError, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
+import { messageOf } from "../storage/errors";
 
 /** What a step body may use besides its input. */
 export interface StepEnv {
@@ -25,6 +26,11 @@ export async function runStep<T>(body: () => Promise<T>): Promise<Result<T>> {
     return ok(await body());
   } catch (error) {
     if (error instanceof CodedError && error.final) return fail(error.failure);
+    // The engine keeps only the message of what a step threw: it must say why (a storage error answered
+    // to a HEAD request has none).
+    if (error instanceof Error && error.message.trim().length === 0) {
+      throw new Error(messageOf(error), { cause: error });
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // What every step of every procedure needs: validated settings, storage access, the lineage store, a log
 // and the tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
-import { loadSettings, type Settings } from "../config/settings";
+import { loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
 import { DiskLocks } from "../lineage/locks";
 import { LineageStore } from "../lineage/store";
 import { StorageAccess } from "../storage/clients";
@@ -56,7 +56,11 @@ export interface AppContextOptions {
 export function createAppContext(settings: Settings, options: AppContextOptions = {}): AppContext {
   const storage =
     options.storage ??
-    new StorageAccess({ accountKeys: settings.accountKeys, azureClientId: settings.azureClientId });
+    new StorageAccess({
+      endpoints: storageEndpointsOf(settings),
+      accountKeys: settings.accountKeys,
+      azureClientId: settings.azureClientId,
+    });
   return {
     settings,
     storage,

@@ -5,23 +5,28 @@ import type { AppContext } from "../app/context";
 import type { InstanceLookup } from "../app/instances";
 import { newProgress, type Progress } from "../app/progress";
 import { runWaitLimitMs } from "../config/schedule";
-import { discoverDisks } from "../disks/discovery";
+import { discover, type SkippedDisk } from "../disks/discovery";
 import type { Disk } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import type { ResolvedDisks } from "./types";
 
-/** Splits requested ids into known disks and unknown ids (all discovered disks when none requested). */
+/**
+ * Splits requested ids into known disks, page blobs discovery skipped (with why) and unknown ids (all
+ * discovered disks when none requested).
+ */
 export async function selectDisks(
   ctx: AppContext,
   requested: string[] | undefined,
-): Promise<{ disks: Disk[]; unknown: string[] }> {
-  const all = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
-  if (requested === undefined) return { disks: all, unknown: [] };
+): Promise<{ disks: Disk[]; skipped: SkippedDisk[]; unknown: string[] }> {
+  const { disks: all, skipped } = await discover(ctx.settings, ctx.storage, ctx.log);
+  if (requested === undefined) return { disks: all, skipped, unknown: [] };
   const byId = new Map(all.map((d) => [d.id, d]));
   const unique = [...new Set(requested)];
+  const skippedIds = new Set(skipped.map((s) => s.diskId));
   return {
     disks: unique.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
-    unknown: unique.filter((id) => !byId.has(id)),
+    skipped: skipped.filter((s) => unique.includes(s.diskId)),
+    unknown: unique.filter((id) => !byId.has(id) && !skippedIds.has(id)),
   };
 }
 
@@ -33,10 +38,10 @@ export async function resolveBackupDisks(
   ctx: AppContext,
   requested: string[] | undefined,
 ): Promise<ResolvedDisks> {
-  const { disks, unknown } = await selectDisks(ctx, requested);
+  const { disks, skipped, unknown } = await selectDisks(ctx, requested);
   const result: ResolvedDisks = {
     disks: [],
-    skipped: [],
+    skipped: skipped.map((s) => ({ diskId: s.diskId, reason: s.reason })),
     unknown,
     waitLimitMs: runWaitLimitMs(ctx.settings.schedule),
   };

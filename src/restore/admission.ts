@@ -6,13 +6,13 @@ import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
 import { diskIdOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
-import type { RestorePoint } from "../lineage/restorePoint";
+import { type RestorePoint, restorePointIdOf } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
-import { requireBlobUrl } from "../storage/urls";
-import { defaultTargetOf } from "./naming";
+import { type BlobLocation, blobNameProblem, requireBlobUrl } from "../storage/urls";
+import { defaultTargetOf, promotedBlobOf, safetyBlobOf } from "./naming";
 import { parseRestoreRequest, type RestoreRequest } from "./request";
 import { selectRestorePoint } from "./select";
-import { inspectTarget, isInside, type TargetState } from "./target";
+import { inspectTarget, type TargetState, targetPlaceRefusal } from "./target";
 import type { RestoreInput } from "./types";
 
 export interface AdmissionError {
@@ -65,6 +65,33 @@ export function targetRefusal(
   return undefined;
 }
 
+/** A restore point id as long as any the app makes (names derived from it are checked at this length). */
+const LONGEST_ID = restorePointIdOf("2000-01-01T00:00:00.000Z", "ffffffff");
+
+/**
+ * Checked before any request: the target must be in a place the app may write (never the backup account),
+ * and the blobs a restore creates next to the backups must have names the service accepts.
+ */
+function placeRefusal(ctx: AppContext, target: BlobLocation): Admission | undefined {
+  const refusal = targetPlaceRefusal(ctx.settings, target);
+  if (refusal) return refuse(400, refusal.code, refusal.message);
+  for (const derived of [
+    target,
+    promotedBlobOf(ctx.settings.target, target, LONGEST_ID),
+    safetyBlobOf(ctx.settings.target, target, LONGEST_ID),
+  ]) {
+    const problem = blobNameProblem(derived.blobName ?? "");
+    if (problem !== undefined) {
+      return refuse(
+        400,
+        "InvalidRequest",
+        `the restore target ${target.url.slice(0, 200)} cannot be used: ${derived === target ? "its blob name" : `the copy kept in the backup container, "${derived.blobName?.slice(0, 60)}…",`} ${problem}`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /** The restore point's data must still be there: a backup snapshot deleted outside the app is refused. */
 async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promise<boolean> {
   try {
@@ -86,6 +113,10 @@ export async function admitRequest(
   request: RestoreRequest,
   options: { lockCheck?: boolean } = {},
 ): Promise<Admission> {
+  // A target given by the caller is checked before anything is read, so no request goes anywhere else.
+  const given = request.targetUrl === undefined ? undefined : requireBlobUrl(request.targetUrl);
+  const givenRefusal = given && placeRefusal(ctx, given);
+  if (givenRefusal) return givenRefusal;
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
@@ -99,16 +130,9 @@ export async function admitRequest(
       `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
     );
   }
-  const target = request.targetUrl
-    ? requireBlobUrl(request.targetUrl)
-    : defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
-  if (isInside(target, ctx.settings.target)) {
-    return refuse(
-      400,
-      "TargetInBackupContainer",
-      `${target.url} is inside the backup container; restore to a source account`,
-    );
-  }
+  const target = given ?? defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
+  const defaultRefusal = given ? undefined : placeRefusal(ctx, target);
+  if (defaultRefusal) return defaultRefusal;
   const state = await inspectTarget(ctx.storage, target);
   const refusal = targetRefusal(target.url, state, request.overwrite);
   if (refusal) return refusal;

@@ -1,5 +1,6 @@
 // Last step of a restore: snapshot the new disk (the diff base of its next backup), record the first
-// restore point of its chain, then release the target and drop the run's batch documents.
+// restore point of its chain, remove the unfinished-restore mark, then release the target and drop the
+// run's batch documents.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
 import { writeStamp } from "../lineage/stamp";
@@ -7,6 +8,7 @@ import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
+import { unmarkFinished } from "./mark";
 import { lockOwnerOfRestore, runKeyOf, snapshotTagOf } from "./naming";
 import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } from "./types";
@@ -54,6 +56,8 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     writing: undefined,
   });
   await ctx.lineage.upsert(point);
+  // Recorded: the new disk is a disk now, and the next backup may take it.
+  await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);
   await releaseRun(ctx, run);
   ctx.log(
     `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}: restore point ${point.restorePointId}`,

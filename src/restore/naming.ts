@@ -5,12 +5,12 @@
 import { backupBlobNameOf } from "../disks/identity";
 import type { LockOwner } from "../lineage/locks";
 import { leaseIdFor } from "../storage/lease";
-import { runTag } from "../storage/tags";
+import { runTag, TAG_RESTORE_RUN } from "../storage/tags";
 import { type BlobLocation, blobIn } from "../storage/urls";
 import type { CopyPhaseName, RestoreRun } from "./types";
 
-/** Metadata on blobs a restore creates: which run created them (a re-run recognises its own blob). */
-export const TAG_RESTORE_RUN = "restorerun";
+/** Metadata on blobs a restore writes: which run (a re-run recognises its own blob; discovery skips it). */
+export { TAG_RESTORE_RUN };
 
 /** `vhds/disk1.vhd` restored from point P → `vhds/disk1-restore-P.vhd` in the same container. */
 export function defaultTargetOf(source: BlobLocation, restorePointId: string): BlobLocation {

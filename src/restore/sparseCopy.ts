@@ -10,6 +10,7 @@ import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { markUnfinished } from "./mark";
 import { lockOwnerOfRestore, runKeyOf, TAG_RESTORE_RUN } from "./naming";
 import type { CopyBatchInput, CopyPhase, PreparedCopy } from "./types";
 
@@ -61,6 +62,9 @@ export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<Pre
   const blob = ctx.storage.pageBlob(destination);
   const leaseId = leaseOf(copy);
   if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+  // The target is marked before its first byte changes (an overwritten one too), so it is never backed up
+  // half-written.
+  if (leaseId) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
   const allocated = await listRanges({ blob: snapshot, sizeBytes, segmentBytes });

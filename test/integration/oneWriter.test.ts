@@ -3,6 +3,7 @@
 // expires, keeps a backup and a restore of the same disk apart, and says in plain words who holds it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DISK_BUSY, LOCK_LOST } from "../../src/app/codes";
+import { storageEndpointsOf } from "../../src/config/settings";
 import { runRestoreDirect } from "../../src/direct/restore";
 import { DiskLocks, type LockOwner } from "../../src/lineage/locks";
 import { admitRestore } from "../../src/restore/admission";
@@ -37,7 +38,10 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
   it("gives a disk to exactly one of many racing runs, and to another only when released or expired", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const clock = () => now;
-    const storage = new StorageAccess({ accountKeys: h.ctx.settings.accountKeys });
+    const storage = new StorageAccess({
+      endpoints: storageEndpointsOf(h.ctx.settings),
+      accountKeys: h.ctx.settings.accountKeys,
+    });
     const locks = Array.from(
       { length: 8 },
       () => new DiskLocks(storage, h.ctx.settings.lineageTable, { now: clock }),
