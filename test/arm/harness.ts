@@ -1,6 +1,7 @@
 // Test access to a Resource Manager stand-in: one per test file (own data folder, own containers
 // in the shared storage emulator), the real @azure/arm-compute client trusting only its certificate.
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ComputeManagementClient } from "@azure/arm-compute";
@@ -89,4 +90,42 @@ export async function startHarness(extra: Partial<ArmStandInOptions> = {}): Prom
   harness.client = computeClient(harness.standIn);
   harness.noRetryClient = computeClient(harness.standIn, 0);
   return harness;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  json: { error?: { code?: string; message?: string } } & Record<string, unknown>;
+}
+
+/** A request without the SDK (for what the SDK never sends: no token, wrong api-version). */
+export function rawRequest(
+  standIn: RunningArmStandIn,
+  method: string,
+  pathAndQuery: string,
+  options: { token?: string | null; body?: unknown } = {},
+): Promise<RawResponse> {
+  const text = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.token !== null) headers.authorization = `Bearer ${options.token ?? "t"}`;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${standIn.url}${pathAndQuery}`,
+      { method, headers, ca: standIn.caCertPem },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: body === "" ? {} : JSON.parse(body),
+          });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
 }
