@@ -1,7 +1,8 @@
 // The stand-in's control API (no bearer token, loopback only): what Azure does outside the disk
-// API, such as a VM attaching a disk, and request counts for benchmarks.
+// API (a VM attaching a disk), injected faults for the app's tests, and request counts.
 import type { Reply, StandInContext } from "./context";
 import { ArmError } from "./errors";
+import type { Faults } from "./faults";
 import { object, optionalString } from "./input";
 import { parseResourceId } from "./resources";
 import { resourceKey } from "./state";
@@ -15,6 +16,7 @@ export function createControl(
   ctx: StandInContext,
   stats: () => Record<string, number>,
   resetStats: () => void,
+  faults: Faults,
 ): Control {
   const setAttachment = (diskId: string, managedBy: string | undefined) =>
     ctx.store.exclusive(async () => {
@@ -36,6 +38,10 @@ export function createControl(
         if (diskId === undefined) throw new ArmError(400, "InvalidParameter", "diskId is required.");
         await setAttachment(diskId, optionalString(input.managedBy, "managedBy"));
         return { status: 200, body: { diskId, managedBy: input.managedBy ?? null } };
+      }
+      if (path === "/__armstandin/faults" && method === "PUT") {
+        faults.set(object(body, "body").rules);
+        return { status: 204 };
       }
       if (path === "/__armstandin/stats" && method === "GET")
         return { status: 200, body: { operations: stats() } };

@@ -7,6 +7,7 @@ import { pruneExpiredGrants, syncPolicies } from "./access";
 import { loadOrCreateCertificate } from "./cert";
 import { type Reply, SERVICE_LIMITS, type StandInContext, type StandInLimits } from "./context";
 import { createControl } from "./control";
+import { type FaultRule, Faults } from "./faults";
 import { Operations } from "./operations";
 import { createStandInServer } from "./server";
 import { StateStore } from "./state";
@@ -14,6 +15,7 @@ import { DISK_CONTAINER, DiskStorage, FULL_SNAPSHOT_CONTAINER } from "./storage"
 
 export type { StandInLimits } from "./context";
 export { SERVICE_LIMITS } from "./context";
+export type { FaultRule } from "./faults";
 export { API_VERSION } from "./operations";
 export { fixedVhdFooter } from "./vhd";
 
@@ -67,6 +69,8 @@ export interface RunningArmStandIn {
   setAttachment(diskId: string, managedBy: string | undefined): Promise<void>;
   /** Requests served per operation (e.g. "snapshots.beginGetAccess"), for benchmarks. */
   stats(): Record<string, number>;
+  /** Replaces the injected faults (same as PUT /__armstandin/faults). */
+  setFaults(rules: FaultRule[]): void;
   stop(): Promise<void>;
 }
 
@@ -120,10 +124,12 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<Runni
     await syncPolicies(ctx, ctx.storage.snapshotContainer);
   });
   const counts = new Map<string, number>();
+  const faults = new Faults();
   const control = createControl(
     ctx,
     () => Object.fromEntries(counts),
     () => counts.clear(),
+    faults,
   );
   const server = createStandInServer({
     ctx,
@@ -131,6 +137,7 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<Runni
     keyPem: cert.keyPem,
     control: (method, urlPath, body): Promise<Reply | undefined> => control.handle(method, urlPath, body),
     count: (name) => counts.set(name, (counts.get(name) ?? 0) + 1),
+    fault: (name) => faults.take(name),
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
@@ -152,6 +159,7 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<Runni
     location,
     setAttachment: (diskId, managedBy) => control.setAttachment(diskId, managedBy),
     stats: () => Object.fromEntries(counts),
+    setFaults: (rules) => faults.set(rules),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -16,6 +16,8 @@ export interface ServerDeps {
   /** Handles /__armstandin/... requests; returns undefined for unknown control paths. */
   control(method: string, path: string, body: unknown): Promise<Reply | undefined>;
   count(operation: string): void;
+  /** An injected fault for this operation, if one is armed. */
+  fault(operation: string): { kind: "http" | "lroFailed"; error: ArmError } | undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -103,6 +105,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<Reply> {
     .map((part) => decodeURIComponent(part));
   const routed = route(deps.ctx, { method, segments, query: url.searchParams, body });
   deps.count(routed.name);
+  const fault = deps.fault(routed.name);
+  if (fault?.kind === "http") throw fault.error;
+  if (fault?.kind === "lroFailed") return deps.ctx.ops.accept({ error: fault.error });
   return routed.run();
 }
 
