@@ -16,7 +16,7 @@ import {
   resourceName,
   tags,
 } from "./input";
-import { diskJson, diskState } from "./resources";
+import { diskJson, diskState, updating } from "./resources";
 import { type DiskRecord, resourceKey } from "./state";
 import { FOOTER_SIZE, footerProblem } from "./vhd";
 
@@ -65,7 +65,7 @@ export function putDisk(
       ctx.store.state.disks[resourceKey(group.name, name)] = disk;
     }
     const disk = ctx.store.state.disks[resourceKey(group.name, name)] as DiskRecord;
-    return ctx.ops.accept({}, diskJson(ctx.scope, disk, Date.now()));
+    return ctx.ops.accept({}, updating(diskJson(ctx.scope, disk, Date.now())));
   });
 }
 

@@ -133,3 +133,9 @@ export function snapshotJson(scope: Scope, snapshot: SnapshotRecord, now: number
     },
   };
 }
+
+/** The body of a 202 to PUT: the resource as it will be, still "Updating" (as the service shows it). */
+export function updating(json: Record<string, unknown>): Record<string, unknown> {
+  const properties = json.properties as Record<string, unknown>;
+  return { ...json, properties: { ...properties, provisioningState: "Updating" } };
+}

@@ -13,7 +13,7 @@ import {
 } from "./errors";
 import { location, object, oneOf, optionalString, required, resourceName, tags } from "./input";
 import { checkNewIncrementalSnapshot, checkSnapshotAccess, recordSnapshotTime } from "./limits";
-import { BACKGROUND_COPY_SKUS, parseResourceId, resourceId, snapshotJson } from "./resources";
+import { BACKGROUND_COPY_SKUS, parseResourceId, resourceId, snapshotJson, updating } from "./resources";
 import { resourceKey, type SnapshotRecord } from "./state";
 
 const TYPE = "Microsoft.Compute/snapshots";
@@ -88,7 +88,7 @@ export function putSnapshot(
       }
       if (existing.incremental !== incremental) throw propertyChangeNotAllowed("incremental");
       existing.tags = newTags;
-      return ctx.ops.accept({}, snapshotJson(ctx.scope, existing, Date.now()));
+      return ctx.ops.accept({}, updating(snapshotJson(ctx.scope, existing, Date.now())));
     }
     const disk = findDisk(ctx, source.resourceGroup, source.name);
     if (disk.uploadState !== undefined) {
@@ -128,7 +128,7 @@ export function putSnapshot(
     };
     ctx.store.state.snapshots[key] = snapshot;
     if (incremental) recordSnapshotTime(ctx, disk, now);
-    return ctx.ops.accept({}, snapshotJson(ctx.scope, snapshot, now));
+    return ctx.ops.accept({}, updating(snapshotJson(ctx.scope, snapshot, now)));
   });
 }
 
