@@ -129,10 +129,11 @@ describe("managed disk flow through the stand-in", () => {
 
     await h.client.snapshots.beginRevokeAccessAndWait(h.resourceGroup, "data1-s1", POLL);
     await expect(old.getProperties()).rejects.toMatchObject({ statusCode: 403 });
-    // A revoked previous-snapshot SAS cannot serve as the diff base either.
-    await expect(
-      sasClient(g2.accessSAS as string).getPageRangesDiffForManagedDisks(0, 4096, g1.accessSAS as string),
-    ).rejects.toMatchObject({ statusCode: 403 });
+    // A revoked previous-snapshot SAS cannot serve as the diff base either, even for a window
+    // whose diff was computed (and cached by the emulator) before the revoke.
+    await expect(diff(g2.accessSAS as string, g1.accessSAS as string, GIB + 512)).rejects.toMatchObject({
+      statusCode: 403,
+    });
     expect((await h.client.snapshots.get(h.resourceGroup, "data1-s1")).diskState).toBe("Unattached");
     await h.client.snapshots.beginRevokeAccessAndWait(h.resourceGroup, "data1-s2", POLL);
     await expect(sasClient(g2.accessSAS as string).getProperties()).rejects.toMatchObject({
@@ -177,6 +178,24 @@ describe("managed disk flow through the stand-in", () => {
     );
     expect(s3.incrementalSnapshotFamilyId).not.toBe(kept.incrementalSnapshotFamilyId);
     expect(s3.creationData?.sourceUniqueId).toBe(again.uniqueId);
+    // Snapshots of the old and the recreated disk do not diff.
+    const read = async (name: string) =>
+      (
+        await h.client.snapshots.beginGrantAccessAndWait(
+          h.resourceGroup,
+          name,
+          { access: "Read", durationInSeconds: 600 },
+          POLL,
+        )
+      ).accessSAS as string;
+    const [oldSas, newSas] = [await read("data1-s1"), await read("data1-s3")];
+    await expect(diff(newSas, oldSas, GIB + 512)).rejects.toMatchObject({
+      statusCode: 409,
+      code: "BlobOverwritten",
+    });
+    for (const name of ["data1-s1", "data1-s3"]) {
+      await h.client.snapshots.beginRevokeAccessAndWait(h.resourceGroup, name, POLL);
+    }
   });
 
   it("creates a disk as a copy of a snapshot, with the snapshot's bytes", async () => {
@@ -198,5 +217,29 @@ describe("managed disk flow through the stand-in", () => {
     const footer = await h.diskBlob("copy1").downloadToBuffer(GIB, 512);
     expect(footer.toString("ascii", 0, 8)).toBe("conectix");
     expect(fixedVhdFooter(GIB).readBigUInt64BE(48)).toBe(footer.readBigUInt64BE(48));
+    // A snapshot of the copy is of another family: no diff against the original's snapshots.
+    await h.client.snapshots.beginCreateOrUpdateAndWait(
+      h.resourceGroup,
+      "copy1-s1",
+      {
+        location: "local",
+        incremental: true,
+        creationData: { createOption: "Copy", sourceResourceId: h.diskId("copy1") },
+      },
+      POLL,
+    );
+    const grant = (name: string) =>
+      h.client.snapshots.beginGrantAccessAndWait(
+        h.resourceGroup,
+        name,
+        { access: "Read", durationInSeconds: 600 },
+        POLL,
+      );
+    const copySas = (await grant("copy1-s1")).accessSAS as string;
+    const originalSas = (await grant("data1-s2")).accessSAS as string;
+    await expect(diff(copySas, originalSas, GIB + 512)).rejects.toMatchObject({
+      statusCode: 409,
+      code: "PreviousSnapshotNotFound",
+    });
   });
 });

@@ -7,7 +7,7 @@ import { snapshotOrderKey } from "../proxy/request-parts";
 import type { BlobRef, SideClient } from "../proxy/side-client";
 import { compareDiff, type DiffRanges, journalDiff } from "./compare";
 import type { WriteJournal } from "./journal";
-import { authorizePreviousSnapshotUrl, straddlesFourTiB } from "./managed-disk-diff";
+import { straddlesFourTiB } from "./managed-disk-diff";
 import { clip, type Interval, normalize } from "./range-set";
 
 export interface DiffError {
@@ -90,8 +90,6 @@ export async function resolveDiff(
       "The prevsnapshot query parameter value cannot be newer than snapshot query parameter value.",
     );
   }
-  const unauthorized = await authorizePreviousSnapshotUrl(ctx);
-  if (unauthorized !== undefined) return { error: unauthorized };
   const target: BlobRef = { path: ctx.url.pathname, snapshot: targetSnapshot };
   const previous: BlobRef = { path: ctx.url.pathname, snapshot: prevSnapshot };
   const [prevProps, targetProps] = await Promise.all([
