@@ -117,7 +117,12 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<Runni
     for (const name of options.resourceGroups ?? [DEFAULT_RESOURCE_GROUP]) {
       store.state.resourceGroups[name.toLowerCase()] ??= { name, location };
     }
-    await ctx.storage.init();
+    await ctx.storage.init().catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `ARM stand-in: cannot prepare containers at ${ctx.storage.blobEndpoint} (is the storage emulator running, with account ${ctx.storage.account}?): ${reason}`,
+      );
+    });
     // Policies follow the saved grants: one left by a crash between the two is removed here.
     pruneExpiredGrants(ctx);
     await syncPolicies(ctx, ctx.storage.diskContainer);

@@ -107,7 +107,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<Reply> {
   deps.count(routed.name);
   const fault = deps.fault(routed.name);
   if (fault?.kind === "http") throw fault.error;
-  if (fault?.kind === "lroFailed") return deps.ctx.ops.accept({ error: fault.error });
+  if (fault?.kind === "lroFailed") {
+    const { error } = fault;
+    return deps.ctx.store.exclusive(async () => deps.ctx.ops.accept({ error }));
+  }
   return routed.run();
 }
 

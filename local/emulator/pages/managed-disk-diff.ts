@@ -5,6 +5,7 @@
 import type { ProxyContext } from "../proxy/context";
 import { headerValue } from "../proxy/http-util";
 import { upstreamRequest } from "../proxy/upstream";
+import { SIDE_REQUEST_VERSION } from "../signer";
 import type { DiffError } from "./diff";
 
 const FOUR_TIB = 4 * 1024 ** 4;
@@ -29,7 +30,10 @@ export async function authorizePreviousSnapshotUrl(ctx: ProxyContext): Promise<D
   const probe = await upstreamRequest(ctx.upstream, {
     method: "HEAD",
     path: `${url.pathname}${url.search}`,
-    headers: { host: url.host, "x-ms-version": headerValue(ctx.req.headers, "x-ms-version") ?? "2025-01-05" },
+    headers: {
+      host: url.host,
+      "x-ms-version": headerValue(ctx.req.headers, "x-ms-version") ?? SIDE_REQUEST_VERSION,
+    },
   });
   if (probe.status === 200) return undefined;
   const code = headerValue(probe.headers, "x-ms-error-code") ?? "AuthorizationFailure";
