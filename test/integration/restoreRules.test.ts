@@ -254,7 +254,9 @@ describe("restore rules (in-process against the emulator)", () => {
     // inside a copied range: caught by the batch; outside every allocated range: caught by the layout
     // (the restore holds a lease on the target while it writes and verifies)
     const leased = { conditions: { leaseId: run.leaseId } };
-    await target.uploadPages(Buffer.alloc(512, 1), 2 * MiB, 512, leased);
+    // the complement of what is there, so the very first byte differs whatever the random data was
+    const there = await target.downloadToBuffer(2 * MiB, 512);
+    await target.uploadPages(Buffer.from(there.map((b) => b ^ 0xff)), 2 * MiB, 512, leased);
     await expect(verifyPart(h.ctx, { run, part: 0 })).rejects.toThrow(
       /differs from the backup snapshot at byte 2097152/,
     );
@@ -270,6 +272,10 @@ describe("restore rules (in-process against the emulator)", () => {
       status: "failed",
       kind: "restored",
       parentRestorePointId: points[1]!.restorePointId,
+    });
+    expect(JSON.parse(row?.verification ?? "{}")).toEqual({
+      verified: false,
+      reason: "the restored disk differs",
     });
     expect(await target.exists()).toBe(false);
     expect(await h.backups.getPageBlobClient(blobNameOf(run.promotedUrl)).exists()).toBe(false);
