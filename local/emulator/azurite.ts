@@ -1,6 +1,7 @@
 // Starts Azurite 3.37's blob and table servers in-process (deep imports, so no telemetry is ever
 // initialised) with per-instance accounts, memory store and fast Put Page switch.
 import { join } from "node:path";
+import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
 import { runWithPutPageMode } from "./fast-put-page";
 
 export interface AzuriteAccount {
@@ -48,6 +49,11 @@ export interface AzuriteStartOptions {
   accounts: AzuriteAccount[];
   location?: string;
   fastPutPage: boolean;
+  /**
+   * Disk mode only: answer a request only once its changes are saved (default true). false keeps
+   * Azurite's own 5-second save timer, which loses acknowledged writes on a kill (for measurements).
+   */
+  durable?: boolean;
 }
 
 /** The AZURITE_ACCOUNTS format ("name:key;name:key"), parsed by Azurite's own parser. */
@@ -154,6 +160,10 @@ export async function startAzurite(options: AzuriteStartOptions): Promise<Azurit
   bindAccounts(blob, options.accounts);
   bindAccounts(table, options.accounts);
   wrapRequestListener(blob, options.fastPutPage);
+  if (options.location !== undefined && options.durable !== false) {
+    makeBlobServerDurable(blob);
+    makeTableServerDurable(table);
+  }
   await blob.start();
   try {
     await table.start();

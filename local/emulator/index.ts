@@ -33,7 +33,13 @@ export interface EmulatorOptions {
   blobPort?: number;
   tablePort?: number;
   accounts?: EmulatorAccount[];
+  /** Disk mode: Azurite's files go here (default: in memory). */
   location?: string;
+  /**
+   * Disk mode: every acknowledged request's changes are saved before its response (default true);
+   * false keeps Azurite's 5-second save timer (a kill loses recent acknowledged writes).
+   */
+  durable?: boolean;
   faults?: FaultRule[];
   faultSeed?: number;
   fastPutPage?: boolean;
@@ -97,6 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tablePort: options.tablePort ?? 10002,
     accounts,
     location: options.location,
+    durable: options.durable,
     fastPutPage: options.fastPutPage ?? true,
   });
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
