@@ -1,8 +1,9 @@
 // Starts Azurite 3.37's blob and table servers in-process (deep imports, so no telemetry is ever
 // initialised) with per-instance accounts, memory store and fast Put Page switch.
 import { join } from "node:path";
+import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
-import { runWithPutPageMode } from "./fast-put-page";
+import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
 
 export interface AzuriteAccount {
   name: string;
@@ -39,6 +40,8 @@ function load<T>(path: string): T {
 export interface AzuriteInstance {
   blobPort: number;
   tablePort: number;
+  /** Save counters of the blob and table stores (disk mode with durability only). */
+  commitStats?: { blob: CommitStats; table: CommitStats };
   stop(): Promise<void>;
 }
 
@@ -49,6 +52,8 @@ export interface AzuriteStartOptions {
   accounts: AzuriteAccount[];
   location?: string;
   fastPutPage: boolean;
+  /** With fastPutPage: false leaves x-ms-content-crc64 out of Put Page answers (to measure the CRC's cost). */
+  putPageCrc?: boolean;
   /**
    * Disk mode only: answer a request only once its changes are saved (default true). false keeps
    * Azurite's own 5-second save timer, which loses acknowledged writes on a kill (for measurements).
@@ -71,12 +76,12 @@ function bindAccounts(server: AzuriteServerInstance, accounts: AzuriteAccount[])
   };
 }
 
-function wrapRequestListener(server: AzuriteServerInstance, fast: boolean): void {
+function wrapRequestListener(server: AzuriteServerInstance, putPageMode: PutPageMode): void {
   const listeners = server.httpServer.listeners("request") as ((...args: unknown[]) => void)[];
   server.httpServer.removeAllListeners("request");
   for (const listener of listeners) {
     server.httpServer.on("request", (...args: unknown[]) =>
-      runWithPutPageMode(fast, () => listener(...args)),
+      runWithPutPageMode(putPageMode, () => listener(...args)),
     );
   }
 }
@@ -159,11 +164,14 @@ export async function startAzurite(options: AzuriteStartOptions): Promise<Azurit
   const table = createTableServer(options);
   bindAccounts(blob, options.accounts);
   bindAccounts(table, options.accounts);
-  wrapRequestListener(blob, options.fastPutPage);
-  if (options.location !== undefined && options.durable !== false) {
-    makeBlobServerDurable(blob);
-    makeTableServerDurable(table);
-  }
+  wrapRequestListener(
+    blob,
+    !options.fastPutPage ? "stock" : options.putPageCrc === false ? "no-crc" : "fast",
+  );
+  const commitStats =
+    options.location !== undefined && options.durable !== false
+      ? { blob: makeBlobServerDurable(blob).stats, table: makeTableServerDurable(table).stats }
+      : undefined;
   await blob.start();
   try {
     await table.start();
@@ -175,5 +183,5 @@ export async function startAzurite(options: AzuriteStartOptions): Promise<Azurit
     await Promise.allSettled([blob.close(), table.close()]);
     if (options.location === undefined) await Promise.allSettled([blob.clean(), table.clean()]);
   };
-  return { blobPort: portOf(blob), tablePort: portOf(table), stop };
+  return { blobPort: portOf(blob), tablePort: portOf(table), commitStats, stop };
 }

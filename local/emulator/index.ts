@@ -3,6 +3,7 @@
 import { Agent, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startAzurite } from "./azurite";
+import type { CommitStats } from "./durability";
 import { FaultInjector, type FaultRule, validateFaultRules } from "./faults";
 import { createFeatures } from "./features";
 import { createProxyServer } from "./proxy/server";
@@ -42,7 +43,10 @@ export interface EmulatorOptions {
   durable?: boolean;
   faults?: FaultRule[];
   faultSeed?: number;
+  /** Put Page with a sliced CRC-64 instead of Azurite's byte-at-a-time one (default true). */
   fastPutPage?: boolean;
+  /** false: fast Put Page answers without x-ms-content-crc64 (only to measure what the CRC costs). */
+  putPageCrc?: boolean;
   /** Diff strategy: "journal" (default; service semantics, compare as fallback) or "compare" (always compare). */
   diffMode?: "journal" | "compare";
   log?: (line: string) => void;
@@ -58,6 +62,8 @@ export interface RunningEmulator {
   connectionString(account: string): string;
   /** Azurite's own blob port behind the proxy (for tests that must bypass the emulator's layer). */
   azuriteBlobPort: number;
+  /** Save counters of the blob and table stores (disk mode with durability only). */
+  commitStats?: { blob: CommitStats; table: CommitStats };
   stop(): Promise<void>;
 }
 
@@ -105,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     location: options.location,
     durable: options.durable,
     fastPutPage: options.fastPutPage ?? true,
+    putPageCrc: options.putPageCrc,
   });
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
   const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
@@ -146,6 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     blobEndpoint,
     tableEndpoint,
     azuriteBlobPort: azurite.blobPort,
+    commitStats: azurite.commitStats,
     connectionString: (account) =>
       `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${keyOf(account)};` +
       `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,

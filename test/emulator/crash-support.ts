@@ -15,6 +15,21 @@ export interface EmulatorChild {
   kill(): Promise<void>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** Kills every emulator child still running (for afterAll: a failed test must not leave one behind). */
+export async function killEmulatorChildren(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+}
+
 export async function startEmulatorChild(location: string, extraArgs: string[] = []): Promise<EmulatorChild> {
   if (!existsSync(cli)) throw new Error("Build first: npm run build (dist/local/emulator/cli.js is missing)");
   const child = spawn(
@@ -22,8 +37,14 @@ export async function startEmulatorChild(location: string, extraArgs: string[] =
     [cli, "--location", location, "--blob-port", "0", "--table-port", "0", ...extraArgs],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  live.add(child);
   let output = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
   const ports = await new Promise<{ blob: number; table: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {

@@ -9,7 +9,7 @@ import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, expect, it } from "vitest";
 import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
-import { type EmulatorChild, startEmulatorChild } from "./crash-support";
+import { type EmulatorChild, killEmulatorChildren, startEmulatorChild } from "./crash-support";
 import { prng, seedFromEnv } from "./helpers";
 
 const PAGE = 512;
@@ -196,6 +196,7 @@ async function verify(clients: Clients, model: Model): Promise<void> {
 
 const folders: string[] = [];
 afterAll(async () => {
+  await killEmulatorChildren();
   for (const folder of folders) await rm(folder, { recursive: true, force: true });
 });
 
