@@ -1,6 +1,7 @@
 // Starts Azurite 3.37's blob and table servers in-process (deep imports, so no telemetry is ever
 // initialised) with per-instance accounts, memory store and fast Put Page switch.
-import { join } from "node:path";
+import Module from "node:module";
+import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
 import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
@@ -32,7 +33,22 @@ interface DefaultExport<T> {
   default: T;
 }
 
+// Azurite's telemetry module requires applicationinsights (and with it about 2,700 OpenTelemetry
+// modules, 3-4 s of a 2-core machine's start) when it is loaded, although telemetry is only sent once
+// initialised, which an in-process start never does. An empty module stands in for it.
+function stubTelemetryLibrary(): void {
+  const azuriteDir = dirname(require.resolve("azurite/package.json"));
+  const resolved = require.resolve("applicationinsights", { paths: [azuriteDir] });
+  if (require.cache[resolved] !== undefined) return;
+  const stub = new Module(resolved);
+  stub.filename = resolved;
+  stub.loaded = true;
+  stub.exports = {};
+  require.cache[resolved] = stub;
+}
+
 function load<T>(path: string): T {
+  stubTelemetryLibrary();
   // Deep imports are not a public API of the azurite package; they are pinned with azurite 3.37.0.
   return (require(path) as DefaultExport<T>).default;
 }

@@ -20,7 +20,10 @@ export interface InvocationLabel {
   quietSuccess?: boolean;
 }
 
-export type LogLine = (line: string) => void;
+/** "verbose" lines (one per successful invocation) are for LOG_LEVEL=verbose; the rest is info. */
+export type LogLevel = "info" | "verbose";
+
+export type LogLine = (line: string, level?: LogLevel) => void;
 
 export class Invoker {
   readonly #registry: CoreRegistry;
@@ -45,7 +48,7 @@ export class Invoker {
     const name = fn.metadata.name;
     try {
       const response = await this.#run(fn, request);
-      if (!label.quietSuccess) this.#log(invocationLine(name, label, "Succeeded", started));
+      if (!label.quietSuccess) this.#log(invocationLine(name, label, "Succeeded", started), "verbose");
       return response;
     } catch (error) {
       const message = error instanceof Error ? error.message.split("\n\n$OutOfProcData$")[0] : String(error);
