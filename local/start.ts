@@ -52,7 +52,10 @@ function resolveStorage(value: string | undefined, emulatorConnection: string): 
 async function main(): Promise<void> {
   const { settings, file } = resolveSettings(projectRoot, process.env);
   const level = logLevelFrom(process.env.LOG_LEVEL ?? settings.LOG_LEVEL);
-  const port = portFrom(process.env.PORT);
+  const port = portFrom("PORT", process.env.PORT, 7071);
+  // The sample settings name 10000 and 10002 in their URLs: moving these means overriding those too.
+  const blobPort = portFrom("EMULATOR_BLOB_PORT", process.env.EMULATOR_BLOB_PORT, 10000);
+  const tablePort = portFrom("EMULATOR_TABLE_PORT", process.env.EMULATOR_TABLE_PORT, 10002);
   const log: LogLine = (line, lineLevel = "info") => {
     if (lineLevel === "verbose" && level !== "verbose") return;
     console.log(line);
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
   mkdirSync(location, { recursive: true });
   const emulator = await startEmulator({
     location,
+    blobPort,
+    tablePort,
     log: (line) => log(`[emulator] ${line}`, "verbose"),
   });
   const storage = resolveStorage(settings.AzureWebJobsStorage, emulator.connectionString("devstoreaccount1"));
@@ -114,11 +119,11 @@ async function main(): Promise<void> {
   await runDemoIfPresent(settings, host.baseUrl, log);
 }
 
-function portFrom(value: string | undefined): number {
-  if (value === undefined || value === "") return 7071;
+function portFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw settingsError(`PORT must be a port number (0-65535), not "${value}"`);
+    throw settingsError(`${name} must be a port number (0-65535), not "${value}"`);
   }
   return port;
 }
@@ -154,7 +159,8 @@ export function startFailureMessage(error: unknown): string {
   if (code === "EADDRINUSE") {
     return (
       `Port ${port ?? "?"} is in use: is another \`npm start\` or \`npm run emulator\` running? Stop it ` +
-      "(the storage emulator needs 10000 and 10002; PORT moves the function host, default 7071)."
+      "(PORT moves the function host, default 7071; EMULATOR_BLOB_PORT and EMULATOR_TABLE_PORT the storage " +
+      "emulator, default 10000 and 10002, which the sample settings' URLs name)."
     );
   }
   return error.stack ?? error.message;
