@@ -70,8 +70,15 @@ export interface RunningEmulator {
 function faultsFromEnv(): { rules: FaultRule[]; seed?: number } {
   const raw = process.env[FAULTS_ENV];
   if (raw === undefined || raw.trim() === "") return { rules: [] };
-  const parsed = JSON.parse(raw) as { rules?: unknown; seed?: number };
-  return { rules: validateFaultRules(parsed.rules ?? []), seed: parsed.seed };
+  try {
+    const parsed = JSON.parse(raw) as { rules?: unknown; seed?: number };
+    return { rules: validateFaultRules(parsed.rules ?? []), seed: parsed.seed };
+  } catch (error) {
+    // Named after the variable, so `npm start` prints it as a bad setting, not a stack trace.
+    const named = new Error(`${FAULTS_ENV}: ${error instanceof Error ? error.message : String(error)}`);
+    named.name = "SettingsError";
+    throw named;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
