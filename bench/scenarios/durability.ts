@@ -13,6 +13,14 @@ export interface VariantFigures {
   putPage: Record<string, number>;
   /** Median requests/s of 4 KiB Put Page From URL at concurrency 8. */
   smallRequestsPerSecond: number;
+  /**
+   * Median CPU time of the emulator's process per request (c1, c8: 4 MiB Put Page; small: 4 KiB Put
+   * Page From URL). Wall-clock rates on a shared 2-core machine swing with the load; the emulator's own
+   * CPU per request is what each variant adds or saves.
+   */
+  cpuMsPerRequest: Record<string, number>;
+  /** Default variant only: the blob store's group commits per 4 MiB Put Page and the ms each took. */
+  commits?: { perPutPage: number; msEach: number };
   runs: Record<string, number[]>;
 }
 
@@ -30,11 +38,19 @@ const VARIANTS: { name: VariantName; options: EmulatorOptions }[] = [
   { name: "noCrc", options: { putPageCrc: false } },
 ];
 const LEVELS = [1, 8];
-const ROUNDS = 3;
+const ROUNDS = 5;
 const SMALL = 4096;
 const CONTAINER = "bench-durability";
 // 256 small copies read their sources 64 KiB apart.
 const SOURCE_BYTES = 16 * MiB;
+
+const ZERO = { commits: 0, waits: 0, bytes: 0, serializeMs: 0, writeMs: 0 };
+
+/** The driver's CPU time since `start`, in ms: while a task runs in its child, that is the emulator. */
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -69,6 +85,8 @@ export async function runDurability(main: Bench): Promise<DurabilitySummary> {
         for (const concurrency of LEVELS) {
           const blob = `pp-r${round}-c${concurrency}`;
           await bench.pageBlob(BACKUP_ACCOUNT, CONTAINER, blob).create(bytes);
+          const commitsBefore = { ...(bench.emulator.commitStats?.blob ?? ZERO) };
+          const cpu = process.cpuUsage();
           const m = await bench.measure(
             "8 durability",
             `${variant.name} Put Page c${concurrency}`,
@@ -79,10 +97,20 @@ export async function runDurability(main: Bench): Promise<DurabilitySummary> {
               concurrency,
             },
           );
+          const requests = Number(m.details.requests);
           record(variant.name, `c${concurrency}`, m.mibps);
+          record(variant.name, `cpu-c${concurrency}`, cpuMs(cpu) / requests);
+          const after = bench.emulator.commitStats?.blob;
+          if (after !== undefined) {
+            const commits = after.commits - commitsBefore.commits;
+            const ms = after.serializeMs + after.writeMs - commitsBefore.serializeMs - commitsBefore.writeMs;
+            record(variant.name, "commitsPerPutPage", commits / requests);
+            record(variant.name, "commitMs", ms / Math.max(1, commits));
+          }
         }
         const small = `ppfu-small-r${round}`;
         await bench.pageBlob(BACKUP_ACCOUNT, CONTAINER, small).create(bytes);
+        const cpu = process.cpuUsage();
         const m = await bench.measure("8 durability", `${variant.name} 4 KiB PPFU`, "ceilingPutPageFromUrl", {
           source: { account: SOURCE_ACCOUNT, container: CONTAINER, blob: "source" },
           destination: { account: BACKUP_ACCOUNT, container: CONTAINER, blob: small },
@@ -91,6 +119,7 @@ export async function runDurability(main: Bench): Promise<DurabilitySummary> {
           concurrency: 8,
         });
         record(variant.name, "small", Number(m.details.requests) / m.seconds);
+        record(variant.name, "cpu-small", cpuMs(cpu) / Number(m.details.requests));
       }
     }
     const variants = {} as Record<VariantName, VariantFigures>;
@@ -99,14 +128,31 @@ export async function runDurability(main: Bench): Promise<DurabilitySummary> {
       for (const level of LEVELS) putPage[`c${level}`] = median(runs.get(`${name}/c${level}`) ?? []);
       const own: Record<string, number[]> = {};
       for (const [id, values] of runs) if (id.startsWith(`${name}/`)) own[id.slice(name.length + 1)] = values;
+      const cpuMsPerRequest: Record<string, number> = {};
+      for (const key of [...LEVELS.map((l) => `c${l}`), "small"]) {
+        cpuMsPerRequest[key] = median(runs.get(`${name}/cpu-${key}`) ?? []);
+      }
+      const commitsPerPutPage = runs.get(`${name}/commitsPerPutPage`);
       variants[name] = {
         putPage,
         smallRequestsPerSecond: median(runs.get(`${name}/small`) ?? []),
+        cpuMsPerRequest,
+        ...(commitsPerPutPage
+          ? {
+              commits: {
+                perPutPage: median(commitsPerPutPage),
+                msEach: median(runs.get(`${name}/commitMs`) ?? []),
+              },
+            }
+          : {}),
         runs: own,
       };
       main.log(
         `  8 durability ${name.padEnd(10)} Put Page ${LEVELS.map((l) => `c${l} ${putPage[`c${l}`]!.toFixed(0)}`).join(", ")} MiB/s; ` +
-          `4 KiB PPFU ${variants[name].smallRequestsPerSecond.toFixed(0)} req/s`,
+          `4 KiB PPFU ${variants[name].smallRequestsPerSecond.toFixed(0)} req/s; emulator CPU ms/request ` +
+          Object.entries(cpuMsPerRequest)
+            .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join(", "),
       );
     }
     return { rounds: ROUNDS, bytesPerRun: bytes, variants };

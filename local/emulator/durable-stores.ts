@@ -1,6 +1,12 @@
 // Wires group commit (durability.ts) into Azurite 3.37's blob and table servers in disk mode: which
 // store methods answer requests, which Loki databases they change, and how table batches stay whole.
-import { GroupCommit, type LokiDatabase, type WrapRule, wrapStoreMethods } from "./durability";
+import {
+  GroupCommit,
+  type LokiDatabase,
+  recoverInterruptedSave,
+  type WrapRule,
+  wrapStoreMethods,
+} from "./durability";
 
 interface LokiStore {
   db: LokiDatabase;
@@ -81,6 +87,7 @@ const TABLE_METHODS: Record<string, WrapRule> = {
 };
 
 const BACKGROUND_SAVE_MS = 5000;
+const BATCH_HOLD_LIMIT_MS = 30_000;
 
 // Loki's own timer would write the same files behind the group commit's back (and clear the dirty
 // flags the commit relies on): it is stopped at construction and again after loading.
@@ -89,6 +96,7 @@ function takeOverSaves(stores: LokiStore[], commit: GroupCommit): void {
     store.db.autosaveDisable();
     const init = store.init.bind(store);
     store.init = async () => {
+      recoverInterruptedSave(store.db.filename);
       await init();
       store.db.autosaveDisable();
     };
@@ -124,7 +132,10 @@ export function makeTableServerDurable(server: object): GroupCommit {
   const end = metadataStore.endBatchTransaction as (...args: unknown[]) => Promise<void>;
   metadataStore.beginBatchTransaction = async (batchId: string) => {
     await begin.call(metadataStore, batchId);
-    releases.set(batchId, commit.hold());
+    const release = commit.hold();
+    releases.set(batchId, release);
+    // A batch takes milliseconds; one that never ends (a bug) must not stop every save after it.
+    setTimeout(release, BATCH_HOLD_LIMIT_MS).unref();
   };
   metadataStore.endBatchTransaction = async (...args: unknown[]) => {
     const batchId = String(args[2]);

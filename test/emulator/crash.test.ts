@@ -224,7 +224,7 @@ it("keeps every acknowledged write across SIGKILLs at random moments", async () 
     const writers = models.map((model, i) =>
       write(clients, model, prng(seed * 31 + round * 7 + i), () => stopped),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200 + rnd() * 1200));
+    await new Promise((resolve) => setTimeout(resolve, 400 + rnd() * 2000));
     await child.kill();
     stopped = true;
     await Promise.all(writers);
