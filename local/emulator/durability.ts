@@ -108,11 +108,15 @@ export class GroupCommit {
 
   #snapshot(): { path: string; text: string }[] {
     const started = performance.now();
+    // A database without changes is already on disk as it is (after a failed save, all are rewritten).
+    const all = this.#failed;
     this.#failed = false;
-    const files = this.#dbs.map((db) => {
-      db.autosaveClearFlags();
-      return { path: db.filename, text: db.serialize() };
-    });
+    const files = this.#dbs
+      .filter((db) => all || db.autosaveDirty())
+      .map((db) => {
+        db.autosaveClearFlags();
+        return { path: db.filename, text: db.serialize() };
+      });
     this.stats.serializeMs += performance.now() - started;
     return files;
   }

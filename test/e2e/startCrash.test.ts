@@ -168,6 +168,9 @@ it("resumes a backup killed at random points of its copy; every restore point ma
     PORT: "0",
     DEMO_DISK: "false",
     DURABLE_TASK_HUB_NAME: "crashhub",
+    // Whatever a developer's local.settings.json says, this test runs against its own emulator only.
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    STORAGE_ACCOUNT_KEYS: DEFAULT_ACCOUNTS.map((a) => `${a.name}:${a.key}`).join(";"),
     BACKUP_SOURCES: `${blob("devstoreaccount1")}/vhds`,
     BACKUP_TARGET: `${blob("devbackupaccount")}/backups`,
     LINEAGE_TABLE: `http://127.0.0.1:${tablePort}/devbackupaccount/lineage`,
