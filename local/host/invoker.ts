@@ -30,7 +30,9 @@ export class FunctionTimeoutError extends Error {
   constructor(name: string, timeoutMs: number, invocationId: string) {
     const s = Math.round(timeoutMs / 1000);
     const span = `${String(Math.floor(s / 3600)).padStart(2, "0")}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-    super(`Timeout value of ${span} exceeded by function '${name}' (Id: '${invocationId}'). Initiating cancellation.`);
+    super(
+      `Timeout value of ${span} exceeded by function '${name}' (Id: '${invocationId}'). Initiating cancellation.`,
+    );
     this.name = "FunctionTimeoutException";
   }
 }
@@ -43,7 +45,11 @@ export class Invoker {
   /** Invocations that ran past functionTimeout (tests read it). */
   readonly timeouts: string[] = [];
 
-  constructor(registry: CoreRegistry, log: LogLine, options: { functionTimeoutMs?: number | undefined } = {}) {
+  constructor(
+    registry: CoreRegistry,
+    log: LogLine,
+    options: { functionTimeoutMs?: number | undefined } = {},
+  ) {
     this.#registry = registry;
     this.#log = log;
     this.#timeoutMs = options.functionTimeoutMs;
