@@ -104,6 +104,8 @@ async function main(): Promise<void> {
     `Storage emulator: blob ${emulator.blobEndpoint("<account>")}, table ${emulator.tableEndpoint("<account>")}`,
   );
   log(`  accounts: ${emulator.accounts.map((a) => a.name).join(", ")}`);
+  if (emulator.throttle)
+    log(`  Azure-shaped limits (EMULATOR_THROTTLE): ${JSON.stringify(emulator.throttle)}`);
   log(`Function host:    ${host.baseUrl}/api/...`);
   log(`Durable webhooks: ${host.baseUrl}/runtime/webhooks/durabletask/instances/<id>`);
   log(`Data:             ${location}`);

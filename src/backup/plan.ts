@@ -4,6 +4,7 @@
 
 import type { AppContext } from "../app/context";
 import { toBatchDocs } from "../copy/batches";
+import { bridgeSmallGaps } from "../copy/bridge";
 import { ChainBreakError, listRanges } from "../copy/diff";
 import { saveBatches } from "../copy/runStore";
 import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
@@ -36,6 +37,8 @@ interface Listing {
   writes: ByteRange[];
   clears: ByteRange[];
   requests: number;
+  /** Unchanged bytes copied along with small changes (bridged gaps), included in `writes`. */
+  bridgedBytes: number;
 }
 
 async function listChanges(
@@ -50,12 +53,14 @@ async function listChanges(
   if (mode === "incremental" && run.prevSourceSnapshot) {
     try {
       const diff = await listRanges({ ...common, prevSnapshot: run.prevSourceSnapshot });
+      const bridged = await bridgeSmallGaps(diff.changed, { ...common, maxGap: ctx.tuning.bridgeGapBytes });
       return {
         mode,
         reason: run.reason,
-        writes: diff.changed,
+        writes: bridged.writes,
         clears: diff.cleared,
-        requests: diff.requests,
+        requests: diff.requests + bridged.listRequests,
+        bridgedBytes: bridged.bridgedBytes,
       };
     } catch (error) {
       if (!(error instanceof ChainBreakError)) throw error;
@@ -66,7 +71,14 @@ async function listChanges(
   const allocated = await listRanges(common);
   const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
   if (fresh)
-    return { mode: "full", reason, writes: allocated.changed, clears: [], requests: allocated.requests };
+    return {
+      mode: "full",
+      reason,
+      writes: allocated.changed,
+      clears: [],
+      requests: allocated.requests,
+      bridgedBytes: 0,
+    };
   // A full copy into an existing backup blob must also clear the pages the source no longer has.
   const backupBlob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { retry: "none" });
   const old = await listRanges({
@@ -80,6 +92,7 @@ async function listChanges(
     writes: allocated.changed,
     clears: subtractRanges(old.changed, allocated.changed),
     requests: allocated.requests + old.requests,
+    bridgedBytes: 0,
   };
 }
 
@@ -129,7 +142,8 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
     mode: listed.mode,
     reason: listed.reason,
     sizeBytes: run.sizeBytes,
-    changedBytes: totalBytes(listed.writes),
+    changedBytes: totalBytes(listed.writes) - listed.bridgedBytes,
+    bridgedBytes: listed.bridgedBytes,
     clearedBytes: totalBytes(listed.clears),
     rangeCount: listed.writes.length + listed.clears.length,
     batchBytes: docs.map((d) => totalBytes(d.writes)),

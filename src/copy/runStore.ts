@@ -67,14 +67,33 @@ export async function loadCheckpoint(
   restorePointId: string,
   batch: number,
 ): Promise<number> {
+  return (await loadCheckpointDoc(container, diskId, restorePointId, batch)).operationsDone;
+}
+
+/** A batch's checkpoint with the digests of its done operations (copies that read what they write). */
+export interface CheckpointDoc {
+  operationsDone: number;
+  /** One per done operation, in operation order ("" for an operation that reads nothing). */
+  digests: string[];
+}
+
+export async function loadCheckpointDoc(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batch: number,
+): Promise<CheckpointDoc> {
   try {
     const buffer = await container
       .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
       .downloadToBuffer();
-    const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown };
-    return typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
+    const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown; digests?: unknown };
+    const done = typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
+    const digests = Array.isArray(doc.digests) ? doc.digests.map(String) : [];
+    // Digests are kept for done operations only; a shorter list means they were not recorded.
+    return { operationsDone: done, digests: digests.length >= done ? digests.slice(0, done) : [] };
   } catch (error) {
-    if (statusOf(error) === 404) return 0;
+    if (statusOf(error) === 404) return { operationsDone: 0, digests: [] };
     throw error;
   }
 }
@@ -86,8 +105,13 @@ export async function saveCheckpoint(
   restorePointId: string,
   batch: number,
   operationsDone: number,
+  digests?: readonly string[],
 ): Promise<void> {
-  const body = JSON.stringify({ operationsDone });
+  const body = JSON.stringify(
+    digests === undefined
+      ? { operationsDone }
+      : { operationsDone, digests: digests.slice(0, operationsDone) },
+  );
   await container
     .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
     .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });

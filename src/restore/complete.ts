@@ -7,6 +7,7 @@ import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
+import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { unmarkFinished } from "./mark";
 import { lockOwnerOfRestore, runKeyOf, snapshotTagOf } from "./naming";
@@ -17,9 +18,11 @@ import { combineVerification } from "./verify";
 /** Housekeeping shared by success and failure: never turns either into something else. */
 export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void> {
   const backups = ctx.storage.container(ctx.settings.target);
-  const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
+  const phases: CopyPhaseName[] = ["safety", "promote", "restore", "revert"];
+  const chain = run.chain;
   const results = await Promise.allSettled([
     releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    chain ? releaseLease(ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl)), chain.leaseId) : undefined,
     ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
     ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
   ]);
@@ -27,10 +30,28 @@ export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void
     if (r.status === "rejected") ctx.log(`cleanup after restore: ${messageOf(r.reason)}`);
 }
 
+/**
+ * A revert leaves the chain's own backup blob holding the restored point: stamped first (so its snapshot
+ * says so too), then snapshotted as the new point's backup snapshot.
+ */
+async function snapshotChainBlob(ctx: AppContext, run: RestoreRun, targetSnapshot: string): Promise<string> {
+  const chain = run.chain;
+  if (!chain) throw new Error(`restore ${run.newRestorePointId} reverted without a held chain`);
+  const backup = requireBlobUrl(chain.backupUrl);
+  const blob = ctx.storage.pageBlob(backup);
+  await holdLease(blob, chain.leaseId, ctx.tuning.leaseSeconds);
+  await writeStamp(blob, { holds: run.newRestorePointId, writing: undefined }, { leaseId: chain.leaseId });
+  return ensureSnapshot(ctx.storage.container(backup), backup, {
+    tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+    metadata: { [TAG_SOURCE_SNAPSHOT]: targetSnapshot },
+    leaseId: chain.leaseId,
+  });
+}
+
 export async function completeRestore(ctx: AppContext, input: CompleteRestoreInput): Promise<RestoreOutput> {
-  const { run, copied } = input;
+  const { run, copied, mode } = input;
   const target = requireBlobUrl(run.targetUrl);
-  const verification = combineVerification(input.verified);
+  const verification = combineVerification(input.verified, mode);
   await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
   // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
   await holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
@@ -38,11 +59,16 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
     leaseId: run.leaseId,
   });
+  const revert = mode === "revert";
+  const promotedSnapshot = revert
+    ? await snapshotChainBlob(ctx, run, targetSnapshot)
+    : (input.promotedSnapshot ?? "");
   const point = restoredPointOf(
     run,
     {
       targetSnapshot,
-      promotedSnapshot: input.promotedSnapshot,
+      backupUrl: revert && run.chain ? run.chain.backupUrl : run.promotedUrl,
+      promotedSnapshot,
       sizeBytes: copied.sizeBytes,
       writeBytes: copied.writeBytes,
       clearBytes: copied.clearBytes,
@@ -51,10 +77,11 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     verification,
   );
   // The promoted blob holds the new chain's first point: the new disk's next backup continues it.
-  await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), {
-    holds: point.restorePointId,
-    writing: undefined,
-  });
+  if (!revert)
+    await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), {
+      holds: point.restorePointId,
+      writing: undefined,
+    });
   await ctx.lineage.upsert(point);
   // Recorded: the new disk is a disk now, and the next backup may take it.
   await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);
