@@ -133,6 +133,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = loopbackHost(options.host ?? "127.0.0.1");
   const accounts = options.accounts ?? DEFAULT_ACCOUNTS;
   const log = options.log ?? (() => {});
+  // Settings first: a bad EMULATOR_THROTTLE stops the start before anything listens.
+  const throttle = new Throttle(
+    options.throttle === undefined ? throttleFromEnv() : options.throttle || undefined,
+  );
   const azurite = await startAzurite({
     host,
     blobPort: 0,
@@ -146,9 +150,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
   const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
   const stats = new StatsRegistry();
-  const throttle = new Throttle(
-    options.throttle === undefined ? throttleFromEnv() : options.throttle || undefined,
-  );
   const features = createFeatures({
     accounts,
     diffMode: options.diffMode ?? "journal",
