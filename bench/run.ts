@@ -1,7 +1,9 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios
 // with the copying side in child processes, prints a table and writes bench/results/
-// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>,
-// --keep-data, --render (rewrite the report from latest.json). BENCH_NOTE adds a line to the report.
+// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>
+// (backup, scale, app, revert, many, durability), --keep-data, --render (rewrite the report from
+// latest.json), --throttle <azure|JSON> (the Azure-shaped profile of the profiled scenarios; or
+// EMULATOR_THROTTLE). BENCH_NOTE adds a line to the report.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,6 +19,8 @@ import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
 import { runDurability } from "./scenarios/durability";
+import { runMany } from "./scenarios/many";
+import { runRevert } from "./scenarios/revert";
 import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
@@ -38,9 +42,16 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const location = await mkdtemp(join(tmpdir(), "bench-emulator-"));
   log(`bench: scale ${config.scale}, seed ${config.seed}, ${cpus().length} cores, data in ${location}`);
-  const emulator = await startEmulator({ blobPort: 0, tablePort: 0, location, fastPutPage: true });
+  // The Azure-shaped profile is switched on per scenario (bench.underProfile), never for the whole run.
+  const emulator = await startEmulator({
+    blobPort: 0,
+    tablePort: 0,
+    location,
+    fastPutPage: true,
+    throttle: false,
+  });
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
-  const run: BenchRun = { wallSeconds: 0 };
+  const run: BenchRun = { wallSeconds: 0, throttle: config.throttle };
   try {
     // `--only durability` measures scenario 8 alone (it brings its own emulators and baselines).
     const onlyDurability = config.only?.size === 1 && config.only.has("durability");
@@ -53,6 +64,8 @@ async function main(): Promise<void> {
         run.scale.planning = await runPlanning(bench);
       }
       if (wants(config, "app")) await runApp(bench, ceiling);
+      if (wants(config, "revert")) run.revert = await runRevert(bench);
+      if (wants(config, "many")) run.many = await runMany(bench);
     }
     if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {

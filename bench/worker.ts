@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
 import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
-import { ourBackup } from "./tasks/backup";
+import { engineManyDisks, ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
 import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
 import { planFragmentedDiff } from "./tasks/planning";
@@ -14,6 +14,7 @@ const TASKS: Record<string, Task> = {
   ceilingPutPageFromUrl,
   ceilingPutPage,
   ourBackup,
+  engineManyDisks,
   naiveFullCopy,
   naiveIncremental,
   planFragmentedDiff,

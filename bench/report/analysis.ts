@@ -56,7 +56,7 @@ function smallFinding(run: BenchRun): string | undefined {
 function naiveFinding(run: BenchRun): string | undefined {
   const w = run.backups?.windows.find((x) => x.pattern === "rand4K" && x.fraction === 0.01);
   if (!w?.naive) return undefined;
-  const lat = w.latency;
+  const lat = w.azure;
   return (
     `- **Naive script on loopback.** At 1% random 4 KiB ours took ${f(w.ours.seconds)} s and the naive script ` +
     `${f(w.naive.seconds)} s (${f(w.ours.ratios.speedupVsNaive)}×). On loopback a round trip costs nothing, so the ` +
@@ -64,7 +64,7 @@ function naiveFinding(run: BenchRun): string | undefined {
     "From URL costs the emulator more work (three internal requests) than the naive script's two. This goal is the " +
     "emulator's limit, not a property of the method: " +
     (lat
-      ? `with ${lat.latencyMs} ms injected per request (a network-like round trip, still far below a cross-region one) ` +
+      ? `with 10 ms injected per request (a network-like round trip, still far below a cross-region one) ` +
         `the same window took ${f(lat.ours.seconds)} s against ${f(lat.naive.seconds)} s ` +
         `(${f(lat.naive.seconds / lat.ours.seconds)}×), because ours keeps ${w.ours.details.concurrency} requests in flight and ` +
         "moves no data through the client, while the script pays two round trips per range, one after the other."
@@ -92,7 +92,7 @@ function scaleFinding(run: BenchRun): string | undefined {
   const disks = run.scale?.disks;
   const small = disks?.[0];
   const large = disks?.[1];
-  const one = run.scale?.oneSegment;
+  const one = run.scale?.oldSegments;
   if (!small || !large) return undefined;
   const ratio = large.incremental.ratios.timeVs1GiB ?? 0;
   const same =

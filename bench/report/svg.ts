@@ -8,9 +8,11 @@ const COLORS: Record<string, string> = {
   "3 incr": "#2ca02c",
   "4a naive": "#d62728",
   "4b naive": "#ff7f0e",
-  "4c latency": "#9467bd",
   "5 scale": "#17becf",
   "7 restore": "#8c564b",
+  "9 azure": "#9467bd",
+  "10 revert": "#e377c2",
+  "11 many": "#bcbd22",
 };
 
 function escapeXml(text: string): string {

@@ -40,6 +40,12 @@ export interface Tuning {
   /** Requests one blob serves per second (the service's target for a standard page blob): paces them. */
   blobRequestsPerSecond: number;
   /**
+   * Start requests under the two targets above (true, the default). false: no rate pacing, only the
+   * reaction to busy signals (where nothing enforces the targets, e.g. the local emulator without its
+   * Azure-shaped profile).
+   */
+  paceBlobTargets: boolean;
+  /**
    * Unchanged gaps of at most this many bytes between changed ranges (inside allocated ranges) are copied
    * with them, when that saves requests: one request costs the blob as much of its targets as this many
    * bytes (60 MiB/s ÷ 500 requests/s = 120 KiB). 0: never.
@@ -59,6 +65,7 @@ export const DEFAULT_TUNING: Tuning = {
   stepBudgetMs: 10 * 60_000,
   blobBytesPerSecond: 60 * 1024 ** 2,
   blobRequestsPerSecond: 500,
+  paceBlobTargets: true,
   bridgeGapBytes: (60 * 1024 ** 2) / 500,
 };
 

@@ -52,14 +52,19 @@ async function decideMode(
 ): Promise<{ mode: BackupMode; reason: string | null }> {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
-  if ((await metadataOf(ctx, source, latest.sourceSnapshot)) === undefined) {
+  // The three reads side by side; judged in order.
+  const [sourceSnapshot, blob, backupSnapshot] = await Promise.all([
+    metadataOf(ctx, source, latest.sourceSnapshot),
+    metadataOf(ctx, backup),
+    metadataOf(ctx, backup, latest.backupSnapshot),
+  ]);
+  if (sourceSnapshot === undefined) {
     return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }
-  const blob = await metadataOf(ctx, backup);
   if (blob === undefined) return full(`backup blob ${backup.url} not found`);
   const mismatch = stampMismatch(stampOf(blob), latest.restorePointId, ref.restorePointId);
   if (mismatch) return full(`chain check: ${mismatch}`);
-  if ((await metadataOf(ctx, backup, latest.backupSnapshot)) === undefined) {
+  if (backupSnapshot === undefined) {
     return full(
       `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`,
     );

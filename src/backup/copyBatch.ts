@@ -14,9 +14,10 @@ export async function copyBackupBatch(
 ): Promise<BatchResult> {
   const { run, batch } = input;
   const owner = lockOwnerOfRun(run);
-  await ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs);
   const backup = requireBlobUrl(run.backupUrl);
   const copy = {
+    // The lock is renewed alongside the batch's loads, and before its first write.
+    ready: ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs),
     sourceUrl: run.sourceUrl,
     sourceSnapshot: run.sourceSnapshot,
     destinationUrl: run.backupUrl,

@@ -9,7 +9,7 @@ import { ChainBreakError, listRanges } from "../copy/diff";
 import { saveBatches } from "../copy/runStore";
 import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
-import { statusOf } from "../storage/errors";
+import { errorCode, statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
@@ -18,12 +18,20 @@ import type { BackupMode, BeginResult, PlanResult } from "./types";
 /** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
 async function ensureBackupBlob(ctx: AppContext, run: BeginResult): Promise<boolean> {
   const backup = requireBlobUrl(run.backupUrl);
-  await ctx.storage.container(backup).createIfNotExists();
-  try {
-    await ctx.storage.pageBlob(backup).create(run.sizeBytes, {
+  const create = () =>
+    ctx.storage.pageBlob(backup).create(run.sizeBytes, {
       conditions: { ifNoneMatch: "*" },
       metadata: { [STAMP_WRITING]: run.restorePointId },
     });
+  try {
+    try {
+      await create();
+    } catch (error) {
+      // The container is created only when it is missing (a request saved on every other run).
+      if (errorCode(error) !== "ContainerNotFound") throw error;
+      await ctx.storage.container(backup).createIfNotExists();
+      await create();
+    }
     return true;
   } catch (error) {
     if (statusOf(error) === 409 || statusOf(error) === 412) return false;
@@ -119,7 +127,11 @@ async function claimBackupBlob(
       planned = { ...run, mode: "full", reason: `chain check: ${mismatch}`, prevSourceSnapshot: null };
   }
   if (stamp.writing !== run.restorePointId) {
-    await writeStamp(blob, { holds: stamp.holds, writing: run.restorePointId }, { leaseId });
+    await writeStamp(
+      blob,
+      { holds: stamp.holds, writing: run.restorePointId },
+      { leaseId, metadata: props.metadata },
+    );
   }
   if (props.contentLength !== run.sizeBytes) {
     // Shrinking clears the tail, as the service does for the source.

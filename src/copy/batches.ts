@@ -6,7 +6,7 @@ import { type ByteRange, batchRanges, splitRanges, totalBytes } from "../ranges"
 import { holdLease, keepLease } from "../storage/lease";
 import { authorizeSource } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
-import { type CopyStats, copyRanges } from "./engine";
+import { type CopyStats, copyRanges, type Pacing } from "./engine";
 import { relayRanges } from "./relay";
 import { loadBatch, loadCheckpoint, loadCheckpointDoc, saveCheckpoint } from "./runStore";
 
@@ -39,7 +39,10 @@ export type BatchTuning = Pick<
 >;
 
 /** The pacers' rates for blobs this app reads and writes (the service's targets unless tuned). */
-export function pacingOf(tuning: Pick<Tuning, "blobBytesPerSecond" | "blobRequestsPerSecond">) {
+export function pacingOf(
+  tuning: Pick<Tuning, "blobBytesPerSecond" | "blobRequestsPerSecond" | "paceBlobTargets">,
+): Pacing | undefined {
+  if (!tuning.paceBlobTargets) return undefined;
   return { bytesPerSecond: tuning.blobBytesPerSecond, requestsPerSecond: tuning.blobRequestsPerSecond };
 }
 
@@ -85,6 +88,8 @@ export interface BatchCopy {
   destinationUrl: string;
   leaseId: string | undefined;
   batch: BatchRef;
+  /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
+  ready?: Promise<unknown>;
 }
 
 /** How often a running batch records its checkpoint (what a crash can make it copy again). */
@@ -113,18 +118,25 @@ function checkpointer(ref: BatchRef, from: number) {
   };
 }
 
-/** Holds (and renews) the leases while `work` runs. */
-async function underLeases<T>(
+/**
+ * Holds (and renews) the leases while `work` runs; takes them alongside `loads` (the batch's documents and
+ * the caller's lock renewal), whose values `work` gets.
+ */
+async function underLeases<L, T>(
   ctx: AppContext,
   leases: Array<{ url: string; leaseId: string | undefined }>,
-  work: () => Promise<T>,
+  loads: Promise<L>,
+  work: (loaded: L) => Promise<T>,
 ): Promise<T> {
   const held = leases.filter((l): l is { url: string; leaseId: string } => l.leaseId !== undefined);
   const blobs = held.map((l) => ({ blob: ctx.storage.pageBlob(requireBlobUrl(l.url)), leaseId: l.leaseId }));
-  await Promise.all(blobs.map((b) => holdLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds)));
+  const [loaded] = await Promise.all([
+    loads,
+    ...blobs.map((b) => holdLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds)),
+  ]);
   const keepers = blobs.map((b) => keepLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds));
   try {
-    return await work();
+    return await work(loaded);
   } finally {
     for (const keeper of keepers) keeper.stop();
   }
@@ -143,14 +155,15 @@ export async function copyBatchUnderLease(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { container, diskId, key, batch } = copy.batch;
-  const [doc, skip] = await Promise.all([
+  const loads = Promise.all([
     loadBatch(container, diskId, key, batch),
     loadCheckpoint(container, diskId, key, batch),
+    copy.ready,
   ]);
   const destination = requireBlobUrl(copy.destinationUrl);
   const { leaseId } = copy;
-  const saver = checkpointer(copy.batch, skip);
-  return underLeases(ctx, [{ url: copy.destinationUrl, leaseId }], async () => {
+  return underLeases(ctx, [{ url: copy.destinationUrl, leaseId }], loads, async ([doc, skip]) => {
+    const saver = checkpointer(copy.batch, skip);
     const stats = await copyRanges({
       source: authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
       destination: ctx.storage.pageBlob(destination, { retry: "none" }),
@@ -164,8 +177,10 @@ export async function copyBatchUnderLease(
       stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
       onProgress: (progress) => saver.tick(progress.operationsDone),
     });
-    await saver.save(stats.operationsDone);
-    return { ...stats, done: stats.operationsDone >= stats.operationsTotal };
+    const done = stats.operationsDone >= stats.operationsTotal;
+    // A finished batch is not called again (a retry after a crash copies the same bytes once more).
+    if (!done) await saver.save(stats.operationsDone);
+    return { ...stats, done };
   });
 }
 
@@ -175,10 +190,9 @@ export interface BatchRelay {
   sourceSnapshot: string | undefined;
   destinations: Array<{ url: string; leaseId: string | undefined }>;
   batch: BatchRef;
+  /** As BatchCopy.ready. */
+  ready?: Promise<unknown>;
 }
-
-/** Concurrent relay operations per batch: each holds up to 8 MiB in memory. */
-export const RELAY_CONCURRENCY = 4;
 
 /**
  * Like copyBatchUnderLease, for a relay copy: the digests of what it read are kept with the checkpoint,
@@ -190,14 +204,15 @@ export async function relayBatchUnderLease(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { container, diskId, key, batch } = copy.batch;
-  const [doc, checkpoint] = await Promise.all([
+  const loads = Promise.all([
     loadBatch(container, diskId, key, batch),
     loadCheckpointDoc(container, diskId, key, batch),
+    copy.ready,
   ]);
-  // A checkpoint without digests (none recorded) cannot be resumed from: start the batch over.
-  const skip = checkpoint.digests.length === checkpoint.operationsDone ? checkpoint.operationsDone : 0;
-  const saver = checkpointer(copy.batch, skip);
-  return underLeases(ctx, copy.destinations, async () => {
+  return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {
+    // A checkpoint without digests (none recorded) cannot be resumed from: start the batch over.
+    const skip = checkpoint.digests.length === checkpoint.operationsDone ? checkpoint.operationsDone : 0;
+    const saver = checkpointer(copy.batch, skip);
     const stats = await relayRanges({
       source: ctx.storage.pageBlob(requireBlobUrl(copy.sourceUrl), {
         snapshot: copy.sourceSnapshot,
@@ -209,7 +224,7 @@ export async function relayBatchUnderLease(
       })),
       writes: doc.writes,
       clears: doc.clears,
-      concurrency: Math.min(RELAY_CONCURRENCY, ctx.tuning.copyConcurrency),
+      concurrency: ctx.tuning.copyConcurrency,
       pacing: pacingOf(ctx.tuning),
       signal,
       skipOperations: skip,

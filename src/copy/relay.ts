@@ -25,6 +25,25 @@ export function relayOperations(writes: readonly ByteRange[], clears: readonly B
 
 export const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
+/**
+ * Reads a range with one GET (the SDK would split it into 4 MiB requests, and a service or emulator that
+ * hashes small reads would read each twice); fails unless every byte came back.
+ */
+export async function readRange(
+  blob: PageBlobClient,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  const data = await blob.downloadToBuffer(offset, length, {
+    blockSize: length,
+    concurrency: 1,
+    abortSignal: signal,
+  });
+  if (data.length !== length) throw new Error(`read ${data.length} of ${length} bytes at ${offset}`);
+  return data;
+}
+
 export interface RelayDestination {
   blob: PageBlobClient;
   leaseId?: string | undefined;
@@ -53,7 +72,10 @@ export interface RelayStats extends CopyStats {
   digests: string[];
 }
 
-/** Writes `data` at `offset` in ≤ 4 MiB Put Page requests, each paced by the destination's pacer. */
+/**
+ * Writes `data` at `offset` in ≤ 4 MiB Put Page requests sent side by side, each paced by the destination's
+ * pacer (`paced`: pieces the caller already paced, from the first).
+ */
 export async function putPages(
   destination: RelayDestination,
   offset: number,
@@ -61,19 +83,25 @@ export async function putPages(
   pacing: Pacing | undefined,
   concurrency: number,
   signal: AbortSignal,
+  paced = 0,
 ): Promise<void> {
   const conditions = destination.leaseId ? { leaseId: destination.leaseId } : undefined;
   const pacer = pacerOf(destination.blob, concurrency, pacing);
-  for (let at = 0; at < data.length; at += MAX_PUT_PAGE_BYTES) {
+  const pieces: Array<Promise<unknown>> = [];
+  for (let at = 0, i = 0; at < data.length; at += MAX_PUT_PAGE_BYTES, i++) {
     const piece = data.subarray(at, Math.min(data.length, at + MAX_PUT_PAGE_BYTES));
-    await pacer.pace(piece.length, signal);
-    await destination.blob.uploadPages(piece, offset + at, piece.length, { conditions, abortSignal: signal });
+    pieces.push(
+      (i < paced ? Promise.resolve() : pacer.pace(piece.length, signal)).then(() =>
+        destination.blob.uploadPages(piece, offset + at, piece.length, { conditions, abortSignal: signal }),
+      ),
+    );
   }
+  await Promise.all(pieces);
 }
 
 /** Copies through this process; resolves with counters and digests, rejects with the first permanent failure. */
 export async function relayRanges(job: RelayJob): Promise<RelayStats> {
-  const concurrency = Math.max(1, job.concurrency ?? 4);
+  const concurrency = Math.max(1, job.concurrency ?? 8);
   const [first] = job.destinations;
   if (first === undefined) throw new Error("a relay copy needs a destination");
   const pacer = pacerOf(first.blob, concurrency, job.pacing);
@@ -95,18 +123,14 @@ export async function relayRanges(job: RelayJob): Promise<RelayStats> {
       return;
     }
     await sourcePacer.pace(length, signal);
-    const data = await job.source.downloadToBuffer(offset, length, { abortSignal: signal });
-    if (data.length !== length) throw new Error(`read ${data.length} of ${length} bytes at ${offset}`);
+    const data = await readRange(job.source, offset, length, signal);
     digests[index] = sha256(data);
-    // The first destination's slot and rate were taken by the runner; the others pace their own rate.
-    const conditions = first?.leaseId ? { leaseId: first.leaseId } : undefined;
-    for (let at = 0; at < length; at += MAX_PUT_PAGE_BYTES) {
-      const piece = data.subarray(at, Math.min(length, at + MAX_PUT_PAGE_BYTES));
-      if (at > 0) await pacer.pace(piece.length, signal);
-      await first?.blob.uploadPages(piece, offset + at, piece.length, { conditions, abortSignal: signal });
-    }
-    for (const other of job.destinations.slice(1))
-      await putPages(other, offset, data, job.pacing, concurrency, signal);
+    // The runner paced the first piece of the first destination; everything else paces as it goes.
+    await Promise.all(
+      job.destinations.map((d, i) =>
+        putPages(d, offset, data, job.pacing, concurrency, signal, i === 0 ? 1 : 0),
+      ),
+    );
   }
 
   const stats = (run: { operationsDone: number; requests: number; retries: number; throttled: number }) => ({

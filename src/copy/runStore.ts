@@ -43,15 +43,21 @@ export async function saveBatches(
   }
 }
 
+/** A small document in one GET (downloadToBuffer without a range asks for the size first). */
+async function readDoc(container: ContainerClient, name: string): Promise<Buffer> {
+  const response = await container.getBlockBlobClient(name).download();
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.readableStreamBody ?? []) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export async function loadBatch(
   container: ContainerClient,
   diskId: string,
   restorePointId: string,
   batch: number,
 ): Promise<BatchDoc> {
-  const buffer = await container
-    .getBlockBlobClient(batchName(diskId, restorePointId, batch))
-    .downloadToBuffer();
+  const buffer = await readDoc(container, batchName(diskId, restorePointId, batch));
   const doc = JSON.parse(buffer.toString("utf8")) as { writes: Pair[]; clears: Pair[] };
   return { writes: fromPairs(doc.writes), clears: fromPairs(doc.clears) };
 }
@@ -84,9 +90,7 @@ export async function loadCheckpointDoc(
   batch: number,
 ): Promise<CheckpointDoc> {
   try {
-    const buffer = await container
-      .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
-      .downloadToBuffer();
+    const buffer = await readDoc(container, checkpointName(diskId, restorePointId, batch));
     const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown; digests?: unknown };
     const done = typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
     const digests = Array.isArray(doc.digests) ? doc.digests.map(String) : [];
@@ -123,7 +127,21 @@ export async function deleteRun(
   diskId: string,
   restorePointId: string,
 ): Promise<void> {
-  for await (const item of container.listBlobsFlat({ prefix: runPrefix(diskId, restorePointId) })) {
-    await container.getBlobClient(item.name).deleteIfExists();
-  }
+  await deleteUnder(container, runPrefix(diskId, restorePointId));
+}
+
+/** Removes the documents of every run key of a disk that starts with `keyPrefix` (one listing). */
+export async function deleteRunsStartingWith(
+  container: ContainerClient,
+  diskId: string,
+  keyPrefix: string,
+): Promise<void> {
+  await deleteUnder(container, `${RUNS_PREFIX}${diskId}/${keyPrefix}`);
+}
+
+async function deleteUnder(container: ContainerClient, prefix: string): Promise<void> {
+  const names: string[] = [];
+  for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
+  for (let i = 0; i < names.length; i += 8)
+    await Promise.all(names.slice(i, i + 8).map((name) => container.getBlobClient(name).deleteIfExists()));
 }

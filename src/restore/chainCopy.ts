@@ -29,7 +29,7 @@ async function claimChainBlob(ctx: AppContext, copy: CopyPhase, holds: string, w
     throw new CodedError(CHAIN_CHANGED, `${chain.backupUrl} changed while the restore ran: ${mismatch}`);
   }
   if (stampOf(props.metadata).writing !== writing)
-    await writeStamp(blob, { holds, writing }, { leaseId: chain.leaseId });
+    await writeStamp(blob, { holds, writing }, { leaseId: chain.leaseId, metadata: props.metadata });
   return { blob, sizeBytes: props.contentLength ?? 0, leaseId: chain.leaseId };
 }
 
@@ -86,8 +86,14 @@ export async function prepareRevert(ctx: AppContext, copy: CopyPhase): Promise<P
   const backup = requireBlobUrl(run.chain.backupUrl);
   const ranges = await revertRanges(ctx, backup, copy.sourceSnapshot, copy.againstSnapshot, run.sizeBytes);
   const target = ctx.storage.pageBlob(requireBlobUrl(run.targetUrl));
-  await holdLease(target, run.leaseId, ctx.tuning.leaseSeconds);
-  await markUnfinished(target, run.newRestorePointId, run.leaseId);
-  await claimChainBlob(ctx, copy, run.safety.restorePointId, run.newRestorePointId);
-  return storeBatches(ctx, copy, run.sizeBytes, ranges.writes, ranges.clears);
+  const safetyId = run.safety.restorePointId;
+  // The batches go to the run store meanwhile: nothing reads them before this step returns.
+  const [, , prepared] = await Promise.all([
+    holdLease(target, run.leaseId, ctx.tuning.leaseSeconds).then(() =>
+      markUnfinished(target, run.newRestorePointId, run.leaseId),
+    ),
+    claimChainBlob(ctx, copy, safetyId, run.newRestorePointId),
+    storeBatches(ctx, copy, run.sizeBytes, ranges.writes, ranges.clears),
+  ]);
+  return prepared;
 }

@@ -100,7 +100,8 @@ export async function copyBatch(
   const { copy, batch } = input;
   const { run } = copy;
   const owner = lockOwnerOfRestore(run);
-  await ctx.locks.renew(run.targetDiskId, owner, ctx.tuning.lockTtlMs);
+  // The lock is renewed alongside the batch's loads, and before its first write.
+  const ready = ctx.locks.renew(run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   const ref = { ...runStoreOf(ctx, copy), batch };
   const keeper = keepLock(ctx.locks, run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   try {
@@ -109,7 +110,7 @@ export async function copyBatch(
       const leaseId = leaseOf(copy);
       return await copyBatchUnderLease(
         ctx,
-        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref },
+        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ready },
         signal,
       );
     }
@@ -119,7 +120,7 @@ export async function copyBatch(
       destinations.push({ url: run.chain.backupUrl, leaseId: run.chain.leaseId });
     return await relayBatchUnderLease(
       ctx,
-      { sourceUrl: copy.sourceUrl, sourceSnapshot: copy.sourceSnapshot, destinations, batch: ref },
+      { sourceUrl: copy.sourceUrl, sourceSnapshot: copy.sourceSnapshot, destinations, batch: ref, ready },
       signal,
     );
   } finally {

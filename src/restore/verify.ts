@@ -8,10 +8,10 @@ import type { PageBlobClient } from "@azure/storage-blob";
 import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
-import { pacingOf, RELAY_CONCURRENCY } from "../copy/batches";
+import { pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
-import { putPages, relayOperations, sha256 } from "../copy/relay";
+import { putPages, readRange, relayOperations, sha256 } from "../copy/relay";
 import { runOperations } from "../copy/runner";
 import { loadBatch, loadCheckpointDoc, saveCheckpoint } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
@@ -78,7 +78,7 @@ async function verifyBatch(
     );
   const ops = all.flatMap((op, index) => (op.kind === "write" ? [{ ...op, index }] : []));
   const { expected, actual, promoted } = blobsOf(ctx, input);
-  const concurrency = Math.min(RELAY_CONCURRENCY, ctx.tuning.copyConcurrency);
+  const concurrency = ctx.tuning.copyConcurrency;
   const pacing = pacingOf(ctx.tuning);
   const actualPacer = pacerOf(actual, concurrency, pacing);
   let saved = checkpoint.operationsDone;
@@ -104,16 +104,16 @@ async function verifyBatch(
     attempt: async (op, _i, signal) => {
       const { offset, length } = op.range;
       if (mode === "full") await actualPacer.pace(length, signal);
-      const got = await actual.downloadToBuffer(offset, length, { abortSignal: signal });
-      if (got.length !== length || sha256(got) !== copied.digests[op.index]) {
-        const want = await expected.downloadToBuffer(offset, length, { abortSignal: signal });
+      const got = await readRange(actual, offset, length, signal);
+      if (sha256(got) !== copied.digests[op.index]) {
+        const want = await readRange(expected, offset, length, signal);
         throw new VerificationError(
           `the restored disk differs from the backup snapshot at byte ${offset + firstDifference(want, got)} (chunk ${offset}+${length})`,
         );
       }
       if (mode === "full") {
-        // The first 4 MiB were paced by the runner; putPages paces each piece itself.
-        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal);
+        // The runner paced the first piece; putPages paces the others.
+        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal, 1);
       }
     },
     onDone: (op, _i, progress) => {
@@ -136,7 +136,7 @@ async function verifyBatch(
 async function expectZeros(blob: PageBlobClient, ranges: ByteRange[]): Promise<number> {
   let bytes = 0;
   for (const { offset, length } of splitRanges(coalesce(ranges), VERIFY_CHUNK_BYTES)) {
-    const got = await blob.downloadToBuffer(offset, length);
+    const got = await readRange(blob, offset, length);
     const at = got.findIndex((b) => b !== 0);
     if (at >= 0)
       throw new VerificationError(
