@@ -80,6 +80,13 @@ export async function runRevert(bench: Bench): Promise<RevertSummary> {
     if (revert.details.revert !== 1)
       bench.notes.push(`10 revert: the ${label} disk was not reverted by diff.`);
     revert.ratios.timeVsBackup = revert.seconds / backup.seconds;
+    const full = await bench.measure(
+      "10 revert",
+      `full restore of the same point to a new disk, ${label}`,
+      "appRestoreDirect",
+      { ...params, diskId, targetUrl: sourceUrl.replace(/\.vhd$/, "-full.vhd"), allocatedBytes: allocated },
+    );
+    full.ratios.timeVsBackup = full.seconds / backup.seconds;
     cases.push({
       label,
       provisionedBytes: provisioned,
