@@ -4,7 +4,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { AppContext, Tuning } from "../app/context";
 import { type ByteRange, batchRanges, splitRanges, totalBytes } from "../ranges";
 import { holdLease, keepLease } from "../storage/lease";
-import { authorizeSource } from "../storage/sourceAuth";
+import { authorizeSource, type SourceAuthorizer } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
 import { type CopyStats, copyRanges } from "./engine";
 import { loadBatch, loadCheckpoint, saveCheckpoint } from "./runStore";
@@ -74,6 +74,8 @@ export function toBatchDocs(tuning: BatchTuning, writes: ByteRange[], clears: By
 
 /** One stored batch copied from a source (snapshot) into a destination blob, under a lease if given. */
 export interface BatchCopy {
+  /** How the source is read, when not by the app's own credential (a managed disk snapshot's SAS). */
+  source?: SourceAuthorizer;
   sourceUrl: string;
   sourceSnapshot: string | undefined;
   destinationUrl: string;
@@ -118,7 +120,7 @@ export async function copyBatchUnderLease(
   };
   try {
     const stats = await copyRanges({
-      source: authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
+      source: copy.source ?? authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
       destination: ctx.storage.pageBlob(destination, { retry: "none" }),
       writes: doc.writes,
       clears: doc.clears,

@@ -53,7 +53,19 @@ function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint 
     status: str(row.status) as RestorePoint["status"],
     reason: str(row.reason) || null,
     ...(str(row.verification) ? { verification: str(row.verification) } : {}),
+    ...managedFieldsOf(row),
   };
+}
+
+const MANAGED_FIELDS = ["sourceResourceId", "sourceUniqueId", "snapshotResourceId", "sourceDisk"] as const;
+
+/** The managed-disk columns (absent on a page blob's rows). */
+function managedFieldsOf(row: Record<string, unknown>): Partial<RestorePoint> {
+  const fields: Partial<RestorePoint> = {};
+  const kind = str(row.sourceKind);
+  if (kind === "managedDisk" || kind === "pageBlob") fields.sourceKind = kind;
+  for (const name of MANAGED_FIELDS) if (str(row[name])) fields[name] = str(row[name]);
+  return fields;
 }
 
 export class LineageStore {
