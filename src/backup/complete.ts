@@ -119,7 +119,9 @@ export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise
     status: "failed",
     reason: input.reason,
     ...managedColumnsOf(run),
-    ...(isManagedDiskSource(run.sourceUrl) ? { sourceKind: "managedDisk" as const, sourceResourceId: run.sourceUrl } : {}),
+    ...(isManagedDiskSource(run.sourceUrl)
+      ? { sourceKind: "managedDisk" as const, sourceResourceId: run.sourceUrl }
+      : {}),
   };
   await ctx.lineage.upsert(point);
   const cleanups: Array<Promise<unknown>> = [ctx.locks.release(run.diskId, lockOwnerOfRun(run))];

@@ -8,7 +8,13 @@ import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
 import { findDisk, UPLOAD_STATES } from "../compute/disks";
 import { requireComputeId } from "../compute/resourceIds";
-import { findSnapshot, grantRead, pendingWaitMs, readiness, takeIncrementalSnapshot } from "../compute/snapshots";
+import {
+  findSnapshot,
+  grantRead,
+  pendingWaitMs,
+  readiness,
+  takeIncrementalSnapshot,
+} from "../compute/snapshots";
 import { managedDiskIdOf, managedDiskOf } from "../disks/identity";
 import { unsupportedReasonOf } from "../disks/managedDiscovery";
 import { describeHolder } from "../lineage/locks";
@@ -49,14 +55,20 @@ async function decideMode(
   const full = (reason: string) => ({ mode: "full" as const, reason, base: undefined });
   if (!latest) return full("first backup of this disk");
   if (latest.sourceKind !== "managedDisk" || !latest.snapshotResourceId) {
-    return full(`restore point ${latest.restorePointId} has no snapshot of this managed disk to diff against`);
+    return full(
+      `restore point ${latest.restorePointId} has no snapshot of this managed disk to diff against`,
+    );
   }
   if (latest.sourceUniqueId !== disk.uniqueId) {
-    return full(`the disk was recreated (uniqueId ${latest.sourceUniqueId ?? "unknown"} → ${disk.uniqueId}): its snapshots start a new family`);
+    return full(
+      `the disk was recreated (uniqueId ${latest.sourceUniqueId ?? "unknown"} → ${disk.uniqueId}): its snapshots start a new family`,
+    );
   }
   const size = disk.diskSizeBytes ?? 0;
   if (crossesFourTiB(latest.diskSizeBytes, size)) {
-    return full(`the disk was resized across 4 TiB (${latest.diskSizeBytes} → ${size} bytes): snapshots either side cannot be diffed`);
+    return full(
+      `the disk was resized across 4 TiB (${latest.diskSizeBytes} → ${size} bytes): snapshots either side cannot be diffed`,
+    );
   }
   const base = await findSnapshot(ctx.compute, requireComputeId(latest.snapshotResourceId, "snapshots"));
   if (!base) return full(`chain break: previous snapshot ${latest.snapshotResourceId} not found`);
@@ -73,16 +85,21 @@ async function readDisk(ctx: AppContext, ref: DiskRunRef): Promise<Disk> {
   const disk = await findDisk(ctx.compute, requireComputeId(ref.sourceUrl));
   if (!disk) throw new CodedError("DiskNotFound", `managed disk ${ref.sourceUrl} not found`);
   const unsupported = unsupportedReasonOf(disk);
-  if (unsupported) throw new CodedError(SOURCE_NOT_SUPPORTED, `${disk.name} is not backed up: ${unsupported}`);
+  if (unsupported)
+    throw new CodedError(SOURCE_NOT_SUPPORTED, `${disk.name} is not backed up: ${unsupported}`);
   if (disk.diskState && UPLOAD_STATES.includes(disk.diskState)) {
-    throw new CodedError(SOURCE_NOT_SUPPORTED, `${disk.name} is being uploaded (diskState ${disk.diskState}): nothing to back up yet`);
+    throw new CodedError(
+      SOURCE_NOT_SUPPORTED,
+      `${disk.name} is being uploaded (diskState ${disk.diskState}): nothing to back up yet`,
+    );
   }
   return disk;
 }
 
 export async function beginManagedDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise<BeginResult> {
   const diskRef = requireComputeId(ref.sourceUrl);
-  if (managedDiskIdOf(diskRef) !== ref.diskId) throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);
+  if (managedDiskIdOf(diskRef) !== ref.diskId)
+    throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);
   // One writer per disk: nothing is snapshotted or written before this run holds the disk.
   const taken = await ctx.locks.acquire(ref.diskId, lockOwnerOfRun(ref), ctx.tuning.lockTtlMs);
   if (!taken.ok) throw new CodedError(DISK_BUSY, describeHolder(taken.error));
@@ -91,21 +108,37 @@ export async function beginManagedDiskBackup(ctx: AppContext, ref: DiskRunRef): 
   const backupUrl = latest?.backupUrl || managedDiskOf(diskRef, ctx.settings.target).backup.url;
   const wait = { waitMs: ctx.tuning.armWaitMs };
   const snapshotRef = runSnapshotRef(ctx, ref);
-  const snapshot = await takeIncrementalSnapshot(ctx.compute, snapshotRef, disk, runTag(ref.diskId, ref.restorePointId), wait);
+  const snapshot = await takeIncrementalSnapshot(
+    ctx.compute,
+    snapshotRef,
+    disk,
+    runTag(ref.diskId, ref.restorePointId),
+    wait,
+  );
   const ready = readiness(snapshot);
   if (!ready.readable) {
-    throw new CodedError(SNAPSHOT_PENDING, `snapshot ${snapshotRef.name} is ${ready.percent}% copied (snapshotAccessState ${snapshot.snapshotAccessState ?? "?"}): waiting until it is readable`, {
-      retryAfterMs: pendingWaitMs(ready.percent, wait),
-    });
+    throw new CodedError(
+      SNAPSHOT_PENDING,
+      `snapshot ${snapshotRef.name} is ${ready.percent}% copied (snapshotAccessState ${snapshot.snapshotAccessState ?? "?"}): waiting until it is readable`,
+      {
+        retryAfterMs: pendingWaitMs(ready.percent, wait),
+      },
+    );
   }
   const { mode, reason, base } = await decideMode(ctx, ref, disk, latest);
   const diskSizeBytes = snapshot.diskSizeBytes ?? disk.diskSizeBytes ?? 0;
   const seconds = readSasSeconds(diskSizeBytes);
   const sasUrl = await grantRead(ctx.compute, snapshotRef, seconds, wait);
   const baseId = base?.id && latest?.snapshotResourceId ? latest.snapshotResourceId : null;
-  const previousSasUrl = baseId ? await grantRead(ctx.compute, requireComputeId(baseId, "snapshots"), seconds, wait) : undefined;
+  const previousSasUrl = baseId
+    ? await grantRead(ctx.compute, requireComputeId(baseId, "snapshots"), seconds, wait)
+    : undefined;
   const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
-  await saveAccess(ctx, { ...ref, backupUrl }, { sasUrl, ...(previousSasUrl ? { previousSasUrl } : {}), expiresAt });
+  await saveAccess(
+    ctx,
+    { ...ref, backupUrl },
+    { sasUrl, ...(previousSasUrl ? { previousSasUrl } : {}), expiresAt },
+  );
   // The snapshot's creation time is the data's time: what a point in time selects by.
   const sourceSnapshot = (snapshot.timeCreated ?? new Date(ref.startedAt)).toISOString();
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);

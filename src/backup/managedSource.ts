@@ -3,29 +3,33 @@
 // revoke every SAS when done (also on failure), keep only the newest app-made snapshot as the next diff
 // base, remove the snapshot of a run that failed.
 import type { AppContext } from "../app/context";
-import { deleteSnapshot, listAppSnapshots, revokeRead } from "../compute/snapshots";
 import {
   backupSnapshotName,
   type ComputeRef,
   groupRef,
-  requireComputeId,
   type ResourceGroupRef,
+  requireComputeId,
   sameResource,
+  sasSecondsFor,
+  snapshotGroupFor,
   snapshotRef,
 } from "../compute/resourceIds";
+import { deleteSnapshot, listAppSnapshots, revokeRead } from "../compute/snapshots";
 import { loadRunDoc, saveRunDoc } from "../copy/runStore";
 import { messageOf } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import type { BeginResult, DiskRunRef } from "./types";
 
-/** Where the app keeps a disk's snapshots: SNAPSHOT_RESOURCE_GROUP in the disk's subscription, or its own group. */
+/** Where the app keeps a disk's snapshots (SNAPSHOT_RESOURCE_GROUP, or the disk's own group). */
 export function snapshotGroupOf(ctx: AppContext, disk: ComputeRef): ResourceGroupRef {
-  const name = ctx.settings.snapshotResourceGroup;
-  return name ? groupRef(disk.subscriptionId, name) : groupRef(disk.subscriptionId, disk.resourceGroup);
+  return snapshotGroupFor(ctx.settings.snapshotResourceGroup, disk);
 }
 
 /** The snapshot a run takes of its disk (deterministic: a retried step finds it). */
-export function runSnapshotRef(ctx: AppContext, ref: Pick<DiskRunRef, "sourceUrl" | "restorePointId">): ComputeRef {
+export function runSnapshotRef(
+  ctx: AppContext,
+  ref: Pick<DiskRunRef, "sourceUrl" | "restorePointId">,
+): ComputeRef {
   const disk = requireComputeId(ref.sourceUrl);
   return snapshotRef(snapshotGroupOf(ctx, disk), backupSnapshotName(disk.name, ref.restorePointId));
 }
@@ -44,7 +48,11 @@ function runContainer(ctx: AppContext, backupUrl: string) {
   return ctx.storage.container(requireBlobUrl(backupUrl));
 }
 
-export async function saveAccess(ctx: AppContext, run: DiskRunRef & { backupUrl: string }, access: SnapshotAccess) {
+export async function saveAccess(
+  ctx: AppContext,
+  run: DiskRunRef & { backupUrl: string },
+  access: SnapshotAccess,
+) {
   const container = runContainer(ctx, run.backupUrl);
   // A disk's first backup reaches the backup container here, before the plan step creates its blob.
   await container.createIfNotExists();
@@ -58,18 +66,13 @@ export async function loadAccess(ctx: AppContext, run: BeginResult): Promise<Sna
     run.restorePointId,
     ACCESS_DOC,
   );
-  if (!access) throw new Error(`backup ${run.diskId} ${run.restorePointId}: the snapshot access of the run is gone`);
+  if (!access)
+    throw new Error(`backup ${run.diskId} ${run.restorePointId}: the snapshot access of the run is gone`);
   return access;
 }
 
-/**
- * How long a read SAS lasts: hours, not days (the service allows 60 days), long enough for a full copy
- * of the disk at a modest rate: 4 hours plus one per 100 GiB, at most 48.
- */
-export function readSasSeconds(diskSizeBytes: number): number {
-  const hours = Math.min(48, 4 + Math.ceil(diskSizeBytes / (100 * 1024 ** 3)));
-  return hours * 3600;
-}
+/** How long a read SAS lasts (hours: see sasSecondsFor). */
+export const readSasSeconds = sasSecondsFor;
 
 /** Ends the run's SAS on its snapshot and on the diff base (both, whatever fails; failures are logged). */
 export async function revokeRunAccess(
@@ -79,7 +82,8 @@ export async function revokeRunAccess(
   const refs = snapshots.filter((s): s is string => Boolean(s)).map((s) => requireComputeId(s, "snapshots"));
   const results = await Promise.allSettled(refs.map((ref) => revokeRead(ctx.compute, ref)));
   results.forEach((r, i) => {
-    if (r.status === "rejected") ctx.log(`could not revoke the SAS of ${refs[i]?.id}: ${messageOf(r.reason)} (it expires by itself)`);
+    if (r.status === "rejected")
+      ctx.log(`could not revoke the SAS of ${refs[i]?.id}: ${messageOf(r.reason)} (it expires by itself)`);
   });
 }
 
@@ -98,7 +102,10 @@ export async function pruneManagedSnapshots(ctx: AppContext, run: BeginResult): 
   const old = mine
     .filter((s) => !sameResource(s.id ?? "", keep.id) && (s.timeCreated?.getTime() ?? 0) <= keptAt)
     .map((s) => snapshotRef(group, s.name ?? ""));
-  if (managed.prevSnapshotResourceId && !old.some((r) => sameResource(r.id, managed.prevSnapshotResourceId ?? ""))) {
+  if (
+    managed.prevSnapshotResourceId &&
+    !old.some((r) => sameResource(r.id, managed.prevSnapshotResourceId ?? ""))
+  ) {
     const prev = requireComputeId(managed.prevSnapshotResourceId, "snapshots");
     if (!sameResource(prev.id, keep.id)) old.push(prev);
   }
@@ -106,7 +113,9 @@ export async function pruneManagedSnapshots(ctx: AppContext, run: BeginResult): 
     try {
       await deleteSnapshot(ctx.compute, ref);
     } catch (error) {
-      ctx.log(`could not delete the older snapshot ${ref.id}: ${messageOf(error)} (the next backup tries again)`);
+      ctx.log(
+        `could not delete the older snapshot ${ref.id}: ${messageOf(error)} (the next backup tries again)`,
+      );
     }
   }
 }
@@ -118,7 +127,9 @@ export async function abandonManagedSource(
 ): Promise<void> {
   const own = runSnapshotRef(ctx, run);
   // A run that failed before its first step returned may still have granted a SAS on the diff base.
-  const base = run.managed?.prevSnapshotResourceId ?? (await ctx.lineage.latestCompleted(run.diskId))?.snapshotResourceId;
+  const base =
+    run.managed?.prevSnapshotResourceId ??
+    (await ctx.lineage.latestCompleted(run.diskId))?.snapshotResourceId;
   await revokeRunAccess(ctx, [base]);
   await deleteSnapshot(ctx.compute, own);
 }

@@ -28,7 +28,8 @@ export async function sourceReaderOf(ctx: AppContext, run: BeginResult): Promise
     const common = { blob, sizeBytes: run.sizeBytes };
     return {
       diff: () => {
-        if (!access.previousSasUrl) throw new Error(`backup ${run.diskId}: no access to the diff base was granted`);
+        if (!access.previousSasUrl)
+          throw new Error(`backup ${run.diskId}: no access to the diff base was granted`);
         return listManagedDiff({
           ...common,
           previousSasUrl: access.previousSasUrl,

@@ -3,8 +3,9 @@
 // subscriptions, the endpoint's own CA when one is configured (the local stand-in), and a token only
 // for a real endpoint. The SDK's own retries are off: a 429 becomes a coded failure the procedure waits
 // out with a durable timer (an activity must not sleep minutes), transient failures are retried here.
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+
 import { ComputeManagementClient } from "@azure/arm-compute";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ARM_THROTTLED } from "../app/codes";
 import { CodedError } from "../app/result";
@@ -88,7 +89,11 @@ export class ComputeAccess {
    * Runs one Resource Manager call (or long-running operation) with retries on transient failures; a
    * 429 becomes a CodedError (ResourceManagerThrottled) carrying Retry-After, for a durable wait.
    */
-  async call<T>(what: string, subscriptionId: string, work: (client: ComputeManagementClient) => Promise<T>): Promise<T> {
+  async call<T>(
+    what: string,
+    subscriptionId: string,
+    work: (client: ComputeManagementClient) => Promise<T>,
+  ): Promise<T> {
     const client = this.client(subscriptionId);
     for (let attempt = 1; ; attempt++) {
       try {

@@ -51,15 +51,37 @@ function uploadBody(spec: UploadDiskSpec): Disk {
 }
 
 /** Creates an empty disk in state ReadyToUpload. */
-export async function createUploadDisk(compute: ComputeAccess, ref: ComputeRef, spec: UploadDiskSpec): Promise<Disk> {
+export async function createUploadDisk(
+  compute: ComputeAccess,
+  ref: ComputeRef,
+  spec: UploadDiskSpec,
+): Promise<Disk> {
   return compute.call(`create disk ${ref.name}`, ref.subscriptionId, (c) =>
     c.disks.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.name, uploadBody(spec), compute.poll),
   );
 }
 
-/** Replaces the tags of a disk created for upload (a PUT with the same creation data changes only tags). */
-export async function setUploadDiskTags(compute: ComputeAccess, ref: ComputeRef, spec: UploadDiskSpec): Promise<Disk> {
-  return createUploadDisk(compute, ref, spec);
+/**
+ * Replaces a disk's tags with a PUT of the disk as it is (PATCH is what Azure's docs show; a PUT with
+ * unchanged creation data changes only what differs, and is what the local stand-in serves).
+ */
+export async function setDiskTags(
+  compute: ComputeAccess,
+  ref: ComputeRef,
+  disk: Disk,
+  tags: Record<string, string>,
+): Promise<Disk> {
+  const body: Disk = {
+    location: disk.location ?? "",
+    tags,
+    ...(disk.sku ? { sku: disk.sku } : {}),
+    creationData: disk.creationData ?? { createOption: "Empty" },
+    ...(disk.osType ? { osType: disk.osType } : {}),
+    ...(disk.hyperVGeneration ? { hyperVGeneration: disk.hyperVGeneration } : {}),
+  };
+  return compute.call(`tag disk ${ref.name}`, ref.subscriptionId, (c) =>
+    c.disks.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.name, body, compute.poll),
+  );
 }
 
 /** A write SAS on a disk created for upload (its state becomes ActiveUpload). */

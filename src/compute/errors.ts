@@ -35,8 +35,22 @@ export function retryAfterMsOf(error: unknown, fallbackMs: number): number {
   return Number.isFinite(at) ? Math.max(1000, at - Date.now()) : fallbackMs;
 }
 
-const TRANSIENT_CODES = new Set(["InternalServerError", "InternalExecutionError", "ServiceUnavailable", "RetryableError", "OperationPreempted"]);
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "REQUEST_SEND_ERROR"]);
+const TRANSIENT_CODES = new Set([
+  "InternalServerError",
+  "InternalExecutionError",
+  "ServiceUnavailable",
+  "RetryableError",
+  "OperationPreempted",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "REQUEST_SEND_ERROR",
+]);
 
 /** Worth trying again at once (with backoff): server errors, dropped connections, a preempted operation. */
 export function isArmTransient(error: unknown): boolean {

@@ -38,7 +38,11 @@ export function groupId(subscriptionId: string, resourceGroup: string): string {
 }
 
 export function groupRef(subscriptionId: string, resourceGroup: string): ResourceGroupRef {
-  return { subscriptionId: subscriptionId.toLowerCase(), resourceGroup, id: groupId(subscriptionId, resourceGroup) };
+  return {
+    subscriptionId: subscriptionId.toLowerCase(),
+    resourceGroup,
+    id: groupId(subscriptionId, resourceGroup),
+  };
 }
 
 export function diskRef(group: ResourceGroupRef, name: string): ComputeRef {
@@ -53,18 +57,22 @@ export function snapshotRef(group: ResourceGroupRef, name: string): ComputeRef {
 export const sameResource = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 const GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
-const COMPUTE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/(disks|snapshots)\/([^/]+)$/i;
+const COMPUTE_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/(disks|snapshots)\/([^/]+)$/i;
 
 function checkGroup(subscriptionId: string, resourceGroup: string): string | undefined {
-  if (!isSubscriptionId(subscriptionId)) return `"${subscriptionId.slice(0, 40)}" is not a subscription id (a GUID)`;
-  if (!isResourceGroupName(resourceGroup)) return `"${resourceGroup.slice(0, 100)}" is not a resource group name`;
+  if (!isSubscriptionId(subscriptionId))
+    return `"${subscriptionId.slice(0, 40)}" is not a subscription id (a GUID)`;
+  if (!isResourceGroupName(resourceGroup))
+    return `"${resourceGroup.slice(0, 100)}" is not a resource group name`;
   return undefined;
 }
 
 /** A resource group ID: `/subscriptions/<guid>/resourceGroups/<name>`. */
 export function parseGroupId(text: string): Parsed<ResourceGroupRef> {
   const m = GROUP_ID.exec(text);
-  if (!m) return { ok: false, error: "is not a resource group ID (/subscriptions/<id>/resourceGroups/<name>)" };
+  if (!m)
+    return { ok: false, error: "is not a resource group ID (/subscriptions/<id>/resourceGroups/<name>)" };
   const problem = checkGroup(m[1] ?? "", m[2] ?? "");
   if (problem) return { ok: false, error: problem };
   return { ok: true, value: groupRef(m[1] ?? "", m[2] ?? "") };
@@ -82,7 +90,11 @@ export function parseComputeId(text: string, type: "disks" | "snapshots" = "disk
   const problem = checkGroup(m[1] ?? "", m[2] ?? "");
   if (problem) return { ok: false, error: problem };
   const name = m[4] ?? "";
-  if (!isComputeName(name)) return { ok: false, error: `"${name.slice(0, 100)}" is not a valid ${type === "disks" ? "disk" : "snapshot"} name` };
+  if (!isComputeName(name))
+    return {
+      ok: false,
+      error: `"${name.slice(0, 100)}" is not a valid ${type === "disks" ? "disk" : "snapshot"} name`,
+    };
   const group = groupRef(m[1] ?? "", m[2] ?? "");
   return { ok: true, value: type === "disks" ? diskRef(group, name) : snapshotRef(group, name) };
 }
@@ -105,4 +117,20 @@ export function backupSnapshotName(diskName: string, restorePointId: string): st
   const tail = `-${restorePointId}`;
   const head = `bk-${diskName}`.slice(0, 80 - tail.length).replace(/[.-]+$/, "");
   return `${head}${tail}`;
+}
+
+/** Where the app keeps a disk's snapshots: SNAPSHOT_RESOURCE_GROUP (in the disk's subscription), or the disk's own group. */
+export function snapshotGroupFor(
+  snapshotResourceGroup: string | undefined,
+  disk: ComputeRef,
+): ResourceGroupRef {
+  return groupRef(disk.subscriptionId, snapshotResourceGroup ?? disk.resourceGroup);
+}
+
+/**
+ * How long a SAS on a disk or snapshot lasts: hours, not days (the service allows 60 days), long enough
+ * for a full copy of the disk at a modest rate: 4 hours plus one per 100 GiB, at most 48.
+ */
+export function sasSecondsFor(sizeBytes: number): number {
+  return Math.min(48, 4 + Math.ceil(sizeBytes / (100 * 1024 ** 3))) * 3600;
 }

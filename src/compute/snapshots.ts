@@ -68,7 +68,9 @@ export function readiness(snapshot: Snapshot): { readable: boolean; percent: num
   const percent = snapshot.completionPercent ?? 100;
   const state = snapshot.snapshotAccessState;
   // InstantAccess serves fast restores only; Pending serves nothing.
-  const readable = percent >= 100 && (state === undefined || state === "Available" || state === "AvailableWithInstantAccess");
+  const readable =
+    percent >= 100 &&
+    (state === undefined || state === "Available" || state === "AvailableWithInstantAccess");
   return { readable, percent };
 }
 
@@ -92,7 +94,10 @@ async function diagnoseCreateConflict(
     return new CodedError(
       SNAPSHOT_PENDING,
       `disk ${disk.name} has ${pending.length} snapshot(s) still being copied (${pending.map((s) => s.name).join(", ")}); the service allows no more now: waiting`,
-      { retryAfterMs: pendingWaitMs(Math.min(...pending.map((s) => readiness(s).percent)), options), cause: error },
+      {
+        retryAfterMs: pendingWaitMs(Math.min(...pending.map((s) => readiness(s).percent)), options),
+        cause: error,
+      },
     );
   }
   if (family.length >= MAX_INCREMENTAL_SNAPSHOTS) {
@@ -135,12 +140,9 @@ export async function takeIncrementalSnapshot(
     tags,
   };
   try {
-    return await compute.client(ref.subscriptionId).snapshots.beginCreateOrUpdateAndWait(
-      ref.resourceGroup,
-      ref.name,
-      body,
-      compute.poll,
-    );
+    return await compute
+      .client(ref.subscriptionId)
+      .snapshots.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.name, body, compute.poll);
   } catch (error) {
     const status = armStatusOf(error);
     if (status === 429) {
@@ -183,10 +185,14 @@ export async function grantRead(
     const snapshot = await findSnapshot(compute, ref);
     const state = snapshot ? readiness(snapshot) : undefined;
     if (state && !state.readable) {
-      throw new CodedError(SNAPSHOT_PENDING, `snapshot ${ref.name} is not readable yet (${state.percent}% copied); waiting`, {
-        retryAfterMs: pendingWaitMs(state.percent, options),
-        cause: error,
-      });
+      throw new CodedError(
+        SNAPSHOT_PENDING,
+        `snapshot ${ref.name} is not readable yet (${state.percent}% copied); waiting`,
+        {
+          retryAfterMs: pendingWaitMs(state.percent, options),
+          cause: error,
+        },
+      );
     }
     const family = snapshot?.incrementalSnapshotFamilyId;
     const active = family

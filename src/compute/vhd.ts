@@ -76,7 +76,8 @@ export function fixedVhdFooterOf(diskSizeBytes: number, options: FooterOptions):
 
 /** Why `footer` is not a valid fixed-VHD footer of a `diskSizeBytes` disk (undefined: it is). */
 export function footerProblemOf(footer: Buffer, diskSizeBytes: number): string | undefined {
-  if (footer.length !== VHD_FOOTER_BYTES || footer.toString("ascii", 0, 8) !== "conectix") return "no conectix cookie";
+  if (footer.length !== VHD_FOOTER_BYTES || footer.toString("ascii", 0, 8) !== "conectix")
+    return "no conectix cookie";
   if (footer.readUInt32BE(60) !== 2) return "not a fixed disk";
   if (footer.readBigUInt64BE(48) !== BigInt(diskSizeBytes)) return `current size is not ${diskSizeBytes}`;
   if (footer.readUInt32BE(64) !== footerChecksum(footer)) return "bad checksum";

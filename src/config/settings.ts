@@ -9,8 +9,8 @@ import {
   type ComputeRef,
   isResourceGroupName,
   looksLikeResourceId,
-  parseComputeId,
   PUBLIC_ARM_ENDPOINT,
+  parseComputeId,
   parseGroupId,
   type ResourceGroupRef,
 } from "../compute/resourceIds";
@@ -190,10 +190,22 @@ function parseArmEndpoint(raw: string | undefined): string {
     throw new SettingsError("ARM_ENDPOINT", `"${raw.slice(0, 200)}" is not a URL`);
   }
   if (url.protocol !== "https:") {
-    throw new SettingsError("ARM_ENDPOINT", `"${raw}" must be https (the SDK sends bearer tokens over https only)`);
+    throw new SettingsError(
+      "ARM_ENDPOINT",
+      `"${raw}" must be https (the SDK sends bearer tokens over https only)`,
+    );
   }
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
-    throw new SettingsError("ARM_ENDPOINT", `"${raw}" must be an endpoint (https://host[:port]) with no path, query or user`);
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== "/" && url.pathname !== "")
+  ) {
+    throw new SettingsError(
+      "ARM_ENDPOINT",
+      `"${raw}" must be an endpoint (https://host[:port]) with no path, query or user`,
+    );
   }
   return url.origin;
 }
@@ -299,7 +311,11 @@ export function parseAccountKeys(raw: string | undefined): Record<string, string
 /** Reads and validates all settings; throws SettingsError naming the first bad setting. */
 export function loadSettings(env: Env = process.env): Settings {
   const { sources, managedSources } = parseSources(
-    required(env, "BACKUP_SOURCES", "page blob or container URLs, managed disk or resource group IDs to back up"),
+    required(
+      env,
+      "BACKUP_SOURCES",
+      "page blob or container URLs, managed disk or resource group IDs to back up",
+    ),
   );
   const target = parseTarget(required(env, "BACKUP_TARGET", "URL of the backup container"));
   const restore = parseRestoreTargets(optional(env, "RESTORE_TARGETS"), target);
@@ -327,7 +343,9 @@ export function sourceGroupsOf(settings: Pick<Settings, "managedSources">): Reso
 }
 
 /** Every subscription the settings name: the only ones Resource Manager clients (and tokens) are built for. */
-export function computeSubscriptionsOf(settings: Pick<Settings, "managedSources" | "restoreTargetGroups">): string[] {
+export function computeSubscriptionsOf(
+  settings: Pick<Settings, "managedSources" | "restoreTargetGroups">,
+): string[] {
   const groups = [...sourceGroupsOf(settings), ...settings.restoreTargetGroups];
   return [...new Set(groups.map((g) => g.subscriptionId.toLowerCase()))];
 }

@@ -7,7 +7,7 @@
 import type { PageBlobClient } from "@azure/storage-blob";
 import { type ByteRange, clipRanges, coalesce, fromInclusive, PAGE_SIZE, segmentsOf } from "../ranges";
 import { isServerTimeout, isTransient } from "../storage/errors";
-import { toChainBreak, type RangeListing } from "./diff";
+import { type RangeListing, toChainBreak } from "./diff";
 import { sleep } from "./pacer";
 
 /** A range as getPageRanges*() report it: `count` is the inclusive end minus the start (one byte short). */

@@ -131,7 +131,9 @@ export async function loadRunDoc<T>(
   name: string,
 ): Promise<T | undefined> {
   try {
-    const buffer = await container.getBlockBlobClient(docName(diskId, restorePointId, name)).downloadToBuffer();
+    const buffer = await container
+      .getBlockBlobClient(docName(diskId, restorePointId, name))
+      .downloadToBuffer();
     return JSON.parse(buffer.toString("utf8")) as T;
   } catch (error) {
     if (statusOf(error) === 404) return undefined;

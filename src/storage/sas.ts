@@ -7,7 +7,8 @@ import type { SourceAuthorizer } from "./sourceAuth";
 /** A page blob client authorized by the SAS in its URL only; `retry: "none"` for the copy engine. */
 export function sasPageBlob(sasUrl: string, retry: "sdk" | "none" = "sdk"): PageBlobClient {
   const options: StoragePipelineOptions = {
-    retryOptions: retry === "sdk" ? { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 } : { maxTries: 1 },
+    retryOptions:
+      retry === "sdk" ? { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 } : { maxTries: 1 },
     keepAliveOptions: { enable: true },
   };
   return new PageBlobClient(sasUrl, new AnonymousCredential(), options);

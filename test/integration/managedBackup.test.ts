@@ -147,7 +147,12 @@ describe("managed disk backups", () => {
     await write("fails", 2 * MiB, MiB);
     // The copy is refused (403) after both snapshots got their SAS: neither SAS may outlive the run.
     const scope = `/devbackupaccount/${h.backups.containerName}`;
-    const rule = { operations: ["putPageFromUrl"], pathPrefix: scope, rate: 1, kind: "permissionDenied" as const };
+    const rule = {
+      operations: ["putPageFromUrl"],
+      pathPrefix: scope,
+      rate: 1,
+      kind: "permissionDenied" as const,
+    };
     await h.emu.control.setFaults([rule], 1, scope);
     let granted = 0;
     const failed = await h.backup("fails", {

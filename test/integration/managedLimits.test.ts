@@ -13,7 +13,12 @@ const WINDOW_MS = 2000;
 beforeAll(async () => {
   h = await createManagedHarness("mdlim", {
     standIn: {
-      limits: { maxSnapshotsPerWindow: 2, snapshotWindowMs: WINDOW_MS, maxActiveSasPerFamily: 2, maxIncrementalSnapshotsPerDisk: 4 },
+      limits: {
+        maxSnapshotsPerWindow: 2,
+        snapshotWindowMs: WINDOW_MS,
+        maxActiveSasPerFamily: 2,
+        maxIncrementalSnapshotsPerDisk: 4,
+      },
       backgroundCopyMs: 1500,
     },
   });
@@ -40,7 +45,11 @@ const snapshotOf = (disk: string, name: string) =>
   h.arm.client.snapshots.beginCreateOrUpdateAndWait(
     h.arm.resourceGroup,
     name,
-    { location: "local", incremental: true, creationData: { createOption: "Copy", sourceResourceId: h.disk(disk).ref.id } },
+    {
+      location: "local",
+      incremental: true,
+      creationData: { createOption: "Copy", sourceResourceId: h.disk(disk).ref.id },
+    },
     POLL,
   );
 
@@ -82,11 +91,16 @@ describe("limits of managed-disk snapshots", () => {
     expect(run.restorePoint).toMatchObject({ kind: "incremental", changedBytes: 4096 });
     expect(waits).toContain("SnapshotAccessLimited");
     // Snapshots the app did not take are never deleted.
-    expect((await h.arm.client.snapshots.get(h.arm.resourceGroup, "someone-elses")).name).toBe("someone-elses");
+    expect((await h.arm.client.snapshots.get(h.arm.resourceGroup, "someone-elses")).name).toBe(
+      "someone-elses",
+    );
   });
 
   it("waits until a Premium SSD v2 snapshot is copied (completionPercent 100) before reading it", async () => {
-    await h.createDisk("v2", 1, { sku: { name: "PremiumV2_LRS" }, creationData: { createOption: "Empty", logicalSectorSize: 512 } });
+    await h.createDisk("v2", 1, {
+      sku: { name: "PremiumV2_LRS" },
+      creationData: { createOption: "Empty", logicalSectorSize: 512 },
+    });
     await h.blob("v2").uploadPages(randomBytes(MiB), 2 * MiB, MiB);
     const { run, waits } = await backupWatching("v2");
     expect(run.status, run.restorePoint.reason ?? "").toBe("completed");

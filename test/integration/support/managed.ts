@@ -39,7 +39,11 @@ let counter = 0;
 
 export async function createManagedHarness(
   name: string,
-  options: { standIn?: Partial<ArmStandInOptions>; tuning?: Partial<Tuning>; env?: Record<string, string> } = {},
+  options: {
+    standIn?: Partial<ArmStandInOptions>;
+    tuning?: Partial<Tuning>;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ManagedHarness> {
   const emu = testEmulator();
   const arm = await startHarness(options.standIn);
@@ -93,7 +97,11 @@ export async function createManagedHarness(
     blob: (disk) => arm.diskBlob(disk),
     backup: (disk, runOptions = {}) => {
       const d = managedDiskOf(ref(disk), settings.target);
-      return runDiskBackupDirect(ctx, { diskId: d.id, sourceUrl: d.sourceUrl, runId: `mtest-${++counter}` }, runOptions);
+      return runDiskBackupDirect(
+        ctx,
+        { diskId: d.id, sourceUrl: d.sourceUrl, runId: `mtest-${++counter}` },
+        runOptions,
+      );
     },
     async cleanup() {
       await backups.deleteIfExists();
@@ -107,15 +115,22 @@ export async function createManagedHarness(
  * Whether two page blobs (or snapshots) hold the same bytes: same length, and the same bytes over every
  * range allocated on either side (the rest reads as zeros on both). Large sparse disks stay cheap.
  */
-export async function sameSparseBytes(a: PageBlobClient, b: PageBlobClient): Promise<{ same: boolean; bytes: number; why?: string }> {
+export async function sameSparseBytes(
+  a: PageBlobClient,
+  b: PageBlobClient,
+  /** Compare only [0, end) (a restored disk's own VHD footer follows it). */
+  end?: number,
+): Promise<{ same: boolean; bytes: number; why?: string }> {
   const [pa, pb] = await Promise.all([a.getProperties(), b.getProperties()]);
   if (pa.contentLength !== pb.contentLength) {
     return { same: false, bytes: 0, why: `lengths ${pa.contentLength} and ${pb.contentLength}` };
   }
+  const limit = end ?? pa.contentLength ?? 0;
   const ranges: Array<[number, number]> = [];
   for (const blob of [a, b]) {
     for await (const page of blob.listPageRanges().byPage({ maxPageSize: 5000 })) {
-      for (const r of page.pageRange ?? []) ranges.push([r.start, r.end + 1]);
+      for (const r of page.pageRange ?? [])
+        if (r.start < limit) ranges.push([r.start, Math.min(limit, r.end + 1)]);
     }
   }
   ranges.sort((x, y) => x[0] - y[0]);
