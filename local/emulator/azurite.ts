@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
 import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
-import { allowSasPutPageFromUrl } from "./sas-permissions";
+import { allowSasPutPageFromUrl } from "./sasPermissions";
 
 export interface AzuriteAccount {
   name: string;
