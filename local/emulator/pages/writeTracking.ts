@@ -3,11 +3,11 @@
 import { rejectInvalidPageBlobSize, rejectOversizedPutPage, rejectUnalignedPageRange } from "../limits";
 import type { PremiumSnapshots } from "../premium";
 import type { ProxyContext } from "../proxy/context";
-import { headerValue } from "../proxy/http-util";
-import { blobKey, requestRange } from "../proxy/request-parts";
+import { headerValue } from "../proxy/httpUtil";
+import { blobKey, requestRange } from "../proxy/requestParts";
 import { forward } from "../proxy/upstream";
 import type { WriteJournal } from "./journal";
-import type { Interval } from "./range-set";
+import type { Interval } from "./rangeSet";
 
 const ok = (status: number) => status >= 200 && status < 300;
 const etagOf = (headers: ProxyContext["req"]["headers"]) => headerValue(headers, "etag");

@@ -1,6 +1,6 @@
 // A small LRU of computed diffs keyed by (target, previous, range, target ETag, mode), so each page
 // of a paged diff does not recompute it.
-import type { PageListItem } from "./page-list";
+import type { PageListItem } from "./pageList";
 
 export class DiffCache {
   private readonly entries = new Map<string, PageListItem[]>();

@@ -1,7 +1,7 @@
 // Builds the input data for a function's non-trigger input bindings (the durable client binding is
 // the one the local runtime supports), in the worker's RpcTypedData shape.
-import type { RegisteredFunction, RpcBinding } from "./core-shim.js";
-import type { RpcParameterBinding } from "./invoker.js";
+import type { RegisteredFunction, RpcBinding } from "./coreShim";
+import type { RpcParameterBinding } from "./invoker";
 
 export function extraInputsFor(
   fn: RegisteredFunction,

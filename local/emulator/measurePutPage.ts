@@ -1,7 +1,7 @@
 // Measures Put Page throughput (4 MiB bodies, @azure/storage-blob) on stock Azurite 3.37 (forced
 // CRC-64) and on the emulator's fast Put Page, side by side in one run (plus fast Put Page
 // without the proxy, to show the proxy's own cost). Prints MiB/s.
-// Usage: node dist/local/emulator/measure-putpage.js [--mib 128] [--concurrency 1,4]
+// Usage: node dist/local/emulator/measurePutPage.js [--mib 128] [--concurrency 1,4]
 import { parseArgs } from "node:util";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { startEmulator, WELL_KNOWN_KEY } from "./index";

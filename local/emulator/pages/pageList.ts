@@ -1,6 +1,6 @@
 // The Get Page Ranges wire format: parsing Azurite's XML, the service's XML with interleaved
 // PageRange/ClearRange, maxresults/marker paging and the service's marker shape.
-import type { Interval } from "./range-set";
+import type { Interval } from "./rangeSet";
 
 export interface PageListItem {
   start: number;

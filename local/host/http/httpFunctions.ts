@@ -1,10 +1,10 @@
 // Serves the app's HTTP-triggered functions: matches the route table (route prefix from host.json),
 // converts the request to the worker's RpcHttp shape, invokes, and writes the RpcHttp response back.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CoreRegistry, RegisteredFunction, RpcBinding } from "../core-shim.js";
-import { extraInputsFor } from "../extra-inputs.js";
-import type { InvocationRequest, Invoker } from "../invoker.js";
-import { type CompiledRoute, compileRoute } from "./route-template.js";
+import type { CoreRegistry, RegisteredFunction, RpcBinding } from "../coreShim";
+import { extraInputsFor } from "../extraInputs";
+import type { InvocationRequest, Invoker } from "../invoker";
+import { type CompiledRoute, compileRoute } from "./routeTemplate";
 
 interface HttpRoute {
   fn: RegisteredFunction;

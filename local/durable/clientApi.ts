@@ -1,10 +1,10 @@
 // The extension's HTTP API (HttpApiHandler) on the host port, under both /runtime/webhooks/durabletask/
 // (public webhook URLs) and /durabletask/ (the rpcBaseUrl the SDK's DurableClient uses).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { managementUrls } from "./client-binding.js";
-import { type DurableEngine, EngineError } from "./engine.js";
-import { type InstanceRecord, isRunning, type RuntimeStatus } from "./instance.js";
-import { statusPayload } from "./status.js";
+import { managementUrls } from "./clientBinding";
+import { type DurableEngine, EngineError } from "./engine";
+import { type InstanceRecord, isRunning, type RuntimeStatus } from "./instance";
+import { statusPayload } from "./status";
 
 const PREFIXES = ["/runtime/webhooks/durabletask/", "/durabletask/"];
 

@@ -1,6 +1,6 @@
 // Route templates as the Functions host interprets them (ASP.NET syntax).
 import { describe, expect, it } from "vitest";
-import { compileRoute, satisfiesConstraint } from "../../local/host/http/route-template";
+import { compileRoute, satisfiesConstraint } from "../../local/host/http/routeTemplate";
 
 describe("route templates", () => {
   it("matches literals case-insensitively and binds parameters", () => {

@@ -1,8 +1,8 @@
 // The proxy's own signed operations on Azurite (page lists, reads, writes, properties), used by
 // the diff, copy and Put Page From URL handlers.
 import type { OutgoingHttpHeaders } from "node:http";
-import { parsePageListXml } from "../pages/page-list";
-import type { Interval } from "../pages/range-set";
+import { parsePageListXml } from "../pages/pageList";
+import type { Interval } from "../pages/rangeSet";
 import { type AccountKeys, signRequest } from "../signer";
 import { parseAddress } from "./classify";
 import type { Upstream } from "./context";

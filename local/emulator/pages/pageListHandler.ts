@@ -2,14 +2,14 @@
 // x-ms-previous-snapshot-url) with the service's semantics, errors, XML and paging.
 import type { OutgoingHttpHeaders } from "node:http";
 import type { ProxyContext } from "../proxy/context";
-import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/http-util";
-import { blobKey, requestRange } from "../proxy/request-parts";
-import type { SideClient } from "../proxy/side-client";
+import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/httpUtil";
+import { blobKey, requestRange } from "../proxy/requestParts";
+import type { SideClient } from "../proxy/sideClient";
 import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import { type DiffError, type DiffStrategy, resolveDiff } from "./diff";
-import type { DiffCache } from "./diff-cache";
+import type { DiffCache } from "./diffCache";
 import type { WriteJournal } from "./journal";
-import { authorizePreviousSnapshotUrl } from "./managed-disk-diff";
+import { authorizePreviousSnapshotUrl } from "./managedDiskDiff";
 import {
   mergeItems,
   type PageListItem,
@@ -18,8 +18,8 @@ import {
   parseMaxResults,
   parsePageListXml,
   takePage,
-} from "./page-list";
-import { clip, type Interval, normalize } from "./range-set";
+} from "./pageList";
+import { clip, type Interval, normalize } from "./rangeSet";
 
 export interface PageListDeps {
   side: SideClient;

@@ -1,8 +1,8 @@
 // Port of the DTFx orchestration context and executor: assigns sequence ids to scheduled work, matches
 // them against the history (non-determinism detection), completes tasks from history events, and
 // leaves the unmatched scheduled work as the episode's new decisions.
-import { CTask } from "./ctask.js";
-import { EventType, type HistoryEvent, parseJsonText } from "./history.js";
+import { CTask } from "./ctask";
+import { EventType, type HistoryEvent, parseJsonText } from "./history";
 
 export type Decision =
   | { kind: "activity"; id: number; name: string; input: unknown }

@@ -6,10 +6,10 @@ import {
   type OrchestratorAction,
   type OrchestratorState,
   type RetryOptionsJson,
-} from "./actions.js";
-import { type Coroutine, CTask, runCoroutine, whenAll, whenAny } from "./ctask.js";
-import { EventType, type HistoryEvent } from "./history.js";
-import { type Decision, NonDeterminismError, ReplayContext } from "./replay-context.js";
+} from "./actions";
+import { type Coroutine, CTask, runCoroutine, whenAll, whenAny } from "./ctask";
+import { EventType, type HistoryEvent } from "./history";
+import { type Decision, NonDeterminismError, ReplayContext } from "./replayContext";
 
 export type EpisodeOutcome =
   | { kind: "running" }

@@ -1,7 +1,7 @@
 // Corrects error codes Azurite spells differently from the service (its InvalidPageRange error
 // carries the code "Requested Range Not Satisfiable").
 import type { IncomingHttpHeaders } from "node:http";
-import { headerValue } from "./http-util";
+import { headerValue } from "./httpUtil";
 
 const CODE_FIXES: Record<string, string> = {
   "Requested Range Not Satisfiable": "InvalidPageRange",

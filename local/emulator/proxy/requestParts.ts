@@ -1,7 +1,7 @@
 // Parsing of the request parts the handlers share: blob identity, byte ranges, snapshot ids.
 import type { IncomingHttpHeaders } from "node:http";
 import type { BlobAddress } from "./classify";
-import { headerValue } from "./http-util";
+import { headerValue } from "./httpUtil";
 
 /** Journal key of a base blob (snapshots share it). */
 export function blobKey(address: BlobAddress): string {

@@ -1,9 +1,9 @@
 // Holds the instances in memory, serializes all work on one instance (one episode or message at a time),
 // runs episodes under the orchestrator throttle and writes every change through to the store.
-import type { HistoryEvent } from "./history.js";
-import { type InstanceRecord, isRunning } from "./instance.js";
-import { Semaphore } from "./semaphore.js";
-import type { DurableStore } from "./store.js";
+import type { HistoryEvent } from "./history";
+import { type InstanceRecord, isRunning } from "./instance";
+import { Semaphore } from "./semaphore";
+import type { DurableStore } from "./store";
 
 const BATCH_WINDOW_MS = 10;
 

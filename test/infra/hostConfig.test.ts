@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings, SETTING_NAMES } from "../../src/config/settings";
 import { appSettingsBlocks, placeholders, readBicepFiles } from "./bicep";
-import { AZURE_ONLY, isSet } from "./settings-policy";
+import { AZURE_ONLY, isSet } from "./settingsPolicy";
 
 const root = join(__dirname, "..", "..");
 const hostText = readFileSync(join(root, "host.json"), "utf8");

@@ -1,7 +1,7 @@
 // The emulator's control API, served on the blob port under /__emulator/ and never forwarded.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FaultInjector, validateFaultRules } from "./faults";
-import { readBody, sendJson } from "./proxy/http-util";
+import { readBody, sendJson } from "./proxy/httpUtil";
 import type { StatsRegistry } from "./stats";
 
 export const CONTROL_PREFIX = "/__emulator/";

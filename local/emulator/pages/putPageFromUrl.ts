@@ -6,9 +6,9 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import type { FaultInjector } from "../faults";
 import { MAX_PUT_PAGE_BYTES, PAGE_SIZE } from "../limits";
 import type { ProxyContext } from "../proxy/context";
-import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/http-util";
-import { blobKey, parseByteRange } from "../proxy/request-parts";
-import type { SideClient } from "../proxy/side-client";
+import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/httpUtil";
+import { blobKey, parseByteRange } from "../proxy/requestParts";
+import type { SideClient } from "../proxy/sideClient";
 import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import type { WriteJournal } from "./journal";
 

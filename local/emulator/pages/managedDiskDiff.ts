@@ -3,7 +3,7 @@
 // whose lengths straddle the 4 TiB boundary cannot be diffed.
 
 import type { ProxyContext } from "../proxy/context";
-import { headerValue } from "../proxy/http-util";
+import { headerValue } from "../proxy/httpUtil";
 import { upstreamRequest } from "../proxy/upstream";
 import { SIDE_REQUEST_VERSION } from "../signer";
 import type { DiffError } from "./diff";

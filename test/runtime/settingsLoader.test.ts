@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveEntryFiles } from "../../local/host/app-loader";
-import { readHostConfig, resolveSettingExpression } from "../../local/host/host-config";
+import { resolveEntryFiles } from "../../local/host/appLoader";
+import { readHostConfig, resolveSettingExpression } from "../../local/host/hostConfig";
 import { resolveSettings } from "../../local/start";
 
 const made: string[] = [];

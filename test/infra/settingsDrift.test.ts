@@ -12,7 +12,7 @@ import {
   paramDefault,
   readBicepFiles,
 } from "./bicep";
-import { FLEX_FORBIDDEN, isSet, LOCAL_ONLY, PLATFORM_PREFIXES } from "./settings-policy";
+import { FLEX_FORBIDDEN, isSet, LOCAL_ONLY, PLATFORM_PREFIXES } from "./settingsPolicy";
 
 const root = join(__dirname, "..", "..");
 const files = readBicepFiles(root);

@@ -1,11 +1,11 @@
 // Invokes orchestrator and activity functions through the host's invoker with the payloads the Durable
 // extension sends (DurableOrchestrationBindingInfo, activity input) and reads back what the SDK returns.
-import type { CoreRegistry, RegisteredFunction, RpcBinding } from "../host/core-shim.js";
-import { extraInputsFor } from "../host/extra-inputs.js";
-import type { Invoker } from "../host/invoker.js";
-import { type OrchestratorState, parseOutOfProcError } from "./actions.js";
-import type { SdkResult } from "./extension-shim.js";
-import type { HistoryEvent } from "./history.js";
+import type { CoreRegistry, RegisteredFunction, RpcBinding } from "../host/coreShim";
+import { extraInputsFor } from "../host/extraInputs";
+import type { Invoker } from "../host/invoker";
+import { type OrchestratorState, parseOutOfProcError } from "./actions";
+import type { SdkResult } from "./extensionShim";
+import type { HistoryEvent } from "./history";
 
 export type ActivityOutcome =
   | { ok: true; result: string | null }

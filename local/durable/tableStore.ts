@@ -1,9 +1,9 @@
 // Persists instances in Azure Table storage (the emulator locally): one <hub>Instances row per
 // instance and one <hub>History row per history event, so a restarted host resumes every instance.
 import { odata, TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
-import type { HistoryEvent } from "./history.js";
-import type { InstanceRecord, RuntimeStatus } from "./instance.js";
-import type { DurableStore, SaveOptions } from "./store.js";
+import type { HistoryEvent } from "./history";
+import type { InstanceRecord, RuntimeStatus } from "./instance";
+import type { DurableStore, SaveOptions } from "./store";
 
 type Row = TableEntity<Record<string, unknown>>;
 
