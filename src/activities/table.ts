@@ -3,7 +3,7 @@
 // becomes a failed Result (not retried: the answer would not change); anything else is thrown, so the
 // step's retry policy runs it again (steps are idempotent).
 import type { AppContext } from "../app/context";
-import type { InstanceLookup } from "../app/instances";
+import type { InstanceLookup, RestoreReaders } from "../app/instances";
 import { CodedError, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
 
@@ -12,6 +12,8 @@ export interface StepEnv {
   app: AppContext;
   /** Status of other durable instances (progress of a run's disk backups). */
   instances: InstanceLookup;
+  /** Restore points running restores read (retention keeps them); absent: unknown, nothing is deleted. */
+  readers?: RestoreReaders;
 }
 
 /** The bodies of a procedure's steps, one per step name, typed by the procedure's step signatures. */

@@ -20,6 +20,8 @@ export interface Tuning {
   batchWindow: number;
   /** Lease duration on a blob while this app writes it. */
   leaseSeconds: number;
+  /** Rolling verification compares the disk in chunks of this size (the unit of its rotation). */
+  verifyChunkBytes: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -30,6 +32,7 @@ export const DEFAULT_TUNING: Tuning = {
   copyConcurrency: 8,
   batchWindow: 4,
   leaseSeconds: 60,
+  verifyChunkBytes: 4 * 1024 * 1024,
 };
 
 /** The app's dependencies, handed to every domain function (never read from globals below this point). */

@@ -36,6 +36,13 @@ async function decideMode(
   latest: RestorePoint | undefined,
 ): Promise<{ mode: BackupMode; reason: string | null }> {
   if (!latest) return { mode: "full", reason: "first backup of this disk" };
+  if (latest.suspect) {
+    // Verification found the backup differing from its source: a full copy rewrites every allocated range.
+    return {
+      mode: "full",
+      reason: `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
+    };
+  }
   if (!(await exists(ctx, source, latest.sourceSnapshot))) {
     return {
       mode: "full",

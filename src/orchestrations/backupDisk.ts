@@ -5,6 +5,7 @@
 import { newProgress } from "../app/progress";
 import type { BeginResult, DiskBackupInput, DiskOutcome, DiskRunRef, PlanResult } from "../backup/types";
 import { restorePointIdOf } from "../lineage/restorePoint";
+import { afterBackup } from "./afterBackup";
 import { failureOf } from "./failures";
 import type { BackupSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
@@ -42,8 +43,16 @@ export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): 
     });
     status("complete");
     const restorePoint = yield* steps.call("completeDiskBackup", { run, plan });
+    // 5. verify a share of the new point, then apply retention to the disk (never fails the backup).
+    const after = yield* afterBackup(runtime, restorePoint, status);
     status("completed");
-    return { diskId: ref.diskId, status: "completed", restorePoint, bytesCopied: progress.bytesDone };
+    return {
+      diskId: ref.diskId,
+      status: "completed",
+      restorePoint,
+      bytesCopied: progress.bytesDone,
+      ...after,
+    };
   } catch (error) {
     const failure = failureOf(error);
     status("failing");
