@@ -15,6 +15,8 @@ param backupSources string
 param backupTarget string
 param lineageTable string
 param backupSchedule string
+param retention string
+param verifyPercent string
 param taskHubName string
 @description('Durable Task Scheduler endpoint; empty keeps Durable state in the host storage account.')
 param durableTaskSchedulerEndpoint string
@@ -28,6 +30,8 @@ var backupAppSettings = {
   BACKUP_TARGET: backupTarget
   LINEAGE_TABLE: lineageTable
   BACKUP_SCHEDULE: backupSchedule
+  RETENTION: retention
+  VERIFY_PERCENT: verifyPercent
   DURABLE_TASK_HUB_NAME: taskHubName
   AZURE_CLIENT_ID: identityClientId
 }

@@ -6,6 +6,7 @@ import { type ActivityTable, runStep } from "../activities/table";
 import { appContextFromEnv } from "../app/context";
 import type { InstanceLookup } from "../app/instances";
 import type { StepTable } from "../orchestrations/steps";
+import { restoreReadersOf } from "./restoreReaders";
 
 /**
  * Instance status through the durable client bound to this invocation (v3 getStatus throws on 404).
@@ -30,7 +31,16 @@ export function registerActivities<S extends StepTable<S>>(table: ActivityTable<
     df.app.activity(name, {
       extraInputs: [df.input.durableClient()],
       handler: (input: S[typeof name]["input"], context: InvocationContext) =>
-        runStep(() => body({ app: appContextFromEnv(), instances: lookupFor(context) }, input)),
+        runStep(() =>
+          body(
+            {
+              app: appContextFromEnv(),
+              instances: lookupFor(context),
+              readers: restoreReadersOf(() => df.getClient(context)),
+            },
+            input,
+          ),
+        ),
     });
   }
 }
