@@ -16,6 +16,7 @@ import { renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
+import { runLifecycle } from "./scenarios/lifecycle";
 import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       run.scale.planning = await runPlanning(bench);
     }
     if (wants(config, "app")) await runApp(bench, ceiling);
+    if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
   } finally {
     await emulator.stop();
     if (!config.keepData) await rm(location, { recursive: true, force: true });
