@@ -56,11 +56,12 @@ export function* verifyRestorePoint(
   runtime: ProcedureRuntime,
   input: VerifyInput,
 ): Steps<VerificationOutcome> {
-  runtime.setStatus(newProgress("plan"));
-  const outcome = yield* verifyPoint(runtime, input, (progress) => runtime.setStatus(progress));
-  runtime.setStatus({
-    ...newProgress(outcome.status),
-    ...(outcome.record ? { bytesDone: outcome.record.bytesCompared } : {}),
+  let progress = newProgress("plan");
+  runtime.setStatus(progress);
+  const outcome = yield* verifyPoint(runtime, input, (now) => {
+    progress = now;
+    runtime.setStatus(progress);
   });
+  runtime.setStatus({ ...progress, phase: outcome.status });
   return outcome;
 }
