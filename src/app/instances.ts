@@ -26,8 +26,12 @@ export interface PointRef {
 }
 
 /**
- * The restore points that running restores read (their backup snapshots are being copied or verified).
- * `undefined` when that cannot be known: then nothing may be deleted.
+ * The restore points that running restores read. "A point a running restore reads" is the restore point
+ * named in the input of a `restoreDisk` instance that has not finished (Pending, Running, Suspended,
+ * ContinuedAsNew): from its resolve step to its last verification it copies and compares that point's
+ * backup snapshot. In Azure they are listed through the durable client (src/functions/restoreReaders.ts),
+ * in process from the restores this process runs (src/direct/readers.ts). `undefined` when that cannot
+ * be known: then nothing may be deleted.
  */
 export type RestoreReaders = () => Promise<PointRef[] | undefined>;
 
