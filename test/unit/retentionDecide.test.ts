@@ -279,7 +279,7 @@ function oracle(
 
 describe("decideRetention: properties over random histories", () => {
   const { rand, seed } = seededRandom();
-  const ROUNDS = 1500;
+  const ROUNDS = 800;
 
   it(`holds every invariant (seed ${seed}, ${ROUNDS} histories)`, () => {
     console.log(`retention property seed ${seed} (TEST_SEED=${seed} replays)`);
