@@ -1,7 +1,8 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios
 // with the copying side in child processes, prints a table and writes bench/results/
 // (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>,
-// --keep-data, --render (rewrite the report from latest.json). BENCH_NOTE adds a line to the report.
+// --keep-data, --render (rewrite the report from latest.json), --merge (with --only: the scenarios run
+// replace theirs in latest.json, the rest is kept; the ceiling is taken from it). BENCH_NOTE adds a line.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,7 +13,7 @@ import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
-import { renderFromLatest, writeResults } from "./report/write";
+import { mergeIntoLatest, readLatest, renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
   const run: BenchRun = { wallSeconds: 0 };
   try {
-    const ceiling = await runCeiling(bench);
+    const merge = process.argv.includes("--merge");
+    const previous = merge ? (await readLatest()).run?.ceiling : undefined;
+    const ceiling = previous ?? (await runCeiling(bench));
     run.ceiling = ceiling;
     if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
     if (wants(config, "scale")) {
@@ -70,7 +73,8 @@ async function main(): Promise<void> {
     wallSeconds: run.wallSeconds,
     note: process.env.BENCH_NOTE,
   };
-  await writeResults(bench, run, meta);
+  if (process.argv.includes("--merge")) await mergeIntoLatest(bench, run, meta);
+  else await writeResults(bench, run, meta);
 }
 
 main().catch((error: unknown) => {

@@ -47,3 +47,32 @@ export async function renderFromLatest(): Promise<void> {
   const meta = process.env.BENCH_NOTE ? { ...json.meta, note: process.env.BENCH_NOTE } : json.meta;
   await writeResults({ results: json.results, notes: json.notes }, json.run, meta);
 }
+
+/** The previous run (latest.json), for `--merge`. */
+export async function readLatest(): Promise<{
+  meta: RunMeta;
+  results: Bench["results"];
+  notes: string[];
+  run?: BenchRun;
+}> {
+  return JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8"));
+}
+
+/**
+ * `--merge`: the scenarios of this run replace the same scenarios of latest.json, everything else is kept
+ * from it, and the report says which figures come from which run.
+ */
+export async function mergeIntoLatest(bench: Rendered, run: BenchRun, meta: RunMeta): Promise<void> {
+  const previous = await readLatest();
+  if (previous.run === undefined) throw new Error("latest.json predates --merge: run the full bench once");
+  const scenarios = new Set(bench.results.map((m) => m.scenario));
+  const results = [...previous.results.filter((m) => !scenarios.has(m.scenario)), ...bench.results];
+  const { wallSeconds: _wall, ceiling: _ceiling, ...measured } = run;
+  const merged: BenchRun = { ...previous.run, ...measured };
+  const note =
+    `Scenario(s) ${[...scenarios].join(", ")} measured separately (\`--only … --merge\`) at commit \`${meta.commit}\` ` +
+    `on ${meta.date}, load average ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}` +
+    `${meta.note ? ` (${meta.note})` : ""}; every other figure is from the run described at the top.`;
+  const notes = [...previous.notes.filter((n) => !n.includes("measured separately")), ...bench.notes, note];
+  await writeResults({ results, notes }, merged, previous.meta);
+}
