@@ -210,7 +210,8 @@ function lifecycleSection(run: BenchRun): string[] {
     "",
     "Verification compares the backup snapshot with the source snapshot: every chunk is read from both and " +
       "hashed (SHA-256). MiB/s counts bytes compared (each read twice); the ceiling is a minimal loop reading the " +
-      "same bytes from both snapshots in 4 MiB pieces without hashing, on the same emulator.",
+      "same bytes from both snapshots in 4 MiB pieces without hashing, on the same emulator, over a sweep of pairs " +
+      "in flight (a full verification runs 4 parts at once, 4 chunks each: 16 pairs).",
     "",
     markdownTable(
       ["case", "time s", "MiB compared", "MiB/s", "of ceiling", "read requests", "peak RSS MiB"],

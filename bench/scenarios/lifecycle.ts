@@ -53,7 +53,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
 
   const label = `${allocated / MiB} MiB in 1 GiB`;
   const ceiling: Measurement[] = [];
-  for (const concurrency of [4, 8]) {
+  for (const concurrency of [4, 8, 16, 32]) {
     ceiling.push(
       await bench.measure(
         "8 lifecycle",
