@@ -60,7 +60,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
         `paired-read ceiling ${label}, concurrency ${concurrency}`,
         "pairedReadCeiling",
         { settings, diskId, concurrency },
-        { repeatable: true },
+        { runs: 3 },
       ),
     );
   }
@@ -82,7 +82,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
     `rolling verification window (5%) ${label}`,
     "appVerifyDirect",
     { settings, diskId, mode: "rolling" },
-    { repeatable: true },
+    { runs: 3 },
   );
   rolling.ratios.ofCeiling = rolling.mibps / best;
   return { decision, ceiling, full, rolling };
