@@ -15,6 +15,8 @@ param backupSources string
 param backupTarget string
 param lineageTable string
 param backupSchedule string
+@description('RESTORE_TARGETS: account or container URLs restores may write to besides the source containers.')
+param restoreTargets string
 param retention string
 param verifyPercent string
 param taskHubName string
@@ -30,6 +32,7 @@ var backupAppSettings = {
   BACKUP_TARGET: backupTarget
   LINEAGE_TABLE: lineageTable
   BACKUP_SCHEDULE: backupSchedule
+  RESTORE_TARGETS: restoreTargets
   RETENTION: retention
   VERIFY_PERCENT: verifyPercent
   DURABLE_TASK_HUB_NAME: taskHubName

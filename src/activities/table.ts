@@ -3,15 +3,16 @@
 // becomes a failed Result (not retried: the answer would not change); anything else is thrown, so the
 // step's retry policy runs it again (steps are idempotent).
 import type { AppContext } from "../app/context";
-import type { InstanceLookup, RestoreReaders } from "../app/instances";
+import type { DurableAccess, RestoreReaders } from "../app/instances";
 import { CodedError, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
+import { messageOf } from "../storage/errors";
 
 /** What a step body may use besides its input. */
 export interface StepEnv {
   app: AppContext;
-  /** Status of other durable instances (progress of a run's disk backups). */
-  instances: InstanceLookup;
+  /** Other durable instances: the progress of a run's disk backups, telling a run that a disk ended. */
+  durable: DurableAccess;
   /** Restore points running restores read (retention keeps them); absent: unknown, nothing is deleted. */
   readers?: RestoreReaders;
 }
@@ -27,6 +28,11 @@ export async function runStep<T>(body: () => Promise<T>): Promise<Result<T>> {
     return ok(await body());
   } catch (error) {
     if (error instanceof CodedError && error.final) return fail(error.failure);
+    // The engine keeps only the message of what a step threw: it must say why (a storage error answered
+    // to a HEAD request has none).
+    if (error instanceof Error && error.message.trim().length === 0) {
+      throw new Error(messageOf(error), { cause: error });
+    }
     throw error;
   }
 }

@@ -5,8 +5,8 @@ import { retentionActivities } from "../activities/retention";
 import type { ActivityTable } from "../activities/table";
 import { verificationActivities } from "../activities/verification";
 import type { AppContext } from "../app/context";
-import { noInstances } from "../app/instances";
-import type { Result } from "../app/result";
+import { noDurable } from "../app/instances";
+import { CodedError, type Result } from "../app/result";
 import type { BatchResult, BeginResult, DiskBackupInput, PlanResult } from "../backup/types";
 import type { RestorePoint } from "../lineage/restorePoint";
 import type { AfterBackup } from "../orchestrations/afterBackup";
@@ -17,7 +17,7 @@ import { type InProcessOptions, runInProcess } from "./runtime";
 
 export interface DirectRunResult {
   status: "completed" | "failed";
-  /** The recorded restore point (completed or failed). */
+  /** The recorded restore point (completed or failed). A skipped disk throws a CodedError instead. */
   restorePoint: RestorePoint;
   begin?: BeginResult;
   plan?: PlanResult;
@@ -54,10 +54,12 @@ export async function runDiskBackupDirect(
   const outcome = await runInProcess(
     backupDisk,
     table,
-    { app: ctx, instances: noInstances, readers: inProcessReaders },
+    { app: ctx, durable: noDurable, readers: inProcessReaders },
     { ...input, trigger: "http" },
     { instanceId: input.runId, ...options, onStep },
   );
+  // A skipped disk recorded nothing: the caller learns why, with the code the run reports.
+  if (outcome.status === "skipped") throw new CodedError(outcome.code ?? "Skipped", outcome.reason);
   const restorePoint =
     seen.restorePoint ?? (outcome.status === "completed" ? outcome.restorePoint : undefined);
   if (!restorePoint) throw new Error(`backup of ${input.diskId} ended without a recorded restore point`);

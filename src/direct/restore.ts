@@ -2,7 +2,7 @@
 // generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { restoreActivities } from "../activities/restore";
 import type { AppContext } from "../app/context";
-import { noInstances } from "../app/instances";
+import { noDurable } from "../app/instances";
 import { restoreDisk } from "../orchestrations/restoreDisk";
 import type { RestoreInput, RestoreOutput } from "../restore/types";
 import { trackReader } from "./readers";
@@ -17,7 +17,7 @@ export async function runRestoreDirect(
   // While it runs, in-process retention sees that this restore reads the point (src/direct/readers.ts).
   const done = trackReader(runId, input);
   try {
-    return await runInProcess(restoreDisk, restoreActivities, { app: ctx, instances: noInstances }, input, {
+    return await runInProcess(restoreDisk, restoreActivities, { app: ctx, durable: noDurable }, input, {
       instanceId: runId,
       ...options,
     });

@@ -2,7 +2,7 @@
 // same generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { retentionActivities } from "../activities/retention";
 import type { AppContext } from "../app/context";
-import { noInstances, type RestoreReaders } from "../app/instances";
+import { noDurable, type RestoreReaders } from "../app/instances";
 import { retentionRun } from "../orchestrations/retention";
 import type { RetentionRunInput, RetentionRunOutput } from "../retention/types";
 import { inProcessReaders } from "./readers";
@@ -17,7 +17,7 @@ export function runRetentionDirect(
   return runInProcess(
     retentionRun,
     retentionActivities,
-    { app: ctx, instances: noInstances, readers },
+    { app: ctx, durable: noDurable, readers },
     { ...input, trigger: "http" },
     { instanceId: `retention-direct-${Date.now().toString(36)}`, ...rest },
   );

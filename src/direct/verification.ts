@@ -2,7 +2,7 @@
 // table (the same generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { verificationActivities } from "../activities/verification";
 import type { AppContext } from "../app/context";
-import { noInstances } from "../app/instances";
+import { noDurable } from "../app/instances";
 import { verifyRestorePoint } from "../orchestrations/verification";
 import type { VerificationOutcome, VerifyInput } from "../verification/types";
 import { type InProcessOptions, runInProcess } from "./runtime";
@@ -12,11 +12,8 @@ export function runVerificationDirect(
   input: VerifyInput,
   options: Partial<InProcessOptions> = {},
 ): Promise<VerificationOutcome> {
-  return runInProcess(
-    verifyRestorePoint,
-    verificationActivities,
-    { app: ctx, instances: noInstances },
-    input,
-    { instanceId: `verify-direct-${Date.now().toString(36)}`, ...options },
-  );
+  return runInProcess(verifyRestorePoint, verificationActivities, { app: ctx, durable: noDurable }, input, {
+    instanceId: `verify-direct-${Date.now().toString(36)}`,
+    ...options,
+  });
 }
