@@ -1,7 +1,9 @@
-// What follows a completed disk backup, inside the disk's backup orchestration (so no other backup of
-// the disk runs meanwhile): 1. rolling verification of the new restore point while its source snapshot
-// exists; 2. a retention pass over the disk. Neither can turn the completed backup into a failure: their
-// outcomes (and errors, e.g. a verification mismatch) are added to the disk's outcome in the run output.
+// What follows a completed disk backup, inside the disk's backup orchestration: 1. rolling verification
+// of the new restore point while its source snapshot exists; 2. a retention pass over the disk. The disk
+// lock is already released: a newer backup may start meanwhile (verification then finds its source
+// snapshot pruned and skips; retention decides on fresh rows and never touches the newest point).
+// Neither can turn the completed backup into a failure: their outcomes (and errors, e.g. a verification
+// mismatch) are added to the disk's outcome in the run output.
 import type { RestorePoint } from "../lineage/restorePoint";
 import type { DiskRetentionOutcome } from "../retention/types";
 import type { VerificationOutcome } from "../verification/types";

@@ -3,13 +3,12 @@
 // store its chunks as parts; 2. compare the parts in windows; 3. record the result on the restore point
 // (a mismatch marks it suspect). Runs after each disk backup (afterBackup.ts) and on demand.
 import { newProgress } from "../app/progress";
+import { SNAPSHOT_GONE, VERIFICATION_MISMATCH } from "../verification/codes";
 import type { VerificationOutcome, VerifyInput } from "../verification/types";
 import { failureOf } from "./failures";
 import type { VerificationSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
 
-/** The code of a restore point whose backup snapshot differs from its source snapshot. */
-export const VERIFICATION_MISMATCH = "VerificationMismatch";
 
 /** Verifies one restore point; never throws (a failure of the verification itself is in the outcome). */
 export function* verifyPoint(
@@ -46,6 +45,7 @@ export function* verifyPoint(
     return { ...ids, status: "mismatch", record, error: { code: VERIFICATION_MISMATCH, message } };
   } catch (error) {
     const failure = failureOf(error);
+    if (failure.code === SNAPSHOT_GONE) return { ...ids, status: "skipped", reason: failure.message };
     runtime.log(`verification of ${ids.diskId}/${ids.restorePointId} failed: ${failure.message}`);
     return { ...ids, status: "failed", reason: failure.message, error: failure };
   }

@@ -4,12 +4,16 @@
 import { createHash } from "node:crypto";
 import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
+import { CodedError } from "../app/result";
 import { loadBatch } from "../copy/runStore";
+import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
+import { SNAPSHOT_GONE } from "./codes";
 import { verifyRunKey } from "./plan";
 import type { ComparePartInput, Mismatch, PartResult } from "./types";
 
 const CONCURRENCY = 4;
+
 /** Mismatches listed per part (and per record); the count is always exact. */
 export const MAX_LISTED_MISMATCHES = 20;
 
@@ -41,7 +45,13 @@ export async function comparePart(ctx: AppContext, input: ComparePartInput): Pro
       const [want, got] = await Promise.all([
         source.downloadToBuffer(offset, length),
         backup.downloadToBuffer(offset, length),
-      ]);
+      ]).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+        throw new CodedError(
+          SNAPSHOT_GONE,
+          `a snapshot of ${plan.restorePointId} was deleted while it was verified`,
+        );
+      });
       result.bytesCompared += length;
       if (got.length !== want.length || sha256(got) !== sha256(want)) {
         found.push({ offset, length, firstDifference: offset + firstDifference(want, got) });

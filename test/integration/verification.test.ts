@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppContext, createAppContext } from "../../src/app/context";
 import { runDiskBackupDirect } from "../../src/direct/backup";
 import { runVerificationDirect } from "../../src/direct/verification";
+import { comparePart } from "../../src/verification/compare";
+import { planVerification } from "../../src/verification/plan";
 import { parseRecord } from "../../src/verification/rotation";
 import { seededRandom } from "../support/random";
 import {
@@ -179,6 +181,19 @@ describe("rolling verification (in-process procedures against the emulator)", ()
     expect(old).toMatchObject({
       status: "skipped",
       reason: expect.stringMatching(/source snapshot .* no longer exists/),
+    });
+
+    // A snapshot pruned while a window is being compared (a newer backup): skipped, not a mismatch.
+    const latest = await ctx.lineage.latestCompleted(first.restorePoint.diskId);
+    const planned = await planVerification(contextWith(h, 100), {
+      diskId: first.restorePoint.diskId,
+      restorePointId: latest?.restorePointId ?? "",
+      mode: "rolling",
+    });
+    if (!("plan" in planned)) throw new Error(`not planned: ${planned.skipped}`);
+    await blob.withSnapshot(latest?.sourceSnapshot ?? "").delete();
+    await expect(comparePart(ctx, { plan: planned.plan, part: 0 })).rejects.toMatchObject({
+      code: "SnapshotGone",
     });
   });
 });
