@@ -9,7 +9,6 @@ import { failureOf } from "./failures";
 import type { VerificationSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
 
-
 /** Verifies one restore point; never throws (a failure of the verification itself is in the outcome). */
 export function* verifyPoint(
   runtime: ProcedureRuntime,
