@@ -2,6 +2,7 @@
 // commit it ran on. Owned here, so the report modules and the command line both depend on it.
 import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
+import type { DurabilitySummary } from "./scenarios/durability";
 import type { LifecycleSummary } from "./scenarios/lifecycle";
 import type { ScaleSummary } from "./scenarios/scale";
 
@@ -9,6 +10,7 @@ export interface BenchRun {
   ceiling?: Ceiling;
   backups?: BackupSummary;
   scale?: ScaleSummary;
+  durability?: DurabilitySummary;
   lifecycle?: LifecycleSummary;
   wallSeconds: number;
 }

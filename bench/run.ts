@@ -13,10 +13,11 @@ import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
-import { mergeIntoLatest, readLatest, renderFromLatest, writeResults } from "./report/write";
+import { mergeDurability, mergeIntoLatest, readLatest, renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
+import { runDurability } from "./scenarios/durability";
 import { runLifecycle } from "./scenarios/lifecycle";
 import { runPlanning, runScale } from "./scenarios/scale";
 
@@ -42,18 +43,23 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ blobPort: 0, tablePort: 0, location, fastPutPage: true });
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
   const run: BenchRun = { wallSeconds: 0 };
+  const merge = process.argv.includes("--merge");
   try {
-    const merge = process.argv.includes("--merge");
-    const previous = merge ? (await readLatest()).run?.ceiling : undefined;
-    const ceiling = previous ?? (await runCeiling(bench));
-    run.ceiling = ceiling;
-    if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
-    if (wants(config, "scale")) {
-      run.scale = await runScale(bench);
-      run.scale.planning = await runPlanning(bench);
+    // `--only durability` measures scenario 8 alone (it brings its own emulators and baselines).
+    const onlyDurability = config.only?.size === 1 && config.only.has("durability");
+    if (!onlyDurability) {
+      const previous = merge ? (await readLatest()).run?.ceiling : undefined;
+      const ceiling = previous ?? (await runCeiling(bench));
+      run.ceiling = ceiling;
+      if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
+      if (wants(config, "scale")) {
+        run.scale = await runScale(bench);
+        run.scale.planning = await runPlanning(bench);
+      }
+      if (wants(config, "app")) await runApp(bench, ceiling);
+      if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
     }
-    if (wants(config, "app")) await runApp(bench, ceiling);
-    if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
+    if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {
     await emulator.stop();
     if (!config.keepData) await rm(location, { recursive: true, force: true });
@@ -73,7 +79,8 @@ async function main(): Promise<void> {
     wallSeconds: run.wallSeconds,
     note: process.env.BENCH_NOTE,
   };
-  if (process.argv.includes("--merge")) await mergeIntoLatest(bench, run, meta);
+  if (config.only?.size === 1 && config.only.has("durability")) await mergeDurability(run, meta);
+  else if (merge) await mergeIntoLatest(bench, run, meta);
   else await writeResults(bench, run, meta);
 }
 

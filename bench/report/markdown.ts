@@ -5,6 +5,7 @@ import { MiB } from "../config";
 import type { BenchRun, RunMeta } from "../model";
 import { PATTERN_LABELS } from "../random";
 import { analysis } from "./analysis";
+import { durabilitySection } from "./durability";
 import type { Goal } from "./goals";
 import { markdownTable, resultsMarkdown } from "./table";
 
@@ -201,7 +202,7 @@ function lifecycleSection(run: BenchRun): string[] {
     f(m.peakRssMiB, 0),
   ]);
   return [
-    "## Restore point lifecycle (scenario 8)",
+    "## Restore point lifecycle (scenario 9)",
     "",
     `Retention decision (\`src/retention/decide.ts\`, policy \`${d.details.policy}\`) over ` +
       `**${Number(d.details.points).toLocaleString("en")} restore points** (one every 15 minutes, 2% failed): ` +
@@ -248,6 +249,7 @@ export function reportMarkdown(
     ...scaleSection(run),
     ...appSection(results),
     ...lifecycleSection(run),
+    ...durabilitySection(run.durability),
     "## What limits us",
     "",
     ...analysis(run, results),

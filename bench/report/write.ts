@@ -35,6 +35,30 @@ export async function writeResults(bench: Rendered, run: BenchRun, meta: RunMeta
   console.log(`\nwrote ${join(RESULTS_DIR, "REPORT.md")}, latest.json, throughput.svg`);
 }
 
+/**
+ * `--only durability`: adds scenario 8 to the last full run's latest.json and report instead of replacing
+ * them, and says in the report's note that it came from a separate run.
+ */
+export async function mergeDurability(run: BenchRun, meta: RunMeta): Promise<void> {
+  const json = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8")) as {
+    meta: RunMeta;
+    results: Bench["results"];
+    notes: string[];
+    run?: BenchRun;
+  };
+  if (json.run === undefined) throw new Error("latest.json predates --render: run the full bench once");
+  const note =
+    `Scenario 8 (durability, CRC-64) comes from a separate \`npm run bench -- --only durability\` on ${meta.date}, ` +
+    `commit \`${meta.commit}\`, load average ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}, ` +
+    `${meta.wallSeconds.toFixed(0)} s.`;
+  const merged = { ...json.meta, note: [json.meta.note, note].filter(Boolean).join(" ") };
+  await writeResults(
+    { results: json.results, notes: json.notes },
+    { ...json.run, durability: run.durability },
+    merged,
+  );
+}
+
 /** `--render`: rewrites the report from latest.json (after a change to the report's wording, no rerun). */
 export async function renderFromLatest(): Promise<void> {
   const json = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8")) as {
@@ -60,19 +84,26 @@ export async function readLatest(): Promise<{
 
 /**
  * `--merge`: the scenarios of this run replace the same scenarios of latest.json, everything else is kept
- * from it, and the report says which figures come from which run.
+ * from it, and the report's note says which figures come from which run.
  */
 export async function mergeIntoLatest(bench: Rendered, run: BenchRun, meta: RunMeta): Promise<void> {
   const previous = await readLatest();
   if (previous.run === undefined) throw new Error("latest.json predates --merge: run the full bench once");
-  const scenarios = new Set(bench.results.map((m) => m.scenario));
-  const results = [...previous.results.filter((m) => !scenarios.has(m.scenario)), ...bench.results];
+  const scenarios = [...new Set(bench.results.map((m) => m.scenario))];
+  const results = [...previous.results.filter((m) => !scenarios.includes(m.scenario)), ...bench.results];
   const { wallSeconds: _wall, ceiling: _ceiling, ...measured } = run;
-  const merged: BenchRun = { ...previous.run, ...measured };
+  const tag = `Scenario ${scenarios.join(", ")} comes from a separate`;
   const note =
-    `Scenario(s) ${[...scenarios].join(", ")} measured separately (\`--only … --merge\`) at commit \`${meta.commit}\` ` +
-    `on ${meta.date}, load average ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}` +
-    `${meta.note ? ` (${meta.note})` : ""}; every other figure is from the run described at the top.`;
-  const notes = [...previous.notes.filter((n) => !n.includes("measured separately")), ...bench.notes, note];
-  await writeResults({ results, notes }, merged, previous.meta);
+    `${tag} \`npm run bench -- --only … --merge\` on ${meta.date}, commit \`${meta.commit}\`, load average ` +
+    `${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}, ${meta.wallSeconds.toFixed(0)} s` +
+    `${meta.note ? ` (${meta.note})` : ""}.`;
+  // A later merge of the same scenarios replaces its note instead of adding another.
+  const kept = (previous.meta.note ?? "")
+    .split(/(?<=\.) (?=Scenario )/)
+    .filter((n) => n && !n.startsWith(tag));
+  await writeResults(
+    { results, notes: previous.notes },
+    { ...previous.run, ...measured },
+    { ...previous.meta, note: [...kept, note].join(" ") },
+  );
 }

@@ -1,4 +1,4 @@
-// Scenario 8, the restore point lifecycle: the retention decision over 100,000 restore points, and
+// Scenario 9, the restore point lifecycle: the retention decision over 100,000 restore points, and
 // verification throughput (bytes compared per second, each read from both snapshots and hashed) against
 // the paired-read ceiling of the same emulator (a minimal loop reading the same bytes from both).
 import { createAppContext } from "../../src/app/context";
@@ -21,7 +21,7 @@ export const RETENTION_POINTS = 100_000;
 
 export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
   const decision = await bench.measure(
-    "8 lifecycle",
+    "9 lifecycle",
     `retention decision over ${RETENTION_POINTS.toLocaleString("en")} restore points`,
     "retentionDecision",
     { points: RETENTION_POINTS, seed: bench.config.seed + 21 },
@@ -56,7 +56,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
   for (const concurrency of [4, 8, 16, 32]) {
     ceiling.push(
       await bench.measure(
-        "8 lifecycle",
+        "9 lifecycle",
         `paired-read ceiling ${label}, concurrency ${concurrency}`,
         "pairedReadCeiling",
         { settings, diskId, concurrency },
@@ -66,7 +66,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
   }
   const best = Math.max(...ceiling.map((m) => m.mibps));
   const full = await bench.measure(
-    "8 lifecycle",
+    "9 lifecycle",
     `full verification ${label}`,
     "appVerifyDirect",
     {
@@ -78,7 +78,7 @@ export async function runLifecycle(bench: Bench): Promise<LifecycleSummary> {
   );
   full.ratios.ofCeiling = full.mibps / best;
   const rolling = await bench.measure(
-    "8 lifecycle",
+    "9 lifecycle",
     `rolling verification window (5%) ${label}`,
     "appVerifyDirect",
     { settings, diskId, mode: "rolling" },

@@ -1,4 +1,4 @@
-// Tasks of scenario 8 (restore point lifecycle): the retention decision over a long synthetic history,
+// Tasks of scenario 9 (restore point lifecycle): the retention decision over a long synthetic history,
 // a full and a rolling verification through the app's verification procedure in-process, and the
 // paired-read ceiling (a minimal loop reading the same chunks from both snapshots, no hashing).
 import { createAppContext } from "../../src/app/context";
