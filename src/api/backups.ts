@@ -8,6 +8,7 @@ import { discoverDisks } from "../disks/discovery";
 import { isDiskId } from "../disks/identity";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { type JsonResponse, json, jsonError, parseJsonObject } from "./responses";
+import { diskSizesOf } from "./sizes";
 
 /** The disks to back up (`undefined`: all of them), or the response that refuses the request. */
 export type BackupRequest = Result<string[] | undefined, JsonResponse>;
@@ -44,14 +45,16 @@ export async function disksView(ctx: AppContext): Promise<JsonResponse> {
   const rows = await Promise.all(
     disks.map(async (disk) => {
       const latest = await ctx.lineage.latestCompleted(disk.id);
+      // The chain's own backup blob (a restore may have moved it), else the one the disk would get.
+      const backupUrl = latest?.backupUrl || disk.backup.url;
       return {
         id: disk.id,
         kind: disk.kind,
         sourceUrl: disk.sourceUrl,
         ...(disk.kind === "managedDisk" ? { resourceId: disk.ref.id } : {}),
-        // The chain's own backup blob (a restore may have moved it), else the one the disk would get.
-        backupUrl: latest?.backupUrl || disk.backup.url,
+        backupUrl,
         lastRestorePoint: latest ?? null,
+        ...(await diskSizesOf(ctx, disk.id, backupUrl)),
       };
     }),
   );

@@ -39,6 +39,8 @@ export interface Tuning {
   managedSegmentBytes: number;
   /** How long a procedure waits before asking Resource Manager again when it gave no time (limits). */
   armWaitMs: number;
+  /** Rolling verification compares the disk in chunks of this size (the unit of its rotation). */
+  verifyChunkBytes: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -54,6 +56,7 @@ export const DEFAULT_TUNING: Tuning = {
   blobBytesPerSecond: 60 * 1024 ** 2,
   managedSegmentBytes: 16 * 1024 ** 3,
   armWaitMs: 60_000,
+  verifyChunkBytes: 4 * 1024 * 1024,
 };
 
 /** host.json's `functionTimeout` as the host reads it, with the app setting override the host honours. */

@@ -54,6 +54,12 @@ async function decideMode(
 ): Promise<{ mode: BackupMode; reason: string | null; base: Snapshot | undefined }> {
   const full = (reason: string) => ({ mode: "full" as const, reason, base: undefined });
   if (!latest) return full("first backup of this disk");
+  if (latest.suspect) {
+    // Verification found the backup differing from its source: a full copy rewrites every allocated range.
+    return full(
+      `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
+    );
+  }
   if (latest.sourceKind !== "managedDisk" || !latest.snapshotResourceId) {
     return full(
       `restore point ${latest.restorePointId} has no snapshot of this managed disk to diff against`,

@@ -14,6 +14,7 @@ import {
   parseGroupId,
   type ResourceGroupRef,
 } from "../compute/resourceIds";
+import { parseRetention, type RetentionPolicy } from "../retention/policy";
 import type { StorageEndpoints } from "../storage/clients";
 import {
   type BlobLocation,
@@ -38,12 +39,15 @@ export const SETTING_NAMES = [
   "SNAPSHOT_RESOURCE_GROUP",
   "ARM_ENDPOINT",
   "ARM_CA_CERT_FILE",
+  "RETENTION",
+  "VERIFY_PERCENT",
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_SCHEDULE = "0 0 */12 * * *";
 export const DEFAULT_LINEAGE_TABLE_NAME = "lineage";
+export const DEFAULT_VERIFY_PERCENT = 5;
 
 /** A managed-disk entry of BACKUP_SOURCES: one disk, or every managed disk of a resource group. */
 export type ManagedSource = { kind: "disk"; disk: ComputeRef } | { kind: "group"; group: ResourceGroupRef };
@@ -72,6 +76,10 @@ export interface Settings {
   azureClientId: string | undefined;
   /** Accounts or containers (besides those of `sources`) that restores may write to. */
   restoreTargets: StorageScope[];
+  /** Which restore points to keep (`null`: RETENTION unset, keep everything). */
+  retention: RetentionPolicy | null;
+  /** Share of a disk's allocated bytes compared with the source after each backup (0: off). */
+  verifyPercent: number;
 }
 
 export class SettingsError extends Error {
@@ -308,6 +316,21 @@ export function parseAccountKeys(raw: string | undefined): Record<string, string
   return keys;
 }
 
+function parseRetentionSetting(raw: string | undefined): RetentionPolicy | null {
+  const parsed = parseRetention(raw);
+  if (!parsed.ok) throw new SettingsError("RETENTION", `"${raw}": ${parsed.error}`);
+  return parsed.value;
+}
+
+function parseVerifyPercent(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_VERIFY_PERCENT;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(value >= 0 && value <= 100)) {
+    throw new SettingsError("VERIFY_PERCENT", `"${raw}" must be a number from 0 (off) to 100`);
+  }
+  return value;
+}
+
 /** Reads and validates all settings; throws SettingsError naming the first bad setting. */
 export function loadSettings(env: Env = process.env): Settings {
   const { sources, managedSources } = parseSources(
@@ -334,6 +357,8 @@ export function loadSettings(env: Env = process.env): Settings {
     durableTaskHubName: optional(env, "DURABLE_TASK_HUB_NAME"),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
     restoreTargets: restore.scopes,
+    retention: parseRetentionSetting(optional(env, "RETENTION")),
+    verifyPercent: parseVerifyPercent(optional(env, "VERIFY_PERCENT")),
   };
 }
 

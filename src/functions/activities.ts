@@ -6,6 +6,7 @@ import { type ActivityTable, runStep } from "../activities/table";
 import { appContextFromEnv } from "../app/context";
 import { type DurableAccess, isBusy } from "../app/instances";
 import type { StepTable } from "../orchestrations/steps";
+import { restoreReadersOf } from "./restoreReaders";
 
 /**
  * Other instances through the durable client bound to this invocation (v3 getStatus throws on 404).
@@ -46,7 +47,16 @@ export function registerActivities<S extends StepTable<S>>(table: ActivityTable<
     df.app.activity(name, {
       extraInputs: [df.input.durableClient()],
       handler: (input: S[typeof name]["input"], context: InvocationContext) =>
-        runStep(() => body({ app: appContextFromEnv(), durable: durableFor(context) }, input)),
+        runStep(() =>
+          body(
+            {
+              app: appContextFromEnv(),
+              durable: durableFor(context),
+              readers: restoreReadersOf(() => df.getClient(context)),
+            },
+            input,
+          ),
+        ),
     });
   }
 }

@@ -2,7 +2,8 @@
 // Table Storage keys: PartitionKey = disk id, RowKey sorts newest first and stays unique per point.
 
 export type RestorePointKind = "full" | "incremental" | "restored";
-export type RestorePointStatus = "completed" | "failed";
+/** `deleting`: retention is deleting the point (its backup snapshot, then its row); restores refuse it. */
+export type RestorePointStatus = "completed" | "failed" | "deleting";
 
 export interface RestorePoint {
   restorePointId: string;
@@ -23,7 +24,10 @@ export interface RestorePoint {
   status: RestorePointStatus;
   /** Why the point is full (first backup, chain break) or why it failed; null otherwise. */
   reason: string | null;
-  /** Restored points only: the verification result of the restore, as JSON text (an extension of §5). */
+  /**
+   * The verification result as JSON text: for restored points the restore's verification, for backups
+   * the rolling (or full) comparison with the source snapshot (src/verification/record.ts).
+   */
   verification?: string;
   /** `managedDisk` for a managed disk's points; absent (or `pageBlob`) for a page blob's. */
   sourceKind?: SourceKind;
@@ -35,6 +39,10 @@ export interface RestorePoint {
   snapshotResourceId?: string;
   /** Managed disks: what a restore needs to make a disk like it, as JSON text (see SourceDiskFacts). */
   sourceDisk?: string;
+  /** Held: never deleted by retention, whatever the policy. */
+  hold?: boolean;
+  /** Verification found a mismatch between the backup snapshot and its source snapshot. */
+  suspect?: boolean;
 }
 
 export type SourceKind = "pageBlob" | "managedDisk";
