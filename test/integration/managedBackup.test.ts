@@ -77,6 +77,9 @@ describe("managed disk backups", () => {
     expect(p2.changedBytes).toBe(512 * 3 + 4096);
     expect(p2.clearedBytes).toBe(MiB);
     await expectSameAsDisk("data1", p2);
+    // The rolling verification after each backup reads the managed source snapshot through its own SAS.
+    expect(first.after?.verification).toMatchObject({ status: "verified" });
+    expect(second.after?.verification).toMatchObject({ status: "verified" });
     // The first restore point still holds the disk as it was then.
     const old = h.backups
       .getPageBlobClient(decodeURIComponent(new URL(p1.backupUrl).pathname.split("/").slice(3).join("/")))
