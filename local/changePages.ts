@@ -42,9 +42,14 @@ async function main(): Promise<void> {
   const source = settings.sources[0];
   if (!source) throw new Error("BACKUP_SOURCES names no page blob or container");
   // A stand-in disk's bytes: devdiskaccount/disks/<resource group>/<name> on the emulator's blob port.
-  const managedUrl = managed && `${new URL(source.serviceUrl).origin}/devdiskaccount/disks/local-rg/${managed}`;
+  const managedUrl =
+    managed && `${new URL(source.serviceUrl).origin}/devdiskaccount/disks/local-rg/${managed}`;
   const target = url ?? managedUrl;
-  const disk = target ? requireBlobUrl(target) : source.blobName ? source : blobIn(source, "mypremiumdisk.vhd");
+  const disk = target
+    ? requireBlobUrl(target)
+    : source.blobName
+      ? source
+      : blobIn(source, "mypremiumdisk.vhd");
   // The disk to change is named by the person running this tool: its endpoint is allowed too.
   const endpoints = storageEndpointsOf(settings);
   const storage = new StorageAccess({

@@ -99,19 +99,18 @@ export async function pruneManagedSnapshots(ctx: AppContext, run: BeginResult): 
   const mine = await listAppSnapshots(ctx.compute, group, run.diskId, managed.sourceResourceId);
   const kept = mine.find((s) => sameResource(s.id ?? "", keep.id));
   const keptAt = kept?.timeCreated?.getTime() ?? Number.POSITIVE_INFINITY;
+  // Listed without an active SAS: deleted without a revoke first (each is a long-running operation).
   const old = mine
     .filter((s) => !sameResource(s.id ?? "", keep.id) && (s.timeCreated?.getTime() ?? 0) <= keptAt)
-    .map((s) => snapshotRef(group, s.name ?? ""));
-  if (
-    managed.prevSnapshotResourceId &&
-    !old.some((r) => sameResource(r.id, managed.prevSnapshotResourceId ?? ""))
-  ) {
-    const prev = requireComputeId(managed.prevSnapshotResourceId, "snapshots");
-    if (!sameResource(prev.id, keep.id)) old.push(prev);
+    .map((s) => ({ ref: snapshotRef(group, s.name ?? ""), revoke: s.diskState === "ActiveSAS" }));
+  const prevId = managed.prevSnapshotResourceId;
+  if (prevId && !old.some((o) => sameResource(o.ref.id, prevId))) {
+    const prev = requireComputeId(prevId, "snapshots");
+    if (!sameResource(prev.id, keep.id)) old.push({ ref: prev, revoke: true });
   }
-  for (const ref of old) {
+  for (const { ref, revoke } of old) {
     try {
-      await deleteSnapshot(ctx.compute, ref);
+      await deleteSnapshot(ctx.compute, ref, { revoke });
     } catch (error) {
       ctx.log(
         `could not delete the older snapshot ${ref.id}: ${messageOf(error)} (the next backup tries again)`,

@@ -219,9 +219,16 @@ export async function revokeRead(compute: ComputeAccess, ref: ComputeRef): Promi
   }
 }
 
-/** Revokes the snapshot's SAS (a snapshot with one cannot be deleted), then deletes it. */
-export async function deleteSnapshot(compute: ComputeAccess, ref: ComputeRef): Promise<void> {
-  await revokeRead(compute, ref);
+/**
+ * Revokes the snapshot's SAS (a snapshot with one cannot be deleted), then deletes it. `revoke: false`
+ * skips the revoke (one long-running operation less) for a snapshot just listed without an active SAS.
+ */
+export async function deleteSnapshot(
+  compute: ComputeAccess,
+  ref: ComputeRef,
+  options: { revoke?: boolean } = {},
+): Promise<void> {
+  if (options.revoke !== false) await revokeRead(compute, ref);
   await compute.call(`delete snapshot ${ref.name}`, ref.subscriptionId, (c) =>
     c.snapshots.beginDeleteAndWait(ref.resourceGroup, ref.name, compute.poll),
   );
