@@ -125,19 +125,17 @@ async function managedDemo(settings: Settings, ctx: DemoContext): Promise<boolea
     return false;
   }
   const ref = diskRef(group as ResourceGroupRef, MANAGED_DEMO_DISK);
-  await compute
-    .client(group.subscriptionId)
-    .disks.beginCreateOrUpdateAndWait(
-      group.resourceGroup,
-      MANAGED_DEMO_DISK,
-      {
-        location: "local",
-        diskSizeGB: 1,
-        sku: { name: "Premium_LRS" },
-        creationData: { createOption: "Empty" },
-      },
-      compute.poll,
-    );
+  await compute.client(group.subscriptionId).disks.beginCreateOrUpdateAndWait(
+    group.resourceGroup,
+    MANAGED_DEMO_DISK,
+    {
+      location: "local",
+      diskSizeGB: 1,
+      sku: { name: "Premium_LRS" },
+      creationData: { createOption: "Empty" },
+    },
+    compute.poll,
+  );
   const account = new URL(ctx.diskBlobEndpoint).pathname.split("/").filter(Boolean)[0] ?? "devdiskaccount";
   const blob = new PageBlobClient(
     `${ctx.diskBlobEndpoint}/disks/${group.resourceGroup}/${MANAGED_DEMO_DISK}`,

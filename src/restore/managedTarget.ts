@@ -1,10 +1,8 @@
 // The upload route of a restore to a managed disk (`targetDisk`), step by step beside the page-blob
 // target: create an empty disk for upload (marked with `restorerun` until recorded), grant write,
 // copy the restore point's allocated ranges into the upload SAS with the copy engine, end the image
-// with a valid fixed-VHD footer (the promoted blob gets the same one), verify, revoke, then snapshot the
-// new disk and record its chain. The upload SAS lives in the run store, never in a payload.
-import type { Disk } from "@azure/arm-compute";
-import { SNAPSHOT_PENDING } from "../app/codes";
+// with a valid fixed-VHD footer (the promoted blob gets the same one), verify; the last step is in
+// diskComplete.ts. The upload SAS lives in the run store, never in a payload.
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
 import {
@@ -13,10 +11,9 @@ import {
   findDisk,
   grantWrite,
   revokeDiskAccess,
-  setDiskTags,
   UPLOAD_STATES,
 } from "../compute/disks";
-import { armCodeOf, armStatusOf } from "../compute/errors";
+import { armStatusOf } from "../compute/errors";
 import {
   backupSnapshotName,
   type ComputeRef,
@@ -25,17 +22,16 @@ import {
   snapshotGroupFor,
   snapshotRef,
 } from "../compute/resourceIds";
-import { deleteSnapshot, pendingWaitMs, readiness, takeIncrementalSnapshot } from "../compute/snapshots";
+import { deleteSnapshot } from "../compute/snapshots";
 import { fixedVhdFooterOf, VHD_FOOTER_BYTES } from "../compute/vhd";
 import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { loadBatch, loadRunDoc, saveBatches, saveRunDoc } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
-import type { RestorePoint, SourceDiskFacts } from "../lineage/restorePoint";
 import { type ByteRange, clipRanges, subtractRanges, totalBytes } from "../ranges";
 import { messageOf } from "../storage/errors";
 import { sasPageBlob } from "../storage/sas";
-import { runTag, TAG_DISK_ID, TAG_RESTORE_RUN } from "../storage/tags";
+import { TAG_DISK_ID, TAG_RESTORE_RUN } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { lockOwnerOfRestore } from "./naming";
 import { runStoreOf } from "./sparseCopy";
@@ -54,12 +50,12 @@ export const isDiskRestore = (run: Pick<RestoreRun, "targetDisk">): boolean => r
 
 const UPLOAD_DOC = "upload";
 
-function targetRefOf(run: RestoreRun): ComputeRef {
+export function targetRefOf(run: RestoreRun): ComputeRef {
   return requireComputeId(run.targetUrl);
 }
 
 /** The bytes of the disk itself: the image minus its 512-byte footer. */
-const diskBytesOf = (run: RestoreRun) => run.sizeBytes - VHD_FOOTER_BYTES;
+export const diskBytesOf = (run: RestoreRun) => run.sizeBytes - VHD_FOOTER_BYTES;
 
 /** The footer this restore writes (deterministic: a retried step writes the same bytes). */
 function footerOf(run: RestoreRun): Buffer {
@@ -198,93 +194,6 @@ export async function verifyDiskPart(ctx: AppContext, input: VerifyPartInput): P
     chunks: compared.chunks + 1,
     digest: sha256(`${compared.digest}${sha256(footer)}`),
   };
-}
-
-/** Ends the upload: the service checks the footer; a refusal is final (the same bytes stay refused). */
-async function endUpload(ctx: AppContext, ref: ComputeRef): Promise<void> {
-  try {
-    await revokeDiskAccess(ctx.compute, ref);
-  } catch (error) {
-    if (armStatusOf(error) === 400) {
-      throw new CodedError(
-        armCodeOf(error) ?? "UploadRefused",
-        `the upload to ${ref.id} was refused: ${messageOf(error)}`,
-      );
-    }
-    throw error;
-  }
-}
-
-/** The first restore point of the new disk's chain: the managed-disk columns of a `restored` row. */
-export interface RestoredDisk {
-  disk: Disk;
-  snapshotResourceId: string;
-  /** The snapshot's creation time (the data's time). */
-  sourceSnapshot: string;
-}
-
-/** Revokes the upload (the disk becomes attachable) and takes the new disk's first snapshot. */
-export async function finishDisk(ctx: AppContext, run: RestoreRun): Promise<RestoredDisk> {
-  const ref = targetRefOf(run);
-  await endUpload(ctx, ref);
-  const disk = await findDisk(ctx.compute, ref);
-  if (!disk) throw new Error(`${ref.id} is gone`);
-  const wait = { waitMs: ctx.tuning.armWaitMs };
-  const snapRef = snapshotRef(
-    snapshotGroupFor(ctx.settings.snapshotResourceGroup, ref),
-    backupSnapshotName(ref.name, run.newRestorePointId),
-  );
-  const snapshot = await takeIncrementalSnapshot(
-    ctx.compute,
-    snapRef,
-    disk,
-    runTag(run.targetDiskId, run.newRestorePointId),
-    wait,
-  );
-  const ready = readiness(snapshot);
-  if (!ready.readable) {
-    throw new CodedError(
-      SNAPSHOT_PENDING,
-      `snapshot ${snapRef.name} of the new disk is ${ready.percent}% copied: waiting`,
-      {
-        retryAfterMs: pendingWaitMs(ready.percent, wait),
-      },
-    );
-  }
-  return {
-    disk,
-    snapshotResourceId: snapshot.id ?? snapRef.id,
-    sourceSnapshot: (snapshot.timeCreated ?? new Date()).toISOString(),
-  };
-}
-
-/** The managed-disk columns of the new disk's first restore point. */
-export function restoredDiskColumns(run: RestoreRun, restored: RestoredDisk): Partial<RestorePoint> {
-  const { disk } = restored;
-  const facts: SourceDiskFacts = {
-    location: disk.location ?? run.targetDisk?.location ?? "",
-    sku: disk.sku?.name ?? run.targetDisk?.sku ?? "Standard_LRS",
-    diskSizeBytes: diskBytesOf(run),
-    ...(disk.osType ? { osType: disk.osType } : {}),
-    ...(disk.hyperVGeneration ? { hyperVGeneration: disk.hyperVGeneration } : {}),
-  };
-  return {
-    sourceSnapshot: restored.sourceSnapshot,
-    diskSizeBytes: diskBytesOf(run),
-    sourceKind: "managedDisk",
-    sourceResourceId: disk.id ?? run.targetUrl,
-    sourceUniqueId: disk.uniqueId ?? "",
-    snapshotResourceId: restored.snapshotResourceId,
-    sourceDisk: JSON.stringify(facts),
-  };
-}
-
-/** Recorded: the disk is a disk now, and its backups may take it (the mark goes). */
-export async function unmarkDisk(ctx: AppContext, run: RestoreRun, disk: Disk): Promise<void> {
-  const tags = { ...(disk.tags ?? {}) };
-  if (tags[TAG_RESTORE_RUN] !== run.newRestorePointId) return;
-  delete tags[TAG_RESTORE_RUN];
-  await setDiskTags(ctx.compute, targetRefOf(run), disk, tags);
 }
 
 /**
