@@ -39,8 +39,13 @@ async function main(): Promise<void> {
   log(`Settings from ${path.relative(projectRoot, file)} (environment variables override)`);
   const location = process.env.EMULATOR_LOCATION ?? path.join(projectRoot, ".azurite");
   mkdirSync(location, { recursive: true });
+  // Other ports than 10000/10002 (tests run `npm start`'s app beside other emulators): settings must then
+  // name the same ports, as environment variables override them.
+  const port = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const emulator = await startEmulator({
     location,
+    blobPort: port("EMULATOR_BLOB_PORT"),
+    tablePort: port("EMULATOR_TABLE_PORT"),
     log: (line) => log(`[emulator] ${line}`),
   });
   const storage = resolveStorage(settings.AzureWebJobsStorage, emulator.connectionString("devstoreaccount1"));

@@ -47,6 +47,7 @@ export async function disksView(ctx: AppContext): Promise<JsonResponse> {
       const latest = await ctx.lineage.latestCompleted(disk.id);
       return {
         id: disk.id,
+        kind: "pageBlob",
         sourceUrl: disk.source.url,
         backupUrl: backupLocationOf(ctx, disk.source, latest).url,
         lastRestorePoint: latest ?? null,

@@ -5,6 +5,7 @@ import * as df from "durable-functions";
 import { type ActivityTable, runStep } from "../activities/table";
 import { appContextFromEnv } from "../app/context";
 import type { InstanceLookup } from "../app/instances";
+import { formatStepEvent, stepEventOf } from "../app/stepEvents";
 import type { StepTable } from "../orchestrations/steps";
 
 /**
@@ -24,13 +25,42 @@ function lookupFor(context: InvocationContext): InstanceLookup {
   };
 }
 
-export function registerActivities<S extends StepTable<S>>(table: ActivityTable<S>): void {
+/** The procedure a step belongs to when the registration does not say (from the step's name). */
+function procedureOf(step: string): string {
+  for (const name of ["retention", "verif", "restore", "backup"]) {
+    if (step.toLowerCase().includes(name)) return name === "verif" ? "verification" : name;
+  }
+  return "app";
+}
+
+/**
+ * Registers every step of a procedure's table as an activity. Each run logs one structured event
+ * (src/app/stepEvents.ts) through the invocation's logger, which Application Insights keeps as a trace.
+ */
+export function registerActivities<S extends StepTable<S>>(
+  table: ActivityTable<S>,
+  procedure?: string,
+): void {
   for (const name of Object.keys(table) as Array<keyof S & string>) {
     const body = table[name];
     df.app.activity(name, {
       extraInputs: [df.input.durableClient()],
       handler: (input: S[typeof name]["input"], context: InvocationContext) =>
-        runStep(() => body({ app: appContextFromEnv(), instances: lookupFor(context) }, input)),
+        runStep(
+          () => body({ app: appContextFromEnv(), instances: lookupFor(context) }, input),
+          (result, durationMs) =>
+            context.info(
+              formatStepEvent(
+                stepEventOf({
+                  procedure: procedure ?? procedureOf(name),
+                  step: name,
+                  input,
+                  durationMs,
+                  result,
+                }),
+              ),
+            ),
+        ),
     });
   }
 }
