@@ -164,6 +164,22 @@ export function parseAccountKeys(raw: string | undefined): Record<string, string
   return keys;
 }
 
+/**
+ * Task hub names as the Durable Task storage backend requires them (and the scheduler accepts): letters
+ * and digits only, starting with a letter, 3 to 45 characters. A bad name would otherwise only surface as
+ * a host that never starts its orchestrations.
+ */
+export function parseTaskHubName(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(raw)) {
+    throw new SettingsError(
+      "DURABLE_TASK_HUB_NAME",
+      `"${raw}" is not a task hub name: letters and digits only, starting with a letter, 3 to 45 characters`,
+    );
+  }
+  return raw;
+}
+
 /** Reads and validates all settings; throws SettingsError naming the first bad setting. */
 export function loadSettings(env: Env = process.env): Settings {
   const sources = parseSources(required(env, "BACKUP_SOURCES", "page blob or container URLs to back up"));
@@ -174,7 +190,7 @@ export function loadSettings(env: Env = process.env): Settings {
     lineageTable: parseLineageTable(optional(env, "LINEAGE_TABLE"), target),
     schedule: parseSchedule(optional(env, "BACKUP_SCHEDULE")),
     accountKeys: parseAccountKeys(optional(env, "STORAGE_ACCOUNT_KEYS")),
-    durableTaskHubName: optional(env, "DURABLE_TASK_HUB_NAME"),
+    durableTaskHubName: parseTaskHubName(optional(env, "DURABLE_TASK_HUB_NAME")),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
   };
 }

@@ -245,7 +245,8 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
     await page.screenshot({ path: path.join(shots, "dashboard.png"), fullPage: true });
     // `DASHBOARD_SCREENSHOT=docs npx vitest run test/browser` refreshes the README's picture.
     if (process.env.DASHBOARD_SCREENSHOT === "docs") {
-      await page.screenshot({ path: path.join(root, "docs", "dashboard.png"), fullPage: false });
+      await page.evaluate("window.scrollTo(0, 0)");
+      await page.screenshot({ path: path.join(root, "docs", "dashboard.png"), fullPage: true });
     }
   });
 
