@@ -213,7 +213,7 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
     await visible(dialog);
     await dialog
       .getByLabel("Target page blob URL")
-      .fill(String(app.env.BACKUP_SOURCES) + "/mypremiumdisk.vhd");
+      .fill(`${String(app.env.BACKUP_SOURCES)}/mypremiumdisk.vhd`);
     await dialog.getByRole("button", { name: "Start restore" }).click();
     await text(dialog.getByRole("alert"), /refused: TargetExists: /);
 

@@ -20,7 +20,15 @@ describe("DURABLE_TASK_HUB_NAME", () => {
   });
 
   it("refuses anything else, naming the setting", () => {
-    for (const name of ["ab", "1hub", "disk-backup", "disk_backup", "hub name", `a${"1".repeat(45)}`, "hüb"]) {
+    for (const name of [
+      "ab",
+      "1hub",
+      "disk-backup",
+      "disk_backup",
+      "hub name",
+      `a${"1".repeat(45)}`,
+      "hüb",
+    ]) {
       let error: unknown;
       try {
         loadSettings({ ...base, DURABLE_TASK_HUB_NAME: name });
