@@ -1,21 +1,26 @@
 // Step 1 of a disk backup: snapshot the source (idempotently) and decide full or incremental from the
-// lineage: incremental needs the previous restore point, its source snapshot and the backup blob.
+// lineage and the backup blob's stamp: an incremental is applied only onto the point it continues.
 
 import type { AppContext } from "../app/context";
 import { diskIdOf, diskOf } from "../disks/identity";
 import type { RestorePoint } from "../lineage/restorePoint";
+import { stampMismatch, stampOf } from "../lineage/stamp";
 import { isNotFound } from "../storage/errors";
 import { ensureSnapshot } from "../storage/snapshots";
 import { runTag } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
 
-async function exists(ctx: AppContext, location: BlobLocation, snapshot?: string): Promise<boolean> {
+/** The blob's (or snapshot's) metadata, or undefined when it does not exist. */
+async function metadataOf(
+  ctx: AppContext,
+  location: BlobLocation,
+  snapshot?: string,
+): Promise<Record<string, string> | undefined> {
   try {
-    await ctx.storage.pageBlob(location, { snapshot }).getProperties();
-    return true;
+    return (await ctx.storage.pageBlob(location, { snapshot }).getProperties()).metadata ?? {};
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -29,20 +34,32 @@ export function backupLocationOf(
   return latest ? requireBlobUrl(latest.backupUrl) : diskOf(source, ctx.settings.target).backup;
 }
 
+/**
+ * Incremental only when the lineage, the source and the backup blob agree: the newest completed restore
+ * point's source snapshot (the diff base) and backup snapshot exist, and the backup blob's stamp says
+ * it holds exactly that point (no other run wrote into it since). Anything else is a full copy, with why.
+ */
 async function decideMode(
   ctx: AppContext,
+  ref: DiskRunRef,
   source: BlobLocation,
   backup: BlobLocation,
   latest: RestorePoint | undefined,
 ): Promise<{ mode: BackupMode; reason: string | null }> {
-  if (!latest) return { mode: "full", reason: "first backup of this disk" };
-  if (!(await exists(ctx, source, latest.sourceSnapshot))) {
-    return {
-      mode: "full",
-      reason: `chain break: previous source snapshot ${latest.sourceSnapshot} not found`,
-    };
+  const full = (reason: string) => ({ mode: "full" as const, reason });
+  if (!latest) return full("first backup of this disk");
+  if ((await metadataOf(ctx, source, latest.sourceSnapshot)) === undefined) {
+    return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }
-  if (!(await exists(ctx, backup))) return { mode: "full", reason: `backup blob ${backup.url} not found` };
+  const blob = await metadataOf(ctx, backup);
+  if (blob === undefined) return full(`backup blob ${backup.url} not found`);
+  const mismatch = stampMismatch(stampOf(blob), latest.restorePointId, ref.restorePointId);
+  if (mismatch) return full(`chain check: ${mismatch}`);
+  if ((await metadataOf(ctx, backup, latest.backupSnapshot)) === undefined) {
+    return full(
+      `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`,
+    );
+  }
   return { mode: "incremental", reason: null };
 }
 
@@ -56,7 +73,7 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
     tag: runTag(ref.diskId, ref.restorePointId),
   });
   const props = await ctx.storage.pageBlob(source, { snapshot: sourceSnapshot }).getProperties();
-  const { mode, reason } = await decideMode(ctx, source, backup, latest);
+  const { mode, reason } = await decideMode(ctx, ref, source, backup, latest);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {
     ...ref,

@@ -5,6 +5,7 @@
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
 import type { RestorePoint } from "../lineage/restorePoint";
+import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
@@ -29,6 +30,8 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
   const leaseId = leaseIdOfRun(run);
   const backupBlob = ctx.storage.pageBlob(backup);
   await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
+  // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too.
+  await writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId });
   const backupSnapshot = await ensureSnapshot(ctx.storage.container(backup), backup, {
     tag: runTag(run.diskId, run.restorePointId),
     metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },

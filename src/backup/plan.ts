@@ -6,6 +6,7 @@ import type { AppContext } from "../app/context";
 import { toBatchDocs } from "../copy/batches";
 import { ChainBreakError, listRanges } from "../copy/diff";
 import { saveBatches } from "../copy/runStore";
+import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease, leaseIdFor } from "../storage/lease";
@@ -16,12 +17,15 @@ export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">
   return leaseIdFor("backup", run.diskId, run.restorePointId);
 }
 
-/** Creates the backup blob if missing; true when it was created now (so it holds no old pages). */
+/** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
 async function ensureBackupBlob(ctx: AppContext, run: BeginResult): Promise<boolean> {
   const backup = requireBlobUrl(run.backupUrl);
   await ctx.storage.container(backup).createIfNotExists();
   try {
-    await ctx.storage.pageBlob(backup).create(run.sizeBytes, { conditions: { ifNoneMatch: "*" } });
+    await ctx.storage.pageBlob(backup).create(run.sizeBytes, {
+      conditions: { ifNoneMatch: "*" },
+      metadata: { [STAMP_WRITING]: run.restorePointId },
+    });
     return true;
   } catch (error) {
     if (statusOf(error) === 409 || statusOf(error) === 412) return false;
@@ -82,24 +86,45 @@ async function listChanges(
   };
 }
 
+/**
+ * Re-checks, under the lease, that an incremental still continues what the blob holds (the stamp may
+ * have changed since begin, or a retried plan step created the blob), then claims the blob for this run
+ * before anything is written: a run that stops half-way leaves its mark, and the next backup goes full.
+ */
+async function claimBackupBlob(
+  ctx: AppContext,
+  run: BeginResult,
+  fresh: boolean,
+  leaseId: string,
+): Promise<BeginResult> {
+  const blob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl));
+  const props = await blob.getProperties();
+  const stamp = stampOf(props.metadata);
+  let planned = run;
+  if (run.mode === "incremental") {
+    const mismatch = fresh
+      ? "the backup blob was recreated"
+      : stampMismatch(stamp, run.parentRestorePointId ?? "", run.restorePointId);
+    if (mismatch)
+      planned = { ...run, mode: "full", reason: `chain check: ${mismatch}`, prevSourceSnapshot: null };
+  }
+  if (stamp.writing !== run.restorePointId) {
+    await writeStamp(blob, { holds: stamp.holds, writing: run.restorePointId }, { leaseId });
+  }
+  if (props.contentLength !== run.sizeBytes) {
+    // Shrinking clears the tail, as the service does for the source.
+    await blob.resize(run.sizeBytes, { conditions: { leaseId } });
+  }
+  return planned;
+}
+
 export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise<PlanResult> {
   const backup = requireBlobUrl(run.backupUrl);
   const fresh = await ensureBackupBlob(ctx, run);
   const leaseId = leaseIdOfRun(run);
-  const backupBlob = ctx.storage.pageBlob(backup);
-  await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
-  const props = await backupBlob.getProperties();
-  if (props.contentLength !== run.sizeBytes) {
-    // Shrinking clears the tail, as the service does for the source.
-    await backupBlob.resize(run.sizeBytes, { conditions: { leaseId } });
-  }
-  const mode = fresh && run.mode === "incremental" ? "full" : run.mode;
-  const listed = await listChanges(
-    ctx,
-    fresh && run.mode === "incremental" ? { ...run, reason: "backup blob was recreated" } : run,
-    mode,
-    fresh,
-  );
+  await holdLease(ctx.storage.pageBlob(backup), leaseId, ctx.tuning.leaseSeconds);
+  const planned = await claimBackupBlob(ctx, run, fresh, leaseId);
+  const listed = await listChanges(ctx, planned, planned.mode, fresh);
   const docs = toBatchDocs(ctx.tuning, listed.writes, listed.clears);
   await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
   return {

@@ -2,6 +2,7 @@
 // restore point of its chain, then release the target and drop the run's batch documents.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
+import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
@@ -45,6 +46,11 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     },
     verification,
   );
+  // The promoted blob holds the new chain's first point: the new disk's next backup continues it.
+  await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), {
+    holds: point.restorePointId,
+    writing: undefined,
+  });
   await ctx.lineage.upsert(point);
   await releaseRun(ctx, run);
   ctx.log(

@@ -3,6 +3,8 @@
 import type { AppContext } from "../app/context";
 import type { Failure } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
+import { writeStamp } from "../lineage/stamp";
+import { requireBlobUrl } from "../storage/urls";
 import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
 import { VERIFICATION_FAILED } from "./verify";
 
@@ -36,6 +38,9 @@ export function safetyPointOf(input: SafetyRecordInput): RestorePoint {
 
 export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): Promise<RestorePoint> {
   const point = safetyPointOf(input);
+  // The safety blob holds the safety point: a backup of the target continuing from it may go incremental.
+  const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl));
+  await writeStamp(blob, { holds: point.restorePointId, writing: undefined });
   await ctx.lineage.upsert(point);
   ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);
   return point;
