@@ -585,6 +585,7 @@ function verificationText(point) {
 
 function pointsTable(diskId, points, keep) {
   const hasKeep = keep.size > 0;
+  const hasVerification = points.some((p) => p.verification);
   const rows = points.map((p) => {
     const kept = keep.get(p.restorePointId);
     const flags = [p.hold ? "hold" : "", p.suspect ? "suspect" : ""].filter(Boolean);
@@ -616,7 +617,7 @@ function pointsTable(diskId, points, keep) {
         p.reason ? h("div", { class: "muted", text: p.reason }) : null,
       ),
       h("td", { class: "num", text: formatBytes(p.changedBytes) }),
-      h("td", { text: verificationText(p) }),
+      hasVerification ? h("td", { text: verificationText(p) }) : null,
       hasKeep
         ? h("td", {
             text: kept
@@ -633,7 +634,7 @@ function pointsTable(diskId, points, keep) {
     "Kind",
     "Status",
     "Added",
-    "Verification",
+    hasVerification ? "Verification" : null,
     hasKeep ? "Retention" : null,
     "Action",
   ];

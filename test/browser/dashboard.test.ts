@@ -124,12 +124,16 @@ async function text(locator: Locator, expected: string | RegExp, timeout = 15_00
   await (typeof expected === "string" ? poll.toBe(expected) : poll.toMatch(expected));
 }
 
-/** The run list item whose heading starts with `title`, newest first. */
-function runItem(page: Page, title: string) {
-  return page
-    .locator("#runs > li")
-    .filter({ has: page.getByRole("heading", { name: title }) })
-    .first();
+/**
+ * The run the page says it started (its notice names the instance: "Backup started (<id>)."), as its list
+ * item: never an older run of the same kind.
+ */
+async function startedRun(page: Page, notice: string): Promise<Locator> {
+  const status = page.getByRole("status").filter({ hasText: notice });
+  await visible(status);
+  const id = /started \(([^)]+)\)/.exec((await status.first().textContent()) ?? "")?.[1];
+  if (!id) throw new Error(`no instance id in "${await status.first().textContent()}"`);
+  return page.locator(`#runs > li[data-instance="${id}"]`);
 }
 
 describe.skipIf(!executablePath)("the dashboard in chromium against npm start's app", () => {
@@ -187,9 +191,9 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
     if (!app) throw new Error("no app");
     changePages(app, 16);
     await disk.getByRole("button", { name: `Back up ${DEMO} now` }).click();
-    await visible(page.getByRole("status").filter({ hasText: "Backup started" }));
-    const run = runItem(page, "Backup run");
+    const run = await startedRun(page, "Backup started");
     await visible(run);
+    await text(run.getByRole("heading"), /^Backup run \(1 disk, on request\)/);
     await text(run.locator(".badge").first(), "Completed", 60_000);
     const bar = run.getByRole("progressbar");
     const [value, max] = await Promise.all([bar.getAttribute("value"), bar.getAttribute("max")]);
@@ -231,7 +235,8 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
     await dialog.getByLabel("Target page blob URL").fill("");
     await dialog.getByRole("button", { name: "Start restore" }).click();
     await dialog.waitFor({ state: "hidden" });
-    const restore = runItem(page, `Restore of ${DEMO}`);
+    const restore = await startedRun(page, "Restore started");
+    await text(restore.getByRole("heading"), new RegExp(`^Restore of ${DEMO}`));
     await text(restore.locator(".badge").first(), "Completed", 90_000);
     await text(restore, /Verification: passed/);
     const restored = page.getByRole("article", { name: `vhds/mypremiumdisk-restore-${firstPoint}.vhd` });
