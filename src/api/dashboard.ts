@@ -2,7 +2,7 @@
 // Functions SDK. The files hold no data: the page reads everything from the HTTP API with the caller's
 // function key, which is why they can be served without one. They are served from src/dashboard as they are
 // (plain HTML, CSS and JS, no build step), read once per process.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 /** The folder of the dashboard's files: `<package root>/src/dashboard`, from `dist/src/api` or `src/api`. */
@@ -18,8 +18,15 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** Every file the page loads; nothing else under the route is served. */
-export const DASHBOARD_ASSETS = ["index.html", "dashboard.css", "dashboard.js", "icon.svg"] as const;
+/** A served file's name: plain names of the folder's own files (no paths), of the types above. */
+const ASSET_NAME = /^[a-z][a-z0-9-]*\.(html|css|js|svg)$/;
+
+/** The files of the dashboard's folder that may be served; nothing else under the route is. */
+export function dashboardAssets(folder: string = dashboardFolder()): string[] {
+  return readdirSync(folder)
+    .filter((name) => ASSET_NAME.test(name))
+    .sort();
+}
 
 /** Scripts and styles only from this origin; data only from this origin's API; no framing. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -38,6 +45,7 @@ export interface AssetResponse {
 }
 
 const cache = new Map<string, string>();
+const listed = new Map<string, string[]>();
 
 function read(folder: string, name: string): string {
   const key = path.join(folder, name);
@@ -52,7 +60,12 @@ function read(folder: string, name: string): string {
 /** The asset named by the route (`undefined`: the page itself), or 404 for anything else. */
 export function dashboardAsset(name: string | undefined, folder: string = dashboardFolder()): AssetResponse {
   const file = name === undefined || name === "" ? "index.html" : name;
-  if (!(DASHBOARD_ASSETS as readonly string[]).includes(file)) {
+  let assets = listed.get(folder);
+  if (assets === undefined) {
+    assets = dashboardAssets(folder);
+    listed.set(folder, assets);
+  }
+  if (!ASSET_NAME.test(file) || !assets.includes(file)) {
     return { status: 404, body: "not found", headers: { "content-type": "text/plain; charset=utf-8" } };
   }
   const type = TYPES[path.extname(file)] ?? "application/octet-stream";

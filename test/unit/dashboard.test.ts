@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DASHBOARD_ASSETS, dashboardAsset, dashboardFolder } from "../../src/api/dashboard";
+import { dashboardAsset, dashboardAssets, dashboardFolder } from "../../src/api/dashboard";
 import { MAX_RUNS, runsView } from "../../src/api/runs";
 
 const folder = path.resolve(__dirname, "../../src/dashboard");
@@ -26,13 +26,25 @@ describe("dashboard assets", () => {
       "text/javascript; charset=utf-8",
     );
     expect(dashboardAsset("dashboard.css", folder).headers["content-type"]).toBe("text/css; charset=utf-8");
-    for (const name of ["../package.json", "..", "index.htm", "dashboard.js.map", "%2e%2e"]) {
+    expect(dashboardAssets(folder)).toEqual(
+      expect.arrayContaining(["index.html", "dashboard.js", "api.js", "dashboard.css", "icon.svg"]),
+    );
+    expect(dashboardAsset("api.js", folder).status).toBe(200);
+    for (const name of [
+      "../package.json",
+      "..",
+      "index.htm",
+      "dashboard.js.map",
+      "%2e%2e",
+      "README.md",
+      ".x.js",
+    ]) {
       expect(dashboardAsset(name, folder).status).toBe(404);
     }
   });
 
   it("hold no data: no URL but the SVG namespace, no inline script or style, no key", () => {
-    for (const name of DASHBOARD_ASSETS) {
+    for (const name of dashboardAssets(folder)) {
       const text = readFileSync(path.join(folder, name), "utf8");
       const urls = [...text.matchAll(/https?:\/\/[^\s"'`)]+/g)].map((m) => m[0]);
       expect({ name, urls: urls.filter((u) => u !== "http://www.w3.org/2000/svg") }).toEqual({
