@@ -16,6 +16,9 @@ param location string
 @description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs to back up.')
 param backupSources string
 
+@description('RESTORE_TARGETS: account or container URLs (space- or comma-separated) that restores may write to besides the containers of BACKUP_SOURCES. Never the backup account. The identity needs the source role there too.')
+param restoreTargets string = ''
+
 @description('Resource ids of the storage accounts that hold the source disks, separated by commas or spaces. The app identity gets the source role on each one.')
 param sourceStorageAccountIds string = ''
 
@@ -208,6 +211,7 @@ module functionApp 'modules/function-app.bicep' = {
     backupTarget: backupAccess.outputs.containerUrl
     lineageTable: backupAccess.outputs.tableUrl
     backupSchedule: backupSchedule
+    restoreTargets: restoreTargets
     taskHubName: hubName
     durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
   }

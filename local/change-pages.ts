@@ -2,7 +2,7 @@
 // default), so the next backup has something to do. Local use only: it signs with the settings' keys.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { loadSettings } from "../src/config/settings";
+import { loadSettings, storageEndpointsOf } from "../src/config/settings";
 import { StorageAccess } from "../src/storage/clients";
 import { blobIn, requireBlobUrl } from "../src/storage/urls";
 import { resolveSettings } from "./start";
@@ -31,10 +31,15 @@ async function main(): Promise<void> {
   const { url, mib } = parseArgs(process.argv.slice(2));
   const { settings: values } = resolveSettings(path.resolve(__dirname, "..", ".."), process.env);
   const settings = loadSettings({ ...values, ...process.env });
-  const storage = new StorageAccess({ accountKeys: settings.accountKeys });
   const source = settings.sources[0];
   if (!source) throw new Error("BACKUP_SOURCES is empty");
   const disk = url ? requireBlobUrl(url) : source.blobName ? source : blobIn(source, "mypremiumdisk.vhd");
+  // The disk to change is named by the person running this tool: its endpoint is allowed too.
+  const endpoints = storageEndpointsOf(settings);
+  const storage = new StorageAccess({
+    endpoints: { ...endpoints, blob: [...endpoints.blob, disk.serviceUrl] },
+    accountKeys: settings.accountKeys,
+  });
   const blob = storage.pageBlob(disk);
   const size = (await blob.getProperties()).contentLength ?? 0;
   const extents = Math.min(Math.ceil((mib * MiB) / EXTENT), Math.floor(size / EXTENT));

@@ -2,7 +2,7 @@
 // about 200 MiB written in scattered 4 MiB ranges), starts a backup through the HTTP API and prints its
 // progress until it is done. DEMO_DISK=false turns it off.
 import { randomBytes } from "node:crypto";
-import { loadSettings } from "../src/config/settings";
+import { loadSettings, storageEndpointsOf } from "../src/config/settings";
 import { StorageAccess } from "../src/storage/clients";
 import { type BlobLocation, blobIn } from "../src/storage/urls";
 
@@ -104,6 +104,7 @@ export async function runDemo(ctx: DemoContext): Promise<void> {
   if ((ctx.settings.DEMO_DISK ?? process.env.DEMO_DISK)?.toLowerCase() === "false") return;
   const settings = loadSettings({ ...process.env, ...ctx.settings });
   const storage = new StorageAccess({
+    endpoints: storageEndpointsOf(settings),
     accountKeys: settings.accountKeys,
     azureClientId: settings.azureClientId,
   });

@@ -24,9 +24,12 @@ export async function ourBackup(endpoints: Endpoints, params: Record<string, unk
   const prevSnapshot = typeof params.prevSnapshot === "string" ? params.prevSnapshot : undefined;
   const concurrency =
     typeof params.concurrency === "number" ? params.concurrency : DEFAULT_TUNING.copyConcurrency;
-  const storage = new StorageAccess({ accountKeys: endpoints.accountKeys });
   const sourceLocation = locationOf(endpoints, source);
   const backupLocation = locationOf(endpoints, target);
+  const storage = new StorageAccess({
+    endpoints: { blob: [sourceLocation.serviceUrl, backupLocation.serviceUrl], table: [] },
+    accountKeys: endpoints.accountKeys,
+  });
 
   const start = process.hrtime.bigint();
   const listing = await listRanges({

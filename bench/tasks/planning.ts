@@ -14,8 +14,11 @@ export async function planFragmentedDiff(
 ): Promise<TaskResult> {
   const url = stringParam(params, "responderUrl");
   const sizeBytes = numberParam(params, "sizeBytes");
-  const storage = new StorageAccess({ accountKeys: endpoints.accountKeys });
   const location = requireBlobUrl(`${url}/plan/fragmented`);
+  const storage = new StorageAccess({
+    endpoints: { blob: [location.serviceUrl], table: [] },
+    accountKeys: endpoints.accountKeys,
+  });
   const heapBefore = process.memoryUsage().heapUsed;
   const start = process.hrtime.bigint();
   const listing = await listRanges({

@@ -15,6 +15,8 @@ param backupSources string
 param backupTarget string
 param lineageTable string
 param backupSchedule string
+@description('RESTORE_TARGETS: account or container URLs restores may write to besides the source containers.')
+param restoreTargets string
 param taskHubName string
 @description('Durable Task Scheduler endpoint; empty keeps Durable state in the host storage account.')
 param durableTaskSchedulerEndpoint string
@@ -28,6 +30,7 @@ var backupAppSettings = {
   BACKUP_TARGET: backupTarget
   LINEAGE_TABLE: lineageTable
   BACKUP_SCHEDULE: backupSchedule
+  RESTORE_TARGETS: restoreTargets
   DURABLE_TASK_HUB_NAME: taskHubName
   AZURE_CLIENT_ID: identityClientId
 }

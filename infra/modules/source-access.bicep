@@ -6,6 +6,9 @@ param principalId string
 param roleGuid string
 
 // Deny-by-default for delete: any other action passes; a delete passes only for a snapshot.
+// A Delete Blob condition cannot read blob index tags or metadata, so it cannot single out a half-written
+// restore target: the app empties such a target instead and leaves it marked (restorerun metadata), and
+// discovery never backs up a marked blob (README "Guarantees").
 var deleteOnlySnapshots = '''
 (
  (

@@ -4,7 +4,6 @@ import { randomUUID } from "node:crypto";
 import { runEpisode } from "./episode.js";
 import * as ev from "./events.js";
 import type { FunctionRunner } from "./function-runner.js";
-import type { HistoryEvent } from "./history.js";
 import { type InstanceRecord, isRunning, type PendingChild, type PendingTimer } from "./instance.js";
 import { InstanceQueue } from "./instance-queue.js";
 import { Semaphore } from "./semaphore.js";
@@ -36,9 +35,11 @@ export class DurableEngine {
   readonly #queue: InstanceQueue;
   readonly #activitySlots: Semaphore;
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #log: (line: string) => void;
 
   constructor(options: EngineOptions) {
     this.hubName = options.hubName;
+    this.#log = options.log;
     this.#runner = options.runner;
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityFunctions);
     this.#queue = new InstanceQueue(options.store, options.maxConcurrentOrchestratorFunctions, (r) =>
@@ -180,7 +181,13 @@ export class DurableEngine {
     fire();
   }
 
-  /** Starts a sub-orchestration; an id that is already running fails the parent's task, as in Azure. */
+  /**
+   * Starts a sub-orchestration. An id that is already running is **replaced** by a new execution, as the
+   * Azure Storage provider does (it starts the child's ExecutionStarted as a new execution, loading no
+   * history for it: DTFx's "Duplicate start event" check never sees the old one): the new parent gets the
+   * new execution's result, the old execution's parent waits forever, and the old execution's late
+   * activity results are dropped (their execution id no longer matches). Nothing fails.
+   */
   async #createChild(parent: InstanceRecord, child: PendingChild): Promise<void> {
     const parentInfo = {
       Name: parent.name,
@@ -188,13 +195,17 @@ export class DurableEngine {
       TaskScheduleId: child.id,
       OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
     };
-    const conflict = await this.#queue.withLock(child.instanceId, async () => {
+    await this.#queue.withLock(child.instanceId, async () => {
       const existing = this.#queue.get(child.instanceId);
       const ours =
         existing?.parent?.OrchestrationInstance.ExecutionId === parent.executionId &&
         existing.parent.TaskScheduleId === child.id;
-      if (ours) return undefined;
-      if (existing && isRunning(existing)) return existing.status;
+      if (ours) return;
+      if (existing && isRunning(existing)) {
+        this.#log(
+          `Sub-orchestration '${child.instanceId}' is ${existing.status}: replaced by a new execution (as the Azure Storage provider does)`,
+        );
+      }
       const fn = this.#runner.find(child.name, "orchestration");
       const record = newRecord(
         fn?.metadata.name ?? child.name,
@@ -205,21 +216,11 @@ export class DurableEngine {
       record.version = child.version;
       await this.#queue.put(record);
       this.#queue.kick(child.instanceId);
-      return undefined;
     });
     const forget = (r: InstanceRecord) => {
       r.children = r.children.filter((c) => c.id !== child.id);
     };
-    const now = new Date();
-    const event: HistoryEvent | undefined = conflict
-      ? ev.subOrchestrationFailed(
-          now,
-          child.id,
-          `An orchestration instance with ID '${child.instanceId}' already exists and is ${conflict}.`,
-          "OrchestrationAlreadyExistsException",
-        )
-      : undefined;
-    await this.#queue.update(parent.instanceId, parent.executionId, forget, event);
+    await this.#queue.update(parent.instanceId, parent.executionId, forget, undefined);
   }
 
   async #notifyParent(record: InstanceRecord): Promise<void> {

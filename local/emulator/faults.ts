@@ -5,21 +5,24 @@ import type { OperationKind } from "./proxy/classify";
 export interface FaultRule {
   operations?: string[];
   pathPrefix?: string;
+  /** The rule ignores requests whose query has any of these parameters (e.g. `snapshot`). */
+  exceptQuery?: string[];
   rate: number;
-  kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "latency";
+  /** `permissionDenied`: 403 AuthorizationPermissionMismatch, as an RBAC role or ABAC condition refuses. */
+  kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied" | "latency";
   latencyMs?: number;
 }
 
 export interface FaultDecision {
   latencyMs: number;
-  terminal: "serverBusy" | "operationTimedOut" | "dropConnection" | undefined;
+  terminal: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied" | undefined;
 }
 
 const DEFAULT_SEED = 20240229;
 
 export function validateFaultRules(value: unknown): FaultRule[] {
   if (!Array.isArray(value)) throw new Error("rules must be an array");
-  const kinds = new Set(["serverBusy", "operationTimedOut", "dropConnection", "latency"]);
+  const kinds = new Set(["serverBusy", "operationTimedOut", "dropConnection", "permissionDenied", "latency"]);
   return value.map((raw, index) => {
     const rule = raw as Partial<FaultRule> | null;
     if (rule === null || typeof rule !== "object") throw new Error(`rule ${index} is not an object`);
@@ -65,12 +68,13 @@ export class FaultInjector {
     return out;
   }
 
-  decide(kind: OperationKind, path: string): FaultDecision {
+  decide(kind: OperationKind, path: string, query?: URLSearchParams): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, terminal: undefined };
     for (const state of this.scopes.values()) {
       for (const rule of state.rules) {
         if (rule.operations !== undefined && !rule.operations.includes(kind)) continue;
         if (rule.pathPrefix !== undefined && !path.startsWith(rule.pathPrefix)) continue;
+        if (rule.exceptQuery?.some((name) => query?.has(name))) continue;
         if (state.random() >= rule.rate) continue;
         state.counts[rule.kind] = (state.counts[rule.kind] ?? 0) + 1;
         if (rule.kind === "latency") {

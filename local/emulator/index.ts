@@ -23,6 +23,8 @@ export interface EmulatorAccount {
 export const DEFAULT_ACCOUNTS: EmulatorAccount[] = [
   { name: "devstoreaccount1", key: WELL_KNOWN_KEY },
   { name: "devbackupaccount", key: WELL_KNOWN_KEY },
+  // Managed disks' contents for the Resource Manager stand-in (local/arm).
+  { name: "devdiskaccount", key: WELL_KNOWN_KEY },
 ];
 
 /** Environment variable with `{ "rules": FaultRule[], "seed"?: number }` used when no faults option is given. */

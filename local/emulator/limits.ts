@@ -1,5 +1,5 @@
 // Service limits Azurite does not enforce: 4 MiB Put Page bodies, 8 TiB page blobs, 512-byte
-// aligned page blob sizes and page ranges.
+// aligned page blob sizes and page ranges, blob names of at most 1,024 characters.
 import type { ProxyContext } from "./proxy/context";
 import { drain, headerValue, sendServiceError } from "./proxy/http-util";
 import { requestRange } from "./proxy/request-parts";
@@ -7,6 +7,22 @@ import { requestRange } from "./proxy/request-parts";
 export const MAX_PUT_PAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_PAGE_BLOB_BYTES = 8 * 1024 ** 4;
 export const PAGE_SIZE = 512;
+/** The service counts UTF-16 code units (a name of 512 emoji is at the limit). */
+export const MAX_BLOB_NAME_LENGTH = 1024;
+
+/** Any request naming a blob over 1,024 characters: 400 OutOfRangeInput, as the service answers. */
+export async function rejectOverlongBlobName(ctx: ProxyContext): Promise<boolean> {
+  if ((ctx.address.blob?.length ?? 0) <= MAX_BLOB_NAME_LENGTH) return false;
+  await drain(ctx.req);
+  sendServiceError(
+    ctx.req,
+    ctx.res,
+    400,
+    "OutOfRangeInput",
+    "The specified resource name length is not within the permissible limits.",
+  );
+  return true;
+}
 
 /** Answers and returns true when the Put Page body is over the limit. */
 export async function rejectOversizedPutPage(ctx: ProxyContext): Promise<boolean> {

@@ -5,16 +5,19 @@ import { completeDiskBackup, failDiskBackup } from "../backup/complete";
 import { copyBackupBatch } from "../backup/copyBatch";
 import { planDiskBackup } from "../backup/plan";
 import { collectProgress, resolveBackupDisks } from "../backup/resolve";
-import { type BackupSteps, diskBackupInstanceId } from "../orchestrations/names";
+import { type BackupSteps, DISK_BACKUP_ENDED } from "../orchestrations/names";
 import type { ActivityTable } from "./table";
 
 export const backupActivities: ActivityTable<BackupSteps> = {
-  resolveBackupDisks: ({ app, instances }, input) =>
-    resolveBackupDisks(app, input?.disks, diskBackupInstanceId, instances),
-  backupProgress: ({ instances }, input) => collectProgress(input.instanceIds, instances),
+  resolveBackupDisks: ({ app }, input) => resolveBackupDisks(app, input?.disks),
+  backupProgress: ({ durable }, input) => collectProgress(input.instanceIds, durable.status),
   beginDiskBackup: ({ app }, input) => beginDiskBackup(app, input),
   planDiskBackup: ({ app }, input) => planDiskBackup(app, input),
   copyBackupBatch: ({ app }, input) => copyBackupBatch(app, input),
   completeDiskBackup: ({ app }, input) => completeDiskBackup(app, input),
   failDiskBackup: ({ app }, input) => failDiskBackup(app, input),
+  notifyBackupRun: async ({ durable }, { runId, outcome }) => {
+    await durable.raiseEvent(runId, DISK_BACKUP_ENDED, { outcome });
+    return null;
+  },
 };

@@ -12,7 +12,8 @@ import { verifyPart } from "../restore/verify";
 import type { ActivityTable } from "./table";
 
 export const restoreActivities: ActivityTable<RestoreSteps> = {
-  restoreResolve: ({ app }, { input, runId }) => resolveRestore(app, input, runId),
+  restoreResolve: ({ app }, { input, runId, startedAt, nonce }) =>
+    resolveRestore(app, input, runId, { startedAt, nonce }),
   restoreSnapshot: ({ app }, input) => snapshotBlob(app, input),
   restorePrepareCopy: ({ app }, input) => prepareCopy(app, input),
   restoreCopyBatch: ({ app }, input) => copyBatch(app, input),

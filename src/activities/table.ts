@@ -3,15 +3,16 @@
 // becomes a failed Result (not retried: the answer would not change); anything else is thrown, so the
 // step's retry policy runs it again (steps are idempotent).
 import type { AppContext } from "../app/context";
-import type { InstanceLookup } from "../app/instances";
+import type { DurableAccess } from "../app/instances";
 import { CodedError, type Failure, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
+import { messageOf } from "../storage/errors";
 
 /** What a step body may use besides its input. */
 export interface StepEnv {
   app: AppContext;
-  /** Status of other durable instances (progress of a run's disk backups). */
-  instances: InstanceLookup;
+  /** Other durable instances: the progress of a run's disk backups, telling a run that a disk ended. */
+  durable: DurableAccess;
 }
 
 /** The bodies of a procedure's steps, one per step name, typed by the procedure's step signatures. */
@@ -44,7 +45,13 @@ export async function runStep<T>(
       report({ outcome: "failed", failure: error.failure });
       return fail(error.failure);
     }
-    report({ outcome: "error", error });
-    throw error;
+    // The engine keeps only the message of what a step threw: it must say why (a storage error answered
+    // to a HEAD request has none).
+    const thrown =
+      error instanceof Error && error.message.trim().length === 0
+        ? new Error(messageOf(error), { cause: error })
+        : error;
+    report({ outcome: "error", error: thrown });
+    throw thrown;
   }
 }

@@ -1,6 +1,7 @@
 // What every step of every procedure needs: validated settings, storage access, the lineage store, a log
 // and the tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
-import { loadSettings, type Settings } from "../config/settings";
+import { loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
+import { DiskLocks } from "../lineage/locks";
 import { LineageStore } from "../lineage/store";
 import { StorageAccess } from "../storage/clients";
 
@@ -20,6 +21,8 @@ export interface Tuning {
   batchWindow: number;
   /** Lease duration on a blob while this app writes it. */
   leaseSeconds: number;
+  /** How long a disk lock lasts without renewal: longer than any step plus the waits between steps. */
+  lockTtlMs: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -30,6 +33,7 @@ export const DEFAULT_TUNING: Tuning = {
   copyConcurrency: 8,
   batchWindow: 4,
   leaseSeconds: 60,
+  lockTtlMs: 30 * 60_000,
 };
 
 /** The app's dependencies, handed to every domain function (never read from globals below this point). */
@@ -37,6 +41,8 @@ export interface AppContext {
   settings: Settings;
   storage: StorageAccess;
   lineage: LineageStore;
+  /** One writer per disk: the lock rows beside the lineage. */
+  locks: DiskLocks;
   tuning: Tuning;
   log: (line: string) => void;
 }
@@ -50,11 +56,16 @@ export interface AppContextOptions {
 export function createAppContext(settings: Settings, options: AppContextOptions = {}): AppContext {
   const storage =
     options.storage ??
-    new StorageAccess({ accountKeys: settings.accountKeys, azureClientId: settings.azureClientId });
+    new StorageAccess({
+      endpoints: storageEndpointsOf(settings),
+      accountKeys: settings.accountKeys,
+      azureClientId: settings.azureClientId,
+    });
   return {
     settings,
     storage,
     lineage: new LineageStore(storage, settings.lineageTable),
+    locks: new DiskLocks(storage, settings.lineageTable),
     tuning: { ...DEFAULT_TUNING, ...options.tuning },
     log: options.log ?? ((line) => console.log(line)),
   };

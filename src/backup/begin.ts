@@ -1,14 +1,18 @@
 // Step 1 of a disk backup: snapshot the source (idempotently) and decide full or incremental from the
 // lineage and the backup blob's stamp: an incremental is applied only onto the point it continues.
 
+import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
+import { CodedError } from "../app/result";
 import { diskIdOf, diskOf } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { stampMismatch, stampOf } from "../lineage/stamp";
 import { isNotFound } from "../storage/errors";
 import { ensureSnapshot } from "../storage/snapshots";
 import { runTag } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
 
 /** The blob's (or snapshot's) metadata, or undefined when it does not exist. */
@@ -67,6 +71,9 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   const source = requireBlobUrl(ref.sourceUrl);
   if (diskIdOf(source) !== ref.diskId)
     throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);
+  // One writer per disk: nothing is snapshotted or written before this run holds the disk.
+  const taken = await ctx.locks.acquire(ref.diskId, lockOwnerOfRun(ref), ctx.tuning.lockTtlMs);
+  if (!taken.ok) throw new CodedError(DISK_BUSY, describeHolder(taken.error));
   const latest = await ctx.lineage.latestCompleted(ref.diskId);
   const backup = backupLocationOf(ctx, source, latest);
   const sourceSnapshot = await ensureSnapshot(ctx.storage.container(source), source, {

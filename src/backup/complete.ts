@@ -11,7 +11,7 @@ import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import { leaseIdOfRun } from "./plan";
+import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
 import type { CompleteInput, FailInput } from "./types";
 
 /** Deletes source snapshots of this disk's chain older than `keep` (never `keep` itself). */
@@ -29,6 +29,7 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
   const source = requireBlobUrl(run.sourceUrl);
   const leaseId = leaseIdOfRun(run);
   const backupBlob = ctx.storage.pageBlob(backup);
+  await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
   await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
   // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too.
   await writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId });
@@ -62,6 +63,7 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
     releaseLease(backupBlob, leaseId),
     pruneSourceSnapshots(ctx, source, run.diskId, run.sourceSnapshot),
     deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId),
+    ctx.locks.release(run.diskId, lockOwnerOfRun(run)),
   ]);
   for (const r of housekeeping)
     if (r.status === "rejected") ctx.log(`cleanup after backup: ${messageOf(r.reason)}`);
@@ -96,7 +98,7 @@ export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise
     reason: input.reason,
   };
   await ctx.lineage.upsert(point);
-  const cleanups: Array<Promise<unknown>> = [];
+  const cleanups: Array<Promise<unknown>> = [ctx.locks.release(run.diskId, lockOwnerOfRun(run))];
   if (run.backupUrl) {
     const backup = requireBlobUrl(run.backupUrl);
     cleanups.push(releaseLease(ctx.storage.pageBlob(backup), leaseIdOfRun(run)));

@@ -3,8 +3,9 @@
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease } from "../copy/batches";
 import { loadBatch } from "../copy/runStore";
+import { keepLock } from "../lineage/locks";
 import { requireBlobUrl } from "../storage/urls";
-import { leaseIdOfRun } from "./plan";
+import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
 import type { CopyBatchInput } from "./types";
 
 export async function copyBackupBatch(
@@ -13,6 +14,8 @@ export async function copyBackupBatch(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { run, batch } = input;
+  const owner = lockOwnerOfRun(run);
+  await ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs);
   const backup = requireBlobUrl(run.backupUrl);
   const doc = await loadBatch(ctx.storage.container(backup), run.diskId, run.restorePointId, batch);
   const copy = {
@@ -22,5 +25,10 @@ export async function copyBackupBatch(
     leaseId: leaseIdOfRun(run),
     doc,
   };
-  return copyBatchUnderLease(ctx, copy, signal);
+  const keeper = keepLock(ctx.locks, run.diskId, owner, ctx.tuning.lockTtlMs);
+  try {
+    return await copyBatchUnderLease(ctx, copy, signal);
+  } finally {
+    keeper.stop();
+  }
 }

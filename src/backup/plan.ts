@@ -9,13 +9,10 @@ import { saveBatches } from "../copy/runStore";
 import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
-import { holdLease, leaseIdFor } from "../storage/lease";
+import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
+import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, PlanResult } from "./types";
-
-export function leaseIdOfRun(run: Pick<BeginResult, "diskId" | "restorePointId">): string {
-  return leaseIdFor("backup", run.diskId, run.restorePointId);
-}
 
 /** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
 async function ensureBackupBlob(ctx: AppContext, run: BeginResult): Promise<boolean> {
@@ -120,6 +117,7 @@ async function claimBackupBlob(
 
 export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise<PlanResult> {
   const backup = requireBlobUrl(run.backupUrl);
+  await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
   const fresh = await ensureBackupBlob(ctx, run);
   const leaseId = leaseIdOfRun(run);
   await holdLease(ctx.storage.pageBlob(backup), leaseId, ctx.tuning.leaseSeconds);

@@ -1,44 +1,56 @@
-// Choosing the disks of a backup run and reading the progress of running disk backups. Instance status
-// comes through an instance lookup (src/app/instances.ts), so this stays SDK-free.
+// Choosing the disks of a backup run (a disk whose lock another run holds is skipped, in plain words) and
+// reading the progress of running disk backups through an instance lookup (src/app/instances.ts).
 
 import type { AppContext } from "../app/context";
-import { type InstanceLookup, isBusy } from "../app/instances";
+import type { InstanceLookup } from "../app/instances";
 import { newProgress, type Progress } from "../app/progress";
-import { discoverDisks } from "../disks/discovery";
+import { runWaitLimitMs } from "../config/schedule";
+import { discover, type SkippedDisk } from "../disks/discovery";
 import type { Disk } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
 import type { ResolvedDisks } from "./types";
 
-/** Splits requested ids into known disks and unknown ids (all discovered disks when none requested). */
+/**
+ * Splits requested ids into known disks, page blobs discovery skipped (with why) and unknown ids (all
+ * discovered disks when none requested).
+ */
 export async function selectDisks(
   ctx: AppContext,
   requested: string[] | undefined,
-): Promise<{ disks: Disk[]; unknown: string[] }> {
-  const all = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
-  if (requested === undefined) return { disks: all, unknown: [] };
+): Promise<{ disks: Disk[]; skipped: SkippedDisk[]; unknown: string[] }> {
+  const { disks: all, skipped } = await discover(ctx.settings, ctx.storage, ctx.log);
+  if (requested === undefined) return { disks: all, skipped, unknown: [] };
   const byId = new Map(all.map((d) => [d.id, d]));
   const unique = [...new Set(requested)];
+  const skippedIds = new Set(skipped.map((s) => s.diskId));
   return {
     disks: unique.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
-    unknown: unique.filter((id) => !byId.has(id)),
+    skipped: skipped.filter((s) => unique.includes(s.diskId)),
+    unknown: unique.filter((id) => !byId.has(id) && !skippedIds.has(id)),
   };
 }
 
+/**
+ * The disks of a run: those a backup or restore holds now are skipped up front (a disk taken between this
+ * step and its own begin step is skipped there), and how long the run waits for the others.
+ */
 export async function resolveBackupDisks(
   ctx: AppContext,
   requested: string[] | undefined,
-  instanceIdOf: (diskId: string) => string,
-  lookup: InstanceLookup,
 ): Promise<ResolvedDisks> {
-  const { disks, unknown } = await selectDisks(ctx, requested);
-  const result: ResolvedDisks = { disks: [], skipped: [], unknown };
+  const { disks, skipped, unknown } = await selectDisks(ctx, requested);
+  const result: ResolvedDisks = {
+    disks: [],
+    skipped: skipped.map((s) => ({ diskId: s.diskId, reason: s.reason })),
+    unknown,
+    waitLimitMs: runWaitLimitMs(ctx.settings.schedule),
+  };
   for (const disk of disks) {
-    const status = await lookup(instanceIdOf(disk.id));
-    if (isBusy(status)) {
-      ctx.log(`skipping ${disk.id}: a backup of this disk is still ${status?.runtimeStatus}`);
-      result.skipped.push({
-        diskId: disk.id,
-        reason: `a backup of this disk is still ${status?.runtimeStatus}`,
-      });
+    const holder = await ctx.locks.holder(disk.id);
+    if (holder) {
+      const reason = describeHolder(holder);
+      ctx.log(`skipping ${disk.id}: ${reason}`);
+      result.skipped.push({ diskId: disk.id, reason });
     } else {
       result.disks.push({ diskId: disk.id, sourceUrl: disk.source.url });
     }

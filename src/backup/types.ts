@@ -68,7 +68,9 @@ export interface FailInput {
 export type DiskOutcome =
   | { diskId: string; status: "completed"; restorePoint: RestorePoint; bytesCopied: number }
   | { diskId: string; status: "failed"; code: string; reason: string; restorePointId: string | null }
-  | { diskId: string; status: "skipped"; reason: string };
+  | { diskId: string; status: "skipped"; code?: string; reason: string }
+  /** The run stopped waiting (its wait limit); the disk's backup goes on and records its own result. */
+  | { diskId: string; status: "running"; reason: string };
 
 export interface BackupRunInput {
   disks?: string[];
@@ -88,4 +90,6 @@ export interface ResolvedDisks {
   disks: Array<{ diskId: string; sourceUrl: string }>;
   skipped: Array<{ diskId: string; reason: string }>;
   unknown: string[];
+  /** How long the run waits for its disks before it reports the rest as still running. */
+  waitLimitMs: number;
 }

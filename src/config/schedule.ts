@@ -1,7 +1,25 @@
-// The backup schedule's expected interval, derived from BACKUP_SCHEDULE: the longest gap between two
-// consecutive runs over the coming year (or its next 3000 runs), so a weekday-only schedule expects its
-// weekend gap, not a day.
+// The backup schedule as durations: how often backups are due (the longest gap between the next
+// occurrences of BACKUP_SCHEDULE), which bounds how long a run waits for its disks; and the interval the
+// health check and the dashboard hold each disk to (the longest gap over the coming year, so a weekday-only
+// schedule expects its weekend gap), which tells when a disk's newest restore point is stale.
 import { Cron } from "croner";
+
+/** The longest gap between the next `samples` occurrences after `from` (irregular schedules count their worst gap). */
+export function scheduleIntervalMs(schedule: string, from: Date = new Date(), samples = 8): number {
+  const cron = new Cron(schedule, { paused: true, mode: "6-part", timezone: "UTC" });
+  const runs = cron.nextRuns(samples + 1, from);
+  cron.stop();
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) {
+    longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
+  }
+  return longest;
+}
+
+/** How long a backup run waits for its disks before it reports the rest as still running. */
+export function runWaitLimitMs(schedule: string, from?: Date): number {
+  return Math.max(60 * 60_000, scheduleIntervalMs(schedule, from));
+}
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough runs to see a year of a daily schedule and a month of an hourly one, in well under a second. */

@@ -3,7 +3,15 @@
 // Errors always name the setting so a misconfigured deployment says what to fix.
 import { Cron } from "croner";
 import { z } from "zod";
-import { type BlobLocation, parseBlobUrl, parseTableUrl, type TableLocation } from "../storage/urls";
+import type { StorageEndpoints } from "../storage/clients";
+import {
+  type BlobLocation,
+  parseBlobUrl,
+  parseStorageScope,
+  parseTableUrl,
+  type StorageScope,
+  type TableLocation,
+} from "../storage/urls";
 
 /** Every app setting the code reads (the infra drift test compares this list with the Bicep app settings). */
 export const SETTING_NAMES = [
@@ -15,6 +23,7 @@ export const SETTING_NAMES = [
   "DURABLE_TASK_HUB_NAME",
   "AzureWebJobsStorage",
   "AZURE_CLIENT_ID",
+  "RESTORE_TARGETS",
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -34,6 +43,8 @@ export interface Settings {
   accountKeys: Record<string, string>;
   durableTaskHubName: string | undefined;
   azureClientId: string | undefined;
+  /** Accounts or containers (besides those of `sources`) that restores may write to. */
+  restoreTargets: StorageScope[];
 }
 
 export class SettingsError extends Error {
@@ -80,6 +91,23 @@ function parseTarget(raw: string): BlobLocation {
     throw new SettingsError("BACKUP_TARGET", `"${raw}" must be a container URL, not a blob URL`);
   }
   return parsed.value;
+}
+
+/** Account or container URLs restores may write to, besides the sources' containers; never the backup account. */
+function parseRestoreTargets(raw: string | undefined, target: BlobLocation): StorageScope[] {
+  const scopes: StorageScope[] = [];
+  for (const url of (raw ?? "").split(/[\s,]+/).filter((u) => u.length > 0)) {
+    const parsed = parseStorageScope(url);
+    if (!parsed.ok) throw new SettingsError("RESTORE_TARGETS", `"${url}": ${parsed.error}`);
+    if (parsed.value.accountName === target.accountName) {
+      throw new SettingsError(
+        "RESTORE_TARGETS",
+        `"${url}" is in the backup account (BACKUP_TARGET): restores never write there`,
+      );
+    }
+    scopes.push(parsed.value);
+  }
+  return scopes;
 }
 
 const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/);
@@ -192,5 +220,16 @@ export function loadSettings(env: Env = process.env): Settings {
     accountKeys: parseAccountKeys(optional(env, "STORAGE_ACCOUNT_KEYS")),
     durableTaskHubName: parseTaskHubName(optional(env, "DURABLE_TASK_HUB_NAME")),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
+    restoreTargets: parseRestoreTargets(optional(env, "RESTORE_TARGETS"), target),
   };
+}
+
+/** Every storage endpoint the settings name: the only places clients and credentials are built for. */
+export function storageEndpointsOf(settings: Settings): StorageEndpoints {
+  const blob = [
+    ...settings.sources.map((s) => s.serviceUrl),
+    ...settings.restoreTargets.map((s) => s.serviceUrl),
+    settings.target.serviceUrl,
+  ];
+  return { blob: [...new Set(blob)], table: [settings.lineageTable.serviceUrl] };
 }

@@ -2,8 +2,8 @@
 // same generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { backupActivities } from "../activities/backup";
 import type { AppContext } from "../app/context";
-import { noInstances } from "../app/instances";
-import type { Result } from "../app/result";
+import { noDurable } from "../app/instances";
+import { CodedError, type Result } from "../app/result";
 import type { BatchResult, BeginResult, DiskBackupInput, PlanResult } from "../backup/types";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { backupDisk } from "../orchestrations/backupDisk";
@@ -11,7 +11,7 @@ import { type InProcessOptions, runInProcess } from "./runtime";
 
 export interface DirectRunResult {
   status: "completed" | "failed";
-  /** The recorded restore point (completed or failed). */
+  /** The recorded restore point (completed or failed). A skipped disk throws a CodedError instead. */
   restorePoint: RestorePoint;
   begin?: BeginResult;
   plan?: PlanResult;
@@ -40,10 +40,12 @@ export async function runDiskBackupDirect(
   const outcome = await runInProcess(
     backupDisk,
     backupActivities,
-    { app: ctx, instances: noInstances },
+    { app: ctx, durable: noDurable },
     { ...input, trigger: "http" },
     { instanceId: input.runId, ...options, onStep },
   );
+  // A skipped disk recorded nothing: the caller learns why, with the code the run reports.
+  if (outcome.status === "skipped") throw new CodedError(outcome.code ?? "Skipped", outcome.reason);
   const restorePoint =
     seen.restorePoint ?? (outcome.status === "completed" ? outcome.restorePoint : undefined);
   if (!restorePoint) throw new Error(`backup of ${input.diskId} ended without a recorded restore point`);

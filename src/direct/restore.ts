@@ -2,7 +2,7 @@
 // generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { restoreActivities } from "../activities/restore";
 import type { AppContext } from "../app/context";
-import { noInstances } from "../app/instances";
+import { noDurable } from "../app/instances";
 import { restoreDisk } from "../orchestrations/restoreDisk";
 import type { RestoreInput, RestoreOutput } from "../restore/types";
 import { type InProcessOptions, runInProcess } from "./runtime";
@@ -13,7 +13,7 @@ export function runRestoreDirect(
   runId: string,
   options: Partial<InProcessOptions> = {},
 ): Promise<RestoreOutput> {
-  return runInProcess(restoreDisk, restoreActivities, { app: ctx, instances: noInstances }, input, {
+  return runInProcess(restoreDisk, restoreActivities, { app: ctx, durable: noDurable }, input, {
     instanceId: runId,
     ...options,
   });

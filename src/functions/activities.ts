@@ -1,27 +1,44 @@
 // One registration loop for every procedure's step table: each step becomes an activity that runs its
-// body through runStep (failures as data) with the app context and a durable-instance lookup.
+// body through runStep (failures as data) with the app context and a durable-instance lookup, and logs
+// one structured step event per run.
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { type ActivityTable, runStep } from "../activities/table";
 import { appContextFromEnv } from "../app/context";
-import type { InstanceLookup } from "../app/instances";
+import { type DurableAccess, isBusy } from "../app/instances";
 import { formatStepEvent, stepEventOf } from "../app/stepEvents";
 import type { StepTable } from "../orchestrations/steps";
 
 /**
- * Instance status through the durable client bound to this invocation (v3 getStatus throws on 404).
- * Without a client binding (a host that binds none to activities) nothing is known: progress stays 0.
+ * Other instances through the durable client bound to this invocation (v3 getStatus throws on 404).
+ * Without a client binding (a host that binds none to activities) nothing is known and nothing is raised.
  */
-function lookupFor(context: InvocationContext): InstanceLookup {
+function durableFor(context: InvocationContext): DurableAccess {
   let client: df.DurableClient | undefined;
-  return async (instanceId) => {
-    try {
-      client ??= df.getClient(context);
-      const status = await client.getStatus(instanceId);
-      return { runtimeStatus: status.runtimeStatus, customStatus: status.customStatus };
-    } catch {
-      return undefined;
-    }
+  const get = () => {
+    client ??= df.getClient(context);
+    return client;
+  };
+  return {
+    status: async (instanceId) => {
+      try {
+        const status = await get().getStatus(instanceId);
+        return {
+          runtimeStatus: status.runtimeStatus,
+          customStatus: status.customStatus,
+          createdTime: new Date(status.createdTime).toISOString(),
+        };
+      } catch {
+        return undefined;
+      }
+    },
+    raiseEvent: async (instanceId, name, data) => {
+      const status = await get()
+        .getStatus(instanceId)
+        .catch(() => undefined);
+      if (!isBusy(status)) return; // gone or finished: nobody waits for the event
+      await get().raiseEvent(instanceId, name, data);
+    },
   };
 }
 
@@ -47,7 +64,7 @@ export function registerActivities<S extends StepTable<S>>(
       extraInputs: [df.input.durableClient()],
       handler: (input: S[typeof name]["input"], context: InvocationContext) =>
         runStep(
-          () => body({ app: appContextFromEnv(), instances: lookupFor(context) }, input),
+          () => body({ app: appContextFromEnv(), durable: durableFor(context) }, input),
           (result, durationMs) =>
             context.info(
               formatStepEvent(

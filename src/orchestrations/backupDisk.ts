@@ -1,13 +1,15 @@
 // backupDisk: one disk's backup, the numbered steps of the procedure (docs/architecture.md):
-// 1. begin: snapshot the source, decide full or incremental; 2. plan: list the ranges into the run store,
-// get small batch descriptors back; 3. copy the batches in windows; 4. complete: snapshot the backup blob
-// (the restore point), record it, prune. Any failure is recorded and returned, never thrown to the parent.
+// 1. begin: take the disk, snapshot the source, decide full or incremental; 2. plan: list the ranges into
+// the run store, get small batch descriptors back; 3. copy the batches in windows; 4. complete: snapshot
+// the backup blob (the restore point), record it, prune, release the disk; 5. tell the run it ended.
+// A failure is recorded and returned, never thrown to the parent; a disk another run holds is skipped.
+import { DISK_BUSY } from "../app/codes";
 import { newProgress } from "../app/progress";
 import type { BeginResult, DiskBackupInput, DiskOutcome, DiskRunRef, PlanResult } from "../backup/types";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { failureOf } from "./failures";
 import type { BackupSteps } from "./names";
-import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
+import { type ProcedureRuntime, type StepRunner, type Steps, stepsOf, windowsOf } from "./steps";
 
 export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): Steps<DiskOutcome> {
   const steps = stepsOf<BackupSteps>(runtime);
@@ -19,6 +21,21 @@ export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): 
     restorePointId: restorePointIdOf(startedAt, runtime.newGuid()),
     startedAt,
   };
+  const outcome = yield* backUp(runtime, steps, ref);
+  try {
+    yield* steps.call("notifyBackupRun", { runId: input.runId, outcome });
+  } catch (error) {
+    // The run still learns of the end from this orchestration's completion (or its poll).
+    runtime.log(`could not tell run ${input.runId} that ${ref.diskId} ended: ${failureOf(error).message}`);
+  }
+  return outcome;
+}
+
+function* backUp(
+  runtime: ProcedureRuntime,
+  steps: StepRunner<BackupSteps>,
+  ref: DiskRunRef,
+): Steps<DiskOutcome> {
   const progress = newProgress("begin");
   const status = (phase: string) => {
     progress.phase = phase;
@@ -46,6 +63,10 @@ export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): 
     return { diskId: ref.diskId, status: "completed", restorePoint, bytesCopied: progress.bytesDone };
   } catch (error) {
     const failure = failureOf(error);
+    if (failure.code === DISK_BUSY) {
+      status("skipped");
+      return { diskId: ref.diskId, status: "skipped", code: failure.code, reason: failure.message };
+    }
     status("failing");
     try {
       yield* steps.call("failDiskBackup", {

@@ -1,70 +1,87 @@
-// backupRun: the parent of one backup window (timer or HTTP). Resolves the disks, starts one backupDisk
-// sub-orchestration per disk (`backup:<diskId>`; a disk already being backed up is skipped), reports
-// aggregated progress while they run, and returns a per-disk summary. One disk never fails the others.
-import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from "durable-functions";
+// backupRun: the parent of one backup window (timer or HTTP). 1. resolve the disks (a disk another run
+// holds is skipped); 2. start one backupDisk per disk (an id unique to this run); 3. wait for them, woken
+// by each disk's "ended" event and by a progress poll, never longer than the run's wait limit; 4. return
+// a per-disk summary. One disk never fails the others; a disk still going at the limit is reported running.
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { newProgress } from "../app/progress";
 import type { BackupRunInput, BackupRunOutput, DiskOutcome } from "../backup/types";
 import { durableRuntime } from "./durableRuntime";
 import { failureOf } from "./failures";
-import { BACKUP_DISK, type BackupSteps, diskBackupInstanceId } from "./names";
+import { BACKUP_DISK, type BackupSteps, DISK_BACKUP_ENDED, diskBackupInstanceId } from "./names";
 import { type StepRunner, type Steps, stepsOf } from "./steps";
 
-const FIRST_POLL_MS = 2000;
-/**
- * The parent only wakes on its poll timer (see waitWithProgress), so the poll interval is also the delay
- * between the last disk finishing and the run reporting done: short while the run is young, longer after.
- */
-const SHORT_POLL_MS = 5_000;
-const LONG_POLL_MS = 30_000;
-const SHORT_POLLS = 120;
-/** Bounds the parent's history on very long runs; after this, progress is only updated per disk. */
-const MAX_POLLS = 200;
+/** Progress polls start often and thin out, so a long run's history stays small. */
+const POLL_MS = [2_000, 5_000, 5_000, 10_000, 30_000, 60_000, 300_000] as const;
 
 interface Child {
   diskId: string;
+  instanceId: string;
   task: Task;
 }
 
+const ended = (child: Child) => child.task.isCompleted || child.task.isFaulted;
+
+/** Outcomes the disks reported by their "ended" event (it arrives before the child's own completion). */
+type Reported = Map<string, DiskOutcome>;
+const known = (child: Child, reported: Reported) => ended(child) || reported.has(child.diskId);
+
 /**
- * Waits for every child while polling their progress on a durable timer. A task already yielded must never
- * be put into a new Task.any/Task.all (durable-js would schedule it again), so the children are grouped
- * once, raced once against the first timer, and afterwards only fresh timers are yielded.
+ * Waits until every child ended or the deadline passed. The children's tasks are yielded once (that
+ * schedules them); afterwards only fresh tasks are yielded: the next "disk ended" event or the next poll
+ * timer, whichever comes first (a task already yielded must not go into a new Task.any: durable-js
+ * would schedule it again). A child's completion updates its task even while other tasks are awaited.
  */
-function* waitWithProgress(
+function* waitForChildren(
   context: OrchestrationContext,
   steps: StepRunner<BackupSteps>,
   children: Child[],
-  instanceIds: string[],
-  disksTotal: number,
+  reported: Reported,
+  deadline: number,
 ): Steps<void> {
-  const all = context.df.Task.all(children.map((c) => c.task));
-  const settled = () => all.isCompleted || all.isFaulted;
-  let pollMs = FIRST_POLL_MS;
-  let timer: TimerTask = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + pollMs));
-  const first = yield context.df.Task.any([all, timer]);
-  if (first !== timer) timer.cancel();
-  for (let polls = 1; !settled() && polls <= MAX_POLLS; polls++) {
-    const live = yield* steps.call("backupProgress", { instanceIds });
-    const disksDone = children.filter((c) => c.task.isCompleted || c.task.isFaulted).length;
-    context.df.setCustomStatus({ ...live, phase: "backing-up", disksTotal, disksDone });
-    if (settled()) break;
-    pollMs = Math.min(polls < SHORT_POLLS ? SHORT_POLL_MS : LONG_POLL_MS, pollMs * 2);
-    timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + pollMs));
-    yield timer;
-  }
-  // Already-scheduled tasks may be yielded on their own: this waits without scheduling anything new.
-  for (const child of children) {
-    try {
-      yield child.task;
-    } catch {
-      // a failed child is reported by outcomeOf
+  const status = (progress: object) =>
+    context.df.setCustomStatus({
+      ...progress,
+      phase: "backing-up",
+      disksTotal: children.length,
+      disksDone: children.filter((c) => known(c, reported)).length,
+    });
+  const now = () => context.df.currentUtcDateTime.getTime();
+  let polls = 0;
+  let first: Task | undefined = context.df.Task.all(children.map((c) => c.task));
+  while (children.some((c) => !known(c, reported)) && now() < deadline) {
+    const wait = POLL_MS[Math.min(polls, POLL_MS.length - 1)] ?? 300_000;
+    const timer = context.df.createTimer(new Date(Math.min(now() + wait, deadline)));
+    const event = context.df.waitForExternalEvent(DISK_BACKUP_ENDED);
+    const contenders: Task[] = first ? [first, event, timer] : [event, timer];
+    first = undefined;
+    const winner = yield context.df.Task.any(contenders);
+    if (winner !== timer) {
+      timer.cancel();
+      if (winner === event) {
+        const { outcome } = event.result as { outcome: DiskOutcome };
+        reported.set(outcome.diskId, outcome);
+      }
+      continue;
     }
+    polls++;
+    const live = yield* steps.call("backupProgress", { instanceIds: children.map((c) => c.instanceId) });
+    status(live);
   }
 }
 
-/** A disk backup returns its outcome as data; only an engine-level failure faults the child's task. */
-function outcomeOf(child: Child): DiskOutcome {
+function outcomeOf(child: Child, reported: Reported, waitLimitMs: number): DiskOutcome {
+  const told = reported.get(child.diskId);
+  if (!ended(child) && told) return told;
+  if (!ended(child)) {
+    const hours = (waitLimitMs / 3_600_000).toFixed(1);
+    return {
+      diskId: child.diskId,
+      status: "running",
+      reason: `still running after the run's wait limit (${hours} h); its restore point is recorded in the lineage when it ends`,
+    };
+  }
   if (!child.task.isFaulted) return child.task.result as DiskOutcome;
+  // A disk backup returns its outcome as data; only an engine-level failure faults the child's task.
   const { code, message } = failureOf(child.task.result);
   return { diskId: child.diskId, status: "failed", code, reason: message, restorePointId: null };
 }
@@ -73,6 +90,7 @@ export const backupRunOrchestrator: OrchestrationHandler = function* (context: O
   const raw = context.df.getInput<BackupRunInput | "" | undefined>();
   const input: BackupRunInput = raw && typeof raw === "object" ? raw : { trigger: "http" };
   const steps = stepsOf<BackupSteps>(durableRuntime(context));
+  const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();
   const progress = newProgress("resolving");
   context.df.setCustomStatus(progress);
@@ -90,29 +108,33 @@ export const backupRunOrchestrator: OrchestrationHandler = function* (context: O
       }),
     ),
   ];
-  const children: Child[] = resolved.disks.map((d) => ({
-    diskId: d.diskId,
-    task: context.df.callSubOrchestrator(
-      BACKUP_DISK,
-      { diskId: d.diskId, sourceUrl: d.sourceUrl, runId: context.df.instanceId, trigger: input.trigger },
-      diskBackupInstanceId(d.diskId),
-    ),
-  }));
+  const children: Child[] = resolved.disks.map((d) => {
+    const instanceId = diskBackupInstanceId(d.diskId, runId);
+    const childInput = { diskId: d.diskId, sourceUrl: d.sourceUrl, runId, trigger: input.trigger };
+    return {
+      diskId: d.diskId,
+      instanceId,
+      task: context.df.callSubOrchestrator(BACKUP_DISK, childInput, instanceId),
+    };
+  });
   const disksTotal = children.length;
   context.df.setCustomStatus({ ...progress, phase: "backing-up", disksTotal, disksDone: 0 });
 
-  const instanceIds = children.map((c) => diskBackupInstanceId(c.diskId));
-  if (children.length > 0) yield* waitWithProgress(context, steps, children, instanceIds, disksTotal);
+  const deadline = Date.parse(startedAt) + resolved.waitLimitMs;
+  const reported: Reported = new Map();
+  if (children.length > 0) yield* waitForChildren(context, steps, children, reported, deadline);
 
-  outcomes.push(...children.map(outcomeOf));
+  outcomes.push(...children.map((c) => outcomeOf(c, reported, resolved.waitLimitMs)));
   const output: BackupRunOutput = {
-    runId: context.df.instanceId,
+    runId,
     trigger: input.trigger,
     startedAt,
     completedAt: context.df.currentUtcDateTime.toISOString(),
     disks: outcomes,
   };
+  const instanceIds = children.map((c) => c.instanceId);
   const final = children.length > 0 ? yield* steps.call("backupProgress", { instanceIds }) : progress;
-  context.df.setCustomStatus({ ...final, phase: "completed", disksTotal, disksDone: disksTotal });
+  const disksDone = children.filter((c) => known(c, reported)).length;
+  context.df.setCustomStatus({ ...final, phase: "completed", disksTotal, disksDone });
   return output;
 };

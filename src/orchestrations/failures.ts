@@ -1,6 +1,7 @@
 // Failures of steps as orchestrators see them (pure; no I/O): a step that failed for a known reason
 // returns its failure as data; one that kept throwing through its retries is turned into a failure with
 // code `StepFailed`. Codes decide; messages are only shown.
+import { ORCHESTRATION_FAILED, STEP_FAILED } from "../app/codes";
 import type { Failure } from "../app/result";
 
 const PREFIX =
@@ -12,10 +13,7 @@ export function reasonOf(error: unknown): string {
   return message.replace(PREFIX, "").split("\n")[0]?.slice(0, 1000) || "unknown failure";
 }
 
-/** Code of a step that kept throwing until its retries ran out (the message says what it threw). */
-export const STEP_FAILED = "StepFailed";
-/** Code of a failure inside the orchestrator itself (a bug, or a sub-orchestration that failed). */
-export const ORCHESTRATION_FAILED = "OrchestrationFailed";
+export { ORCHESTRATION_FAILED, STEP_FAILED };
 
 /** Thrown into an orchestrator when a step fails; carries the step's failure as data. */
 export class StepFailure extends Error {

@@ -7,6 +7,7 @@ import type {
   BeginResult,
   CompleteInput,
   CopyBatchInput,
+  DiskOutcome,
   DiskRunRef,
   FailInput,
   PlanResult,
@@ -47,7 +48,12 @@ export interface BackupSteps {
   copyBackupBatch: Step<CopyBatchInput, BatchResult>;
   completeDiskBackup: Step<CompleteInput, RestorePoint>;
   failDiskBackup: Step<FailInput, RestorePoint>;
+  /** Tells the run (the parent) that this disk's backup ended, so the run ends without polling. */
+  notifyBackupRun: Step<{ runId: string; outcome: DiskOutcome }, null>;
 }
+
+/** The event a disk backup raises to its run when it ends (payload `{ outcome }`). */
+export const DISK_BACKUP_ENDED = "diskBackupEnded";
 
 /** Steps of a restore (`restoreDisk`), in procedure order. */
 export interface RestoreSteps {
@@ -61,9 +67,12 @@ export interface RestoreSteps {
   restoreFail: Step<FailRestoreInput, null>;
 }
 
-/** One disk backup at a time per disk: the disk's sub-orchestration always has this instance id. */
-export function diskBackupInstanceId(diskId: string): string {
-  return `backup:${diskId}`;
+/**
+ * A disk's backup in a run: unique per run, because the engines do not refuse a second start of a running
+ * id (Azure Storage replaces the running instance). One writer per disk comes from the disk lock instead.
+ */
+export function diskBackupInstanceId(diskId: string, runId: string): string {
+  return `backup:${diskId}:${runId}`;
 }
 
 /** Instance id of scheduled runs: fixed, so a tick can see whether the previous one is still running. */

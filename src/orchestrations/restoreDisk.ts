@@ -52,7 +52,12 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
 
   status("resolve");
   // A refused restore (target appeared, point gone) fails here, before anything is written.
-  const run = yield* steps.call("restoreResolve", { input, runId: runtime.instanceId });
+  const run = yield* steps.call("restoreResolve", {
+    input,
+    runId: runtime.instanceId,
+    startedAt: runtime.now().toISOString(),
+    nonce: runtime.newGuid(),
+  });
   const ids = {
     diskId: run.targetDiskId,
     restorePointId: run.newRestorePointId,

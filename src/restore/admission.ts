@@ -1,15 +1,18 @@
 // Admission of a restore request (POST /api/restores): every check that can refuse it runs here, before
 // anything is started or written, so a rejected request changes nothing. The resolve step of the
 // orchestration runs the same checks again, because time passes between the two.
+import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
-import type { RestorePoint } from "../lineage/restorePoint";
+import { diskIdOf } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
+import { type RestorePoint, restorePointIdOf } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
-import { requireBlobUrl } from "../storage/urls";
-import { defaultTargetOf } from "./naming";
+import { type BlobLocation, blobNameProblem, requireBlobUrl } from "../storage/urls";
+import { defaultTargetOf, promotedBlobOf, safetyBlobOf } from "./naming";
 import { parseRestoreRequest, type RestoreRequest } from "./request";
 import { selectRestorePoint } from "./select";
-import { inspectTarget, isInside, type TargetState } from "./target";
+import { inspectTarget, type TargetState, targetPlaceRefusal } from "./target";
 import type { RestoreInput } from "./types";
 
 export interface AdmissionError {
@@ -62,6 +65,33 @@ export function targetRefusal(
   return undefined;
 }
 
+/** A restore point id as long as any the app makes (names derived from it are checked at this length). */
+const LONGEST_ID = restorePointIdOf("2000-01-01T00:00:00.000Z", "ffffffff");
+
+/**
+ * Checked before any request: the target must be in a place the app may write (never the backup account),
+ * and the blobs a restore creates next to the backups must have names the service accepts.
+ */
+function placeRefusal(ctx: AppContext, target: BlobLocation): Admission | undefined {
+  const refusal = targetPlaceRefusal(ctx.settings, target);
+  if (refusal) return refuse(400, refusal.code, refusal.message);
+  for (const derived of [
+    target,
+    promotedBlobOf(ctx.settings.target, target, LONGEST_ID),
+    safetyBlobOf(ctx.settings.target, target, LONGEST_ID),
+  ]) {
+    const problem = blobNameProblem(derived.blobName ?? "");
+    if (problem !== undefined) {
+      return refuse(
+        400,
+        "InvalidRequest",
+        `the restore target ${target.url.slice(0, 200)} cannot be used: ${derived === target ? "its blob name" : `the copy kept in the backup container, "${derived.blobName?.slice(0, 60)}…",`} ${problem}`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /** The restore point's data must still be there: a backup snapshot deleted outside the app is refused. */
 async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promise<boolean> {
   try {
@@ -74,7 +104,19 @@ async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promi
   }
 }
 
-export async function admitRequest(ctx: AppContext, request: RestoreRequest): Promise<Admission> {
+/**
+ * Every check of a restore request. `lockCheck: false` skips the disk-lock check: the resolve step takes
+ * the lock itself (and must not see its own earlier attempt as a conflict).
+ */
+export async function admitRequest(
+  ctx: AppContext,
+  request: RestoreRequest,
+  options: { lockCheck?: boolean } = {},
+): Promise<Admission> {
+  // A target given by the caller is checked before anything is read, so no request goes anywhere else.
+  const given = request.targetUrl === undefined ? undefined : requireBlobUrl(request.targetUrl);
+  const givenRefusal = given && placeRefusal(ctx, given);
+  if (givenRefusal) return givenRefusal;
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
@@ -88,19 +130,14 @@ export async function admitRequest(ctx: AppContext, request: RestoreRequest): Pr
       `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
     );
   }
-  const target = request.targetUrl
-    ? requireBlobUrl(request.targetUrl)
-    : defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
-  if (isInside(target, ctx.settings.target)) {
-    return refuse(
-      400,
-      "TargetInBackupContainer",
-      `${target.url} is inside the backup container; restore to a source account`,
-    );
-  }
+  const target = given ?? defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
+  const defaultRefusal = given ? undefined : placeRefusal(ctx, target);
+  if (defaultRefusal) return defaultRefusal;
   const state = await inspectTarget(ctx.storage, target);
   const refusal = targetRefusal(target.url, state, request.overwrite);
   if (refusal) return refusal;
+  const holder = options.lockCheck === false ? undefined : await ctx.locks.holder(diskIdOf(target));
+  if (holder) return refuse(409, DISK_BUSY, `${target.url}: ${describeHolder(holder)}`);
   return ok({
     input: {
       diskId: request.diskId,

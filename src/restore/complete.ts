@@ -1,5 +1,6 @@
 // Last step of a restore: snapshot the new disk (the diff base of its next backup), record the first
-// restore point of its chain, then release the target and drop the run's batch documents.
+// restore point of its chain, remove the unfinished-restore mark, then release the target and drop the
+// run's batch documents.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
 import { writeStamp } from "../lineage/stamp";
@@ -7,7 +8,8 @@ import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { runKeyOf, snapshotTagOf } from "./naming";
+import { unmarkFinished } from "./mark";
+import { lockOwnerOfRestore, runKeyOf, snapshotTagOf } from "./naming";
 import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } from "./types";
 import { combineVerification } from "./verify";
@@ -18,6 +20,7 @@ export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void
   const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
   const results = await Promise.allSettled([
     releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
     ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
   ]);
   for (const r of results)
@@ -28,6 +31,7 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
   const { run, copied } = input;
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified);
+  await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
   // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
   await holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
   const targetSnapshot = await ensureSnapshot(ctx.storage.container(target), target, {
@@ -52,6 +56,8 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     writing: undefined,
   });
   await ctx.lineage.upsert(point);
+  // Recorded: the new disk is a disk now, and the next backup may take it.
+  await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);
   await releaseRun(ctx, run);
   ctx.log(
     `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}: restore point ${point.restorePointId}`,

@@ -3,13 +3,14 @@
 // a re-run step finds what an earlier attempt created.
 
 import { backupBlobNameOf } from "../disks/identity";
+import type { LockOwner } from "../lineage/locks";
 import { leaseIdFor } from "../storage/lease";
-import { runTag } from "../storage/tags";
+import { runTag, TAG_RESTORE_RUN } from "../storage/tags";
 import { type BlobLocation, blobIn } from "../storage/urls";
-import type { CopyPhaseName } from "./types";
+import type { CopyPhaseName, RestoreRun } from "./types";
 
-/** Metadata on blobs a restore creates: which run created them (a re-run recognises its own blob). */
-export const TAG_RESTORE_RUN = "restorerun";
+/** Metadata on blobs a restore writes: which run (a re-run recognises its own blob; discovery skips it). */
+export { TAG_RESTORE_RUN };
 
 /** `vhds/disk1.vhd` restored from point P → `vhds/disk1-restore-P.vhd` in the same container. */
 export function defaultTargetOf(source: BlobLocation, restorePointId: string): BlobLocation {
@@ -45,6 +46,11 @@ export function runKeyOf(newRestorePointId: string, phase: CopyPhaseName): strin
 
 export function restoreLeaseIdOf(targetDiskId: string, newRestorePointId: string): string {
   return leaseIdFor("restore", targetDiskId, newRestorePointId);
+}
+
+/** The target disk's lock as the restore holds it (a backup of that disk waits for it to end). */
+export function lockOwnerOfRestore(run: Pick<RestoreRun, "newRestorePointId" | "runId">): LockOwner {
+  return { kind: "restore", restorePointId: run.newRestorePointId, runId: run.runId };
 }
 
 /** Snapshot tags reuse the backup's, so the next backup of the new disk prunes its source snapshots. */

@@ -1,12 +1,12 @@
 // The lineage rows a restore writes: the safety restore point of an overwritten target, the first
 // restore point of the new disk's chain (kind `restored`), or the failure of a restore.
+import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import type { Failure } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { writeStamp } from "../lineage/stamp";
 import { requireBlobUrl } from "../storage/urls";
 import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
-import { VERIFICATION_FAILED } from "./verify";
 
 /** Extra columns on restore rows (the contract fields stay as docs/architecture.md names them). */
 export type RestoreRow = RestorePoint & { restoredFromDiskId: string; verification: string };

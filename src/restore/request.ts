@@ -14,6 +14,43 @@ export interface RestoreRequest {
   overwrite: boolean;
 }
 
+/** An ISO 8601 instant with a date, a time and an offset, e.g. 2025-01-01T12:00:00Z or ...T12:00+01:00. */
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+/** Instants outside these years are refused: no restore point can be older, and later ones are typos. */
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 9999;
+
+/**
+ * Epoch milliseconds of an ISO 8601 instant, or undefined. Strict: every field in range (no February 30,
+ * no hour 24, no year 275760), where Date.parse would roll over or accept extended years.
+ */
+export function parseInstant(text: string): number | undefined {
+  const m = INSTANT.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  if (year === undefined || month === undefined || day === undefined) return undefined;
+  if (hour === undefined || minute === undefined || second === undefined) return undefined;
+  if (year < FIRST_YEAR || year > LAST_YEAR) return undefined;
+  const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const back = new Date(utc);
+  const fieldsHold =
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second;
+  if (!fieldsHold) return undefined;
+  if (m[8] === "Z") return utc;
+  const offsetHours = Number(m[10]);
+  const offsetMinutes = Number(m[11]);
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const sign = m[9] === "-" ? -1 : 1;
+  return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
 const body = z
   .object({
     diskId: z.string().refine(isDiskId, "is not a disk id (lowercase letters, digits and dashes)"),
@@ -23,7 +60,10 @@ const body = z
       .optional(),
     pointInTime: z
       .string()
-      .refine((s) => Number.isFinite(Date.parse(s)), "is not an ISO 8601 instant")
+      .refine(
+        (s) => parseInstant(s) !== undefined,
+        `is not an ISO 8601 instant between ${FIRST_YEAR} and ${LAST_YEAR} (e.g. 2025-01-01T12:00:00Z)`,
+      )
       .optional(),
     targetUrl: z.string().optional(),
     overwrite: z.boolean().optional(),
@@ -54,7 +94,7 @@ export function parseRestoreRequest(raw: unknown): Parsed<RestoreRequest> {
   return ok({
     diskId,
     restorePointId,
-    pointInTime: pointInTime === undefined ? undefined : Date.parse(pointInTime),
+    pointInTime: pointInTime === undefined ? undefined : parseInstant(pointInTime),
     targetUrl,
     overwrite: overwrite ?? false,
   });

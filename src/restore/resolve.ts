@@ -1,13 +1,17 @@
 // Step 1 of a restore: admit the request again (state may have changed since the HTTP call), read the
-// restore point's size, and fix every id and name the later steps use. Writes nothing.
+// restore point's size, fix every id and name the later steps use, and take the target disk's lock (the
+// only write: a backup of the disk and this restore never run at once). Re-runnable: the ids come from
+// the orchestration, so a retry presents the same lock owner.
 import { randomBytes } from "node:crypto";
+import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
 import { diskIdOf } from "../disks/identity";
+import { describeHolder } from "../lineage/locks";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { requireBlobUrl } from "../storage/urls";
 import { admitRequest } from "./admission";
-import { promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "./naming";
+import { lockOwnerOfRestore, promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "./naming";
 import type { RestoreInput, RestoreRun } from "./types";
 
 /** A restore that must not start: carries the API error code (e.g. TargetExists, TargetLeased). */
@@ -18,27 +22,38 @@ export class RestoreRefusedError extends CodedError {
   }
 }
 
-const newId = (at: string) => restorePointIdOf(at, randomBytes(4).toString("hex"));
+/** Where a restore's ids come from: the orchestration's clock and a deterministic guid (tests: now). */
+export interface RestoreIdentity {
+  startedAt: string;
+  /** Hex (a guid): the first 8 digits name the new restore point, the next 8 the safety point. */
+  nonce: string;
+}
+
+export function newRestoreIdentity(): RestoreIdentity {
+  return { startedAt: new Date().toISOString(), nonce: randomBytes(8).toString("hex") };
+}
 
 export async function resolveRestore(
   ctx: AppContext,
   input: RestoreInput,
   runId: string,
+  identity: RestoreIdentity = newRestoreIdentity(),
 ): Promise<RestoreRun> {
-  const admission = await admitRequest(ctx, { ...input, pointInTime: undefined });
+  const admission = await admitRequest(ctx, { ...input, pointInTime: undefined }, { lockCheck: false });
   if (!admission.ok) throw new RestoreRefusedError(admission.error.code, admission.error.message);
   const { point, target: state } = admission.value;
   const backup = requireBlobUrl(point.backupUrl);
   const props = await ctx.storage.pageBlob(backup, { snapshot: point.backupSnapshot }).getProperties();
   const target = requireBlobUrl(admission.value.input.targetUrl);
   const targetDiskId = diskIdOf(target);
-  const now = Date.now();
+  const now = Date.parse(identity.startedAt);
+  const hex = identity.nonce.replace(/[^0-9a-f]/gi, "");
   const targetExisted = state.kind === "exists";
   // The safety point starts first so the restored point is the newest of the target's chain.
   const safetyStartedAt = new Date(now).toISOString();
   const startedAt = new Date(now + (targetExisted ? 1 : 0)).toISOString();
-  const newRestorePointId = newId(startedAt);
-  const safetyId = targetExisted ? newId(safetyStartedAt) : undefined;
+  const newRestorePointId = restorePointIdOf(startedAt, hex.slice(0, 8));
+  const safetyId = targetExisted ? restorePointIdOf(safetyStartedAt, hex.slice(8, 16)) : undefined;
   const run: RestoreRun = {
     ...admission.value.input,
     runId,
@@ -59,6 +74,8 @@ export async function resolveRestore(
         }
       : null,
   };
+  const taken = await ctx.locks.acquire(targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
+  if (!taken.ok) throw new RestoreRefusedError(DISK_BUSY, `${target.url}: ${describeHolder(taken.error)}`);
   ctx.log(
     `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}${targetExisted ? " (overwrite, safety point first)" : ""}`,
   );

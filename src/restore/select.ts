@@ -1,5 +1,6 @@
 // Choosing the restore point to restore (pure): by id, or the latest completed one at or before an
-// instant. A point's instant is when its backup started: its source snapshot was taken right then.
+// instant. A point's instant is the data's time: the timestamp of its source snapshot (the disk as it
+// was then), not when the run that copied it started (a run may wait long before it snapshots).
 import { fail, ok, type Result } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 
@@ -35,8 +36,8 @@ export function selectRestorePoint(
   }
   const at = by.pointInTime ?? Number.NaN;
   const candidates = points
-    .filter((p) => p.status === "completed" && Date.parse(p.startedAt) <= at)
-    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+    .filter((p) => p.status === "completed" && isAtOrBefore(dataTimeOf(p), at))
+    .sort((a, b) => compareTimes(dataTimeOf(b), dataTimeOf(a)));
   const point = candidates[0];
   if (!point) {
     return fail({
@@ -45,4 +46,33 @@ export function selectRestorePoint(
     });
   }
   return ok(point);
+}
+
+/** An instant with the service's 100 ns precision: epoch milliseconds and the digits below them. */
+interface DataTime {
+  ms: number;
+  /** Fraction digits after the milliseconds ("4321" of .7654321), as a zero-padded string. */
+  below: string;
+}
+
+const SNAPSHOT_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,3})(\d*))?Z$/;
+
+/**
+ * The data's time of a restore point: its source snapshot's timestamp (e.g. 2025-01-02T09:00:05.7654321Z).
+ * A row without a readable one (written by hand or by an older version) falls back to its start time.
+ */
+export function dataTimeOf(point: Pick<RestorePoint, "sourceSnapshot" | "startedAt">): DataTime {
+  const m = SNAPSHOT_TIME.exec(point.sourceSnapshot);
+  const ms = m ? Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0")}Z`) : Number.NaN;
+  if (m && Number.isFinite(ms)) return { ms, below: (m[3] ?? "").padEnd(7, "0") };
+  return { ms: Date.parse(point.startedAt), below: "" };
+}
+
+function compareTimes(a: DataTime, b: DataTime): number {
+  return a.ms !== b.ms ? a.ms - b.ms : a.below.localeCompare(b.below);
+}
+
+/** At or before `at` (epoch ms): a snapshot 0.4 ms after `at` is after it, not rounded down into it. */
+function isAtOrBefore(time: DataTime, at: number): boolean {
+  return time.ms < at || (time.ms === at && /^0*$/.test(time.below));
 }

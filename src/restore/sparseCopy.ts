@@ -5,11 +5,13 @@ import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { loadBatch, saveBatches } from "../copy/runStore";
+import { keepLock } from "../lineage/locks";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import { runKeyOf, TAG_RESTORE_RUN } from "./naming";
+import { markUnfinished } from "./mark";
+import { lockOwnerOfRestore, runKeyOf, TAG_RESTORE_RUN } from "./naming";
 import type { CopyBatchInput, CopyPhase, PreparedCopy } from "./types";
 
 /** The target is the only destination in a source account, and the only one that may already exist. */
@@ -60,6 +62,9 @@ export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<Pre
   const blob = ctx.storage.pageBlob(destination);
   const leaseId = leaseOf(copy);
   if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+  // The target is marked before its first byte changes (an overwritten one too), so it is never backed up
+  // half-written.
+  if (leaseId) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
   const allocated = await listRanges({ blob: snapshot, sizeBytes, segmentBytes });
@@ -96,17 +101,24 @@ export async function copyBatch(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { copy, batch } = input;
+  const owner = lockOwnerOfRestore(copy.run);
+  await ctx.locks.renew(copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   const store = runStoreOf(ctx, copy);
   const doc = await loadBatch(store.container, store.diskId, store.key, batch);
-  return copyBatchUnderLease(
-    ctx,
-    {
-      sourceUrl: copy.sourceUrl,
-      sourceSnapshot: copy.sourceSnapshot,
-      destinationUrl: copy.destinationUrl,
-      leaseId: leaseOf(copy),
-      doc,
-    },
-    signal,
-  );
+  const keeper = keepLock(ctx.locks, copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
+  try {
+    return await copyBatchUnderLease(
+      ctx,
+      {
+        sourceUrl: copy.sourceUrl,
+        sourceSnapshot: copy.sourceSnapshot,
+        destinationUrl: copy.destinationUrl,
+        leaseId: leaseOf(copy),
+        doc,
+      },
+      signal,
+    );
+  } finally {
+    keeper.stop();
+  }
 }

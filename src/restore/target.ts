@@ -1,8 +1,43 @@
-// What the restore target is now: whether its container exists (a restore never creates containers in
-// source accounts: the least-privilege role cannot), whether the blob exists, its type and lease.
+// Where a restore may write, and what the restore target is now: whether its container exists (a restore
+// never creates containers in source accounts: the least-privilege role cannot), whether the blob exists,
+// its type and lease.
+import type { Settings } from "../config/settings";
 import type { StorageAccess } from "../storage/clients";
 import { isNotFound } from "../storage/errors";
 import type { BlobLocation } from "../storage/urls";
+
+/** Why a target is not a place this app may write a restore to (pure: decided before any request). */
+export interface TargetPlaceRefusal {
+  code: "TargetInBackupAccount" | "TargetNotAllowed";
+  message: string;
+}
+
+/**
+ * A restore writes only into the accounts and containers the app is configured for: the containers of
+ * BACKUP_SOURCES and the accounts or containers of RESTORE_TARGETS, and never into the backup account.
+ */
+export function targetPlaceRefusal(settings: Settings, target: BlobLocation): TargetPlaceRefusal | undefined {
+  if (target.accountName === settings.target.accountName) {
+    return {
+      code: "TargetInBackupAccount",
+      message: `${target.url} is in the backup account (${settings.target.accountName}); restore to a source account`,
+    };
+  }
+  const allowed = [
+    ...settings.sources.map((s) => ({ serviceUrl: s.serviceUrl, containerName: s.containerName })),
+    ...settings.restoreTargets,
+  ];
+  const inside = allowed.some(
+    (a) =>
+      a.serviceUrl === target.serviceUrl &&
+      (a.containerName === undefined || a.containerName === target.containerName),
+  );
+  if (inside) return undefined;
+  return {
+    code: "TargetNotAllowed",
+    message: `${target.url} is not in a container this app is configured for: restores write only into the containers of BACKUP_SOURCES and the accounts or containers of RESTORE_TARGETS`,
+  };
+}
 
 export type TargetState =
   | { kind: "noContainer" }
@@ -29,9 +64,4 @@ export async function inspectTarget(storage: StorageAccess, target: BlobLocation
     if (!isNotFound(error)) throw error;
   }
   return (await storage.container(target).exists()) ? { kind: "absent" } : { kind: "noContainer" };
-}
-
-/** Same container as the backups: restoring there would mix disks with backup blobs. */
-export function isInside(blob: BlobLocation, container: BlobLocation): boolean {
-  return blob.serviceUrl === container.serviceUrl && blob.containerName === container.containerName;
 }

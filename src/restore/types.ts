@@ -19,6 +19,9 @@ export type CopyPhaseName = "safety" | "promote" | "restore";
 export interface ResolveRestoreInput {
   input: RestoreInput;
   runId: string;
+  /** The orchestration's start instant and a deterministic guid: the ids a retried resolve makes again. */
+  startedAt: string;
+  nonce: string;
 }
 
 /** A tagged snapshot of a blob the restore works on (found again by its tag when a step re-runs). */

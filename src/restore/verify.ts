@@ -3,6 +3,7 @@
 // SHA-256 per chunk of at most 8 MiB; everything else is unallocated on both sides, hence zeros on both.
 import { createHash } from "node:crypto";
 import type { PageBlobClient } from "@azure/storage-blob";
+import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
 import { listRanges } from "../copy/diff";
@@ -17,9 +18,7 @@ const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
   "sha256 per chunk (<= 8 MiB) of every range allocated on either side, against the backup snapshot";
 
-/** The code of a restored disk that differs from its restore point: final, a retry reads the same bytes. */
-export const VERIFICATION_FAILED = "VerificationFailed";
-
+/** A restored disk that differs from its restore point: final, a retry reads the same bytes. */
 export class VerificationError extends CodedError {
   constructor(message: string) {
     super(VERIFICATION_FAILED, message);

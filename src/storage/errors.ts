@@ -30,6 +30,11 @@ export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404;
 }
 
+/** The identity may not do this (a role without the action, or a role condition that refuses it). */
+export function isPermissionDenied(error: unknown): boolean {
+  return statusOf(error) === 403;
+}
+
 const NETWORK_CODES = new Set([
   "ETIMEDOUT",
   "ESOCKETTIMEDOUT",
@@ -71,10 +76,21 @@ export function isServerTimeout(error: unknown): boolean {
   );
 }
 
+/**
+ * A one-line description that is never empty: a storage error answered to a HEAD request (or with an
+ * unparsable body) has an empty message, so the status and code say what happened instead.
+ */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) {
     const code = errorCode(error);
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    const message = error.message.trim();
+    if (message.length === 0) {
+      const status = statusOf(error);
+      const what = [status === undefined ? undefined : `HTTP ${status}`, code].filter(Boolean).join(" ");
+      return `${error.name || "Error"}${what ? ` (${what})` : ""} without a message from the service`;
+    }
+    return code && !message.includes(code) ? `${code}: ${message}` : message;
   }
-  return String(error);
+  const text = String(error);
+  return text.trim().length > 0 ? text : "unknown error (no message)";
 }

@@ -44,7 +44,7 @@ export function authorizeSource(
   const lifetimeMs = options.lifetimeMs ?? 60 * 60_000;
   const renewBeforeMs = Math.min(options.renewBeforeMs ?? 15 * 60_000, lifetimeMs / 2);
   const now = options.now ?? Date.now;
-  const credential = storage.credentialFor(location.accountName);
+  const credential = storage.credentialFor(location);
   const base = snapshotUrl(location, snapshot);
   // The promise is cached so concurrent callers share one issue.
   let cached: Promise<{ source: CopySource; expiresAt: number }> | undefined;

@@ -5,6 +5,8 @@ import path from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningHost, startLocalHost } from "../../local/host/index";
+import { diskIdOf } from "../../src/disks/identity";
+import { requireBlobUrl } from "../../src/storage/urls";
 import { contentOf, MiB, writeRandom } from "../integration/support/harness";
 import { testEmulator, uniqueName } from "../support/emulator";
 
@@ -143,8 +145,9 @@ describe("restores through the HTTP API (local runtime)", () => {
       (await contentOf(sources.getPageBlobClient(`web-restore-${rp1.restorePointId}.vhd`))).equals(first),
     ).toBe(true);
 
+    // a point in time is the data's time: just after rp2's source snapshot (100 ns precision)
     const at = new Date(
-      Date.parse(String((rp2 as unknown as { startedAt: string }).startedAt)) + 1,
+      Date.parse(String((rp2 as unknown as { sourceSnapshot: string }).sourceSnapshot)) + 1,
     ).toISOString();
     const done2 = await restore({
       diskId,
@@ -156,19 +159,69 @@ describe("restores through the HTTP API (local runtime)", () => {
 
     // refused requests: the documented error shape, and storage untouched
     const before = await storageState();
+    const source = `${emu.blobEndpoint("devstoreaccount1")}/${sourceName}`;
+    const rp = rp1.restorePointId;
     const refused: Array<[unknown, number, string]> = [
       ["{not json", 400, "InvalidJson"],
       [{ diskId }, 400, "InvalidRequest"],
+      // what a hostile caller tried: an unknown host or account, the backup account outside its
+      // container, names the service refuses, traversal in disguise, a bad escape, year 275760
+      [
+        { diskId, restorePointId: rp, targetUrl: "https://evil.example.com/vhds/x.vhd" },
+        400,
+        "TargetNotAllowed",
+      ],
+      [
+        {
+          diskId,
+          restorePointId: rp,
+          targetUrl: `${emu.blobEndpoint("devstoreaccount2")}/${sourceName}/x.vhd`,
+        },
+        400,
+        "TargetNotAllowed",
+      ],
+      [
+        { diskId, restorePointId: rp, targetUrl: `${emu.blobEndpoint("devbackupaccount")}/elsewhere/x.vhd` },
+        400,
+        "TargetInBackupAccount",
+      ],
+      [{ diskId, restorePointId: rp, targetUrl: `${source}/${"n".repeat(2000)}` }, 400, "InvalidRequest"],
+      [{ diskId, restorePointId: rp, targetUrl: `${source}/a%00b.vhd` }, 400, "InvalidRequest"],
+      [
+        {
+          diskId,
+          restorePointId: rp,
+          targetUrl: `${source}/..%2F..%2Fdevbackupaccount%2F${backupName}%2Fx.vhd`,
+        },
+        400,
+        "InvalidRequest",
+      ],
+      [{ diskId, restorePointId: rp, targetUrl: `${source}/%ZZ.vhd` }, 400, "InvalidRequest"],
+      [{ diskId, pointInTime: "+275760-09-13T00:00:00.000Z" }, 400, "InvalidRequest"],
       [{ diskId: "unknown-disk-00000000", restorePointId: rp1.restorePointId }, 404, "DiskNotFound"],
       [{ diskId, restorePointId: "20200101T000000Z-00000000" }, 404, "RestorePointNotFound"],
       [{ diskId, restorePointId: rp1.restorePointId }, 409, "TargetExists"],
     ];
+    const counted = async () => {
+      const prefixes = [
+        `/devstoreaccount1/${sourceName}`,
+        `/devbackupaccount/${backupName}`,
+        "/devstoreaccount2",
+      ];
+      const all = await Promise.all(prefixes.map((p) => emu.control.getStats(p)));
+      return all.map((st) => Object.values(st.operations).reduce((n, op) => n + op.requests, 0));
+    };
     for (const [body, status, code] of refused) {
+      const requestsBefore = await counted();
       const response = await call(`${api}/restores`, "POST", body);
-      expect({ status: response.status, code: (response.json?.error as { code?: string })?.code }).toEqual({
+      const error = response.json?.error as { code?: string; message?: string } | undefined;
+      expect({ status: response.status, code: error?.code }, JSON.stringify(body).slice(0, 200)).toEqual({
         status,
         code,
       });
+      expect(error?.message?.length ?? 0).toBeGreaterThan(10);
+      // a 400 is decided before any storage request (404/409 read the lineage or the target)
+      if (status === 400) expect(await counted(), JSON.stringify(body).slice(0, 200)).toEqual(requestsBefore);
     }
     await sources.getPageBlobClient("second.vhd").getBlobLeaseClient().acquireLease(-1);
     const leasedBefore = await storageState();
@@ -225,5 +278,34 @@ describe("restores through the HTTP API (local runtime)", () => {
     expect(lost.status).toBe(404);
     expect((lost.json?.error as { code?: string } | undefined)?.code).toBe("RestorePointDataMissing");
     expect(await sources.getPageBlobClient("lost.vhd").exists()).toBe(false);
+  });
+
+  it("backs up the other disks of a run when odd blobs sit in the source container, saying why each is skipped", async () => {
+    // a half-written restore target (what a failed restore leaves where the role may not delete) and a
+    // name at the service's limit, whose backup blob name would be over it
+    await sources
+      .getPageBlobClient("half.vhd")
+      .create(MiB, { metadata: { restorerun: "20250101T000000Z-0000dead" } });
+    const longName = "l".repeat(1024);
+    await sources.getPageBlobClient(longName).create(MiB);
+    const disks = (await call(`${api}/disks`)).json as { disks: Array<{ id: string; sourceUrl: string }> };
+    const web = disks.disks.find((d) => d.sourceUrl.endsWith("/web.vhd"))!.id;
+    expect(disks.disks.map((d) => d.sourceUrl)).not.toContainEqual(
+      expect.stringMatching(/half\.vhd$|\/l{1024}$/),
+    );
+    const ids = ["half.vhd", longName].map((name) => diskIdOf(requireBlobUrl(`${sources.url}/${name}`)));
+    const started = await call(`${api}/backups`, "POST", { disks: [web, ...ids] });
+    expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const status = await finish(String(started.json?.statusQueryGetUri));
+    expect(status.runtimeStatus).toBe("Completed");
+    const outcomes = (status.output as { disks: Array<{ diskId: string; status: string; reason?: string }> })
+      .disks;
+    const byId = Object.fromEntries(outcomes.map((o) => [o.diskId, o]));
+    expect(byId[web]?.status).toBe("completed");
+    expect(byId[ids[0]!]).toMatchObject({
+      status: "skipped",
+      reason: expect.stringMatching(/has not completed/),
+    });
+    expect(byId[ids[1]!]).toMatchObject({ status: "skipped", reason: expect.stringMatching(/1024/) });
   });
 });

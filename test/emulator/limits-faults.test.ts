@@ -57,6 +57,16 @@ describe("service limits", () => {
     await expect(blob.uploadPages(Buffer.alloc(512), 4096, 512)).rejects.toMatchObject(invalid);
     await blob.uploadPages(Buffer.alloc(512, 1), 3584, 512);
   });
+
+  it("refuses blob names over 1,024 characters with 400 OutOfRangeInput, as the service does", async () => {
+    const atLimit = container.getPageBlobClient("n".repeat(1024));
+    await atLimit.create(512);
+    expect((await atLimit.getProperties()).contentLength).toBe(512);
+    const over = container.getPageBlobClient("n".repeat(1025));
+    await expect(over.create(512)).rejects.toMatchObject({ statusCode: 400, code: "OutOfRangeInput" });
+    await expect(over.getProperties()).rejects.toMatchObject({ statusCode: 400 });
+    await atLimit.delete();
+  });
 });
 
 describe("fault injection and counters", () => {
@@ -113,6 +123,34 @@ describe("fault injection and counters", () => {
     expect(await emu.control.getFaultCounts(scope)).toEqual({ dropConnection: 1 });
     await emu.control.setFaults([], undefined, scope);
     expect((await blob.getPageRanges(0, 4096)).pageRange).toEqual([]);
+  });
+
+  it("refuses as a role condition would (403 AuthorizationPermissionMismatch), sparing the query it exempts", async () => {
+    const blob = noRetry.getPageBlobClient("guarded.vhd");
+    await blob.create(4096);
+    const snapshot = (await blob.createSnapshot()).snapshot!;
+    await emu.control.setFaults(
+      [
+        {
+          operations: ["deleteBlob"],
+          pathPrefix: `${pathOf(container)}/guarded.vhd`,
+          exceptQuery: ["snapshot"],
+          rate: 1,
+          kind: "permissionDenied",
+        },
+      ],
+      undefined,
+      scope,
+    );
+    await expect(blob.delete({ deleteSnapshots: "include" })).rejects.toMatchObject({
+      statusCode: 403,
+      code: "AuthorizationPermissionMismatch",
+    });
+    await blob.withSnapshot(snapshot).delete();
+    expect(await emu.control.getFaultCounts(scope)).toEqual({ permissionDenied: 1 });
+    expect(await blob.exists()).toBe(true);
+    await emu.control.setFaults([], undefined, scope);
+    await blob.delete();
   });
 
   it("is reproducible from a seed, and the SDK's retries ride out transient faults", async () => {

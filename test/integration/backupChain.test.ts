@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginDiskBackup } from "../../src/backup/begin";
 import { completeDiskBackup } from "../../src/backup/complete";
 import { copyBackupBatch } from "../../src/backup/copyBatch";
+import { lockOwnerOfRun } from "../../src/backup/ownership";
 import { planDiskBackup } from "../../src/backup/plan";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
 import {
@@ -81,7 +82,9 @@ describe("backup chain integrity (against the emulator)", () => {
     const plan = await planDiskBackup(h.ctx, run);
     expect(plan.batchBytes.length).toBeGreaterThan(1);
     await copyBackupBatch(h.ctx, { run, batch: 0 }); // ... and then the run dies
-    await backup.getBlobLeaseClient().breakLease(0); // its lease expires long before the next window
+    // its lease and its disk lock expire long before the next window
+    await backup.getBlobLeaseClient().breakLease(0);
+    await h.ctx.locks.release(d.id, lockOwnerOfRun(ref));
     await expectFullAndExact("halfdone.vhd", /chain check: run of restore point .* did not complete/);
   });
 

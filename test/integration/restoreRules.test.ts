@@ -2,6 +2,8 @@
 // point-in-time selection, overwrite with a safety restore point, leased targets, loud verification.
 import type { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppContext } from "../../src/app/context";
+import { loadSettings } from "../../src/config/settings";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
@@ -97,7 +99,7 @@ describe("restore rules (in-process against the emulator)", () => {
       [
         { diskId, restorePointId: rp, targetUrl: `${h.ctx.settings.target.url}/x.vhd` },
         400,
-        "TargetInBackupContainer",
+        "TargetInBackupAccount",
       ],
       [{ diskId: "no-such-disk-00000000", restorePointId: rp }, 404, "DiskNotFound"],
       [{ diskId, restorePointId: "20200101T000000Z-00000000" }, 404, "RestorePointNotFound"],
@@ -109,8 +111,8 @@ describe("restore rules (in-process against the emulator)", () => {
           restorePointId: rp,
           targetUrl: `${h.ctx.settings.sources[0]!.serviceUrl}/nosuchcontainer/x.vhd`,
         },
-        404,
-        "TargetContainerNotFound",
+        400,
+        "TargetNotAllowed",
       ],
       [{ diskId, restorePointId: rp, targetUrl: `${container}/exists.vhd` }, 409, "TargetExists"],
       [
@@ -144,15 +146,29 @@ describe("restore rules (in-process against the emulator)", () => {
       ),
     ).rejects.toThrow(/TargetLeased/);
     expect(await state()).toEqual(before);
+    // Named in RESTORE_TARGETS, another container of the account is allowed, and then checked for
+    // existence (a restore never creates containers in source accounts).
+    const wider = createAppContext(
+      loadSettings({ ...h.env, RESTORE_TARGETS: h.ctx.settings.sources[0]!.serviceUrl }),
+      { log: () => {} },
+    );
+    const missing = await admitRestore(wider, {
+      diskId,
+      restorePointId: rp,
+      targetUrl: `${h.ctx.settings.sources[0]!.serviceUrl}/nosuchcontainer/x.vhd`,
+    });
+    expect(missing).toMatchObject({ ok: false, error: { status: 404, code: "TargetContainerNotFound" } });
+    expect(await state()).toEqual(before);
   });
 
   it("selects the latest completed restore point at or before a point in time", async () => {
-    const at = (p: RestorePoint, ms: number) => new Date(Date.parse(p.startedAt) + ms).toISOString();
+    // A point's instant is its source snapshot's time (100 ns precision: +1 ms is safely after it).
+    const at = (p: RestorePoint, ms: number) => new Date(Date.parse(p.sourceSnapshot) + ms).toISOString();
     const pick = async (pointInTime: string) => {
       const a = await admitRestore(h.ctx, { diskId, pointInTime, targetUrl: `${sourceUrl}.pit` });
       return a.ok ? a.value.input.restorePointId : a.error.code;
     };
-    expect(await pick(at(points[0]!, 0))).toBe(points[0]!.restorePointId);
+    expect(await pick(at(points[0]!, 1))).toBe(points[0]!.restorePointId);
     expect(await pick(at(points[1]!, -1))).toBe(points[0]!.restorePointId);
     expect(await pick(at(points[1]!, 1))).toBe(points[1]!.restorePointId);
     // the failed point in 2099 is never chosen
@@ -238,7 +254,9 @@ describe("restore rules (in-process against the emulator)", () => {
     // inside a copied range: caught by the batch; outside every allocated range: caught by the layout
     // (the restore holds a lease on the target while it writes and verifies)
     const leased = { conditions: { leaseId: run.leaseId } };
-    await target.uploadPages(Buffer.alloc(512, 1), 2 * MiB, 512, leased);
+    // the complement of what is there, so the very first byte differs whatever the random data was
+    const there = await target.downloadToBuffer(2 * MiB, 512);
+    await target.uploadPages(Buffer.from(there.map((b) => b ^ 0xff)), 2 * MiB, 512, leased);
     await expect(verifyPart(h.ctx, { run, part: 0 })).rejects.toThrow(
       /differs from the backup snapshot at byte 2097152/,
     );
@@ -254,6 +272,10 @@ describe("restore rules (in-process against the emulator)", () => {
       status: "failed",
       kind: "restored",
       parentRestorePointId: points[1]!.restorePointId,
+    });
+    expect(JSON.parse(row?.verification ?? "{}")).toEqual({
+      verified: false,
+      reason: "the restored disk differs",
     });
     expect(await target.exists()).toBe(false);
     expect(await h.backups.getPageBlobClient(blobNameOf(run.promotedUrl)).exists()).toBe(false);

@@ -163,7 +163,8 @@ describe("durable orchestrations", () => {
     expect(String(status.output)).toContain("'double'");
   });
 
-  it("fails a sub-orchestration whose explicit id is already running, and rejects startNew on it", async () => {
+  it("replaces a running instance when a sub-orchestration starts its id, as Azure Storage does; rejects startNew on it", async () => {
+    // A client start of a running id is refused (HTTP 500 from the extension's API, as in Azure).
     const waiting = await startViaHttp(host, "approval", null, "busy-child");
     await waitForStatus(waiting.statusQueryGetUri ?? "", (s) => s.runtimeStatus === "Running");
     const again = await call(`${host.baseUrl}/api/orchestrators/approval/busy-child`, {
@@ -171,12 +172,30 @@ describe("durable orchestrations", () => {
       body: "",
     });
     expect(again.status).toBe(500);
-    const links = await startViaHttp(host, "fixedChild", "busy-child");
-    const status = await waitForStatus(links.statusQueryGetUri ?? "");
-    expect(status.runtimeStatus).toBe("Completed");
-    expect((status.output as { skipped: string }).skipped).toContain("already exists");
-    const busy = await call(waiting.statusQueryGetUri ?? "");
-    expect((busy.json as Status).runtimeStatus).toBe("Running");
+    // Two parents start the same child id: each start replaces the running child (a new execution) and
+    // nobody is told. The last parent gets the new execution's result; the first one waits forever.
+    const replacements = () =>
+      host.logs.filter((l) => l.includes("'busy-child'") && l.includes("replaced by a new execution")).length;
+    const first = await startViaHttp(host, "fixedChild", "busy-child");
+    for (let i = 0; i < 200 && replacements() < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    const second = await startViaHttp(host, "fixedChild", "busy-child");
+    for (let i = 0; i < 200 && replacements() < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(replacements()).toBe(2);
+    await waitForStatus(waiting.statusQueryGetUri ?? "", (s) => s.customStatus === "waiting");
+    const raised = await call(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances/busy-child/raiseEvent/Approve`,
+      { method: "POST", body: JSON.stringify("yes") },
+    );
+    expect(raised.status).toBe(202);
+    const done = await waitForStatus(second.statusQueryGetUri ?? "");
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toEqual({ result: { approved: "yes" } });
+    const stuck = (await call(first.statusQueryGetUri ?? "")).json as Status;
+    expect(stuck.runtimeStatus).toBe("Running");
+    await call(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${first.id}/terminate?reason=test`, {
+      method: "POST",
+      body: "",
+    });
   });
 
   it("terminates and purges through the public webhook URLs", async () => {

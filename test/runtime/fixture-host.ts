@@ -6,7 +6,7 @@ import { type LocalHostOptions, type RunningHost, startLocalHost } from "../../l
 
 const root = path.resolve(__dirname, "../..");
 const compiled = path.join(root, "dist/test/fixtures/runtime-app");
-const FILES = ["probes.js", "activities.js", "orchestrations.js", "http.js", "timer.js"];
+const FILES = ["probes.js", "activities.js", "orchestrations.js", "http.js", "timer.js", "backupRun.js"];
 
 export function fixtureEntryFiles(): string[] {
   const files = FILES.map((f) => path.join(compiled, f));

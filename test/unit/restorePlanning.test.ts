@@ -2,14 +2,17 @@
 // (by id or point in time, never a failed point), target refusals, names of what a restore creates, and
 // the lineage rows it writes.
 import { describe, expect, it } from "vitest";
+import { VERIFICATION_FAILED } from "../../src/app/codes";
+import { loadSettings } from "../../src/config/settings";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { targetRefusal } from "../../src/restore/admission";
 import { defaultTargetOf, promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "../../src/restore/naming";
 import { failedPointOf, restoredPointOf, safetyPointOf } from "../../src/restore/record";
-import { parseRestoreRequest } from "../../src/restore/request";
+import { parseInstant, parseRestoreRequest } from "../../src/restore/request";
 import { selectRestorePoint } from "../../src/restore/select";
+import { targetPlaceRefusal } from "../../src/restore/target";
 import type { RestoreRun } from "../../src/restore/types";
-import { combineVerification, VERIFICATION_FAILED } from "../../src/restore/verify";
+import { combineVerification } from "../../src/restore/verify";
 import { parseBlobUrl, requireBlobUrl } from "../../src/storage/urls";
 
 const disk = "devstoreaccount1-vhds-vm-vhd-1a2b3c4d";
@@ -68,10 +71,42 @@ describe("parseRestoreRequest", () => {
     [{ diskId: disk, restorePointId: "a", pointInTime: "2025-01-01T00:00:00Z" }, /exactly one/],
     [{ diskId: disk, restorePointId: "../x" }, /restorePointId: is not a restore point id/],
     [{ diskId: disk, pointInTime: "yesterday" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "+275760-09-13T00:00:00Z" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "275760-09-13T00:00:00Z" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "2025-02-30T00:00:00Z" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "2025-01-01T24:00:00Z" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "2025-01-01" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "2025-01-01T12:00:00" }, /pointInTime: is not an ISO 8601 instant/],
+    [
+      { diskId: disk, pointInTime: "Wed, 01 Jan 2025 12:00:00 GMT" },
+      /pointInTime: is not an ISO 8601 instant/,
+    ],
+    [{ diskId: disk, pointInTime: "1969-12-31T23:59:59Z" }, /pointInTime: is not an ISO 8601 instant/],
+    [{ diskId: disk, pointInTime: "2025-01-01T12:00:00+25:00" }, /pointInTime: is not an ISO 8601 instant/],
     [{ diskId: disk, restorePointId: "a", overwrite: "yes" }, /overwrite/],
     [{ diskId: disk, restorePointId: "a", extra: 1 }, /extra/],
     [{ diskId: disk, restorePointId: "a", targetUrl: "ftp://x/y/z" }, /targetUrl must be http/],
     [{ diskId: disk, restorePointId: "a", targetUrl: `${src}?sv=1` }, /targetUrl must not carry a query/],
+    [
+      { diskId: disk, restorePointId: "a", targetUrl: `${src}x/%ZZ` },
+      /targetUrl has an invalid percent-escape/,
+    ],
+    [
+      { diskId: disk, restorePointId: "a", targetUrl: `${src}x/${"n".repeat(2000)}` },
+      /targetUrl has a blob name that is 2\d{3} characters long \(the service allows 1024\)/,
+    ],
+    [
+      { diskId: disk, restorePointId: "a", targetUrl: `${src}x/a%00b` },
+      /targetUrl has a blob name that contains a control/,
+    ],
+    [
+      {
+        diskId: disk,
+        restorePointId: "a",
+        targetUrl: `${src}x/..%2F..%2Fdevbackupaccount%2Fbackups%2Fx.vhd`,
+      },
+      /targetUrl has a blob name that has a '.' or '..' path segment/,
+    ],
     [
       { diskId: disk, restorePointId: "a", targetUrl: "http://127.0.0.1:10000/devstoreaccount1/vhds" },
       /must name a blob/,
@@ -80,6 +115,18 @@ describe("parseRestoreRequest", () => {
     const parsed = parseRestoreRequest(body);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error).toMatch(message);
+  });
+});
+
+describe("parseInstant", () => {
+  it("reads ISO 8601 instants with any offset and up to 9 fraction digits, to the millisecond", () => {
+    expect(parseInstant("2025-01-01T12:00:00Z")).toBe(Date.UTC(2025, 0, 1, 12));
+    expect(parseInstant("2025-01-01T12:00Z")).toBe(Date.UTC(2025, 0, 1, 12));
+    expect(parseInstant("2025-01-01T13:30:00+01:30")).toBe(Date.UTC(2025, 0, 1, 12));
+    expect(parseInstant("2025-01-01T10:00:00.123456789-02:00")).toBe(Date.UTC(2025, 0, 1, 12, 0, 0, 123));
+    expect(parseInstant("2024-02-29T00:00:00Z")).toBe(Date.UTC(2024, 1, 29));
+    expect(parseInstant("2023-02-29T00:00:00Z")).toBeUndefined();
+    expect(parseInstant("9999-12-31T23:59:59.999Z")).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
   });
 });
 
@@ -121,6 +168,64 @@ describe("selectRestorePoint", () => {
         error: { code: "RestorePointNotFound" },
       });
     }
+  });
+});
+
+describe("selectRestorePoint by the data's time", () => {
+  // A run that waited (a busy window, a retried begin step) starts long before it snapshots the disk.
+  const waited = (id: string, startedAt: string, sourceSnapshot: string): RestorePoint => ({
+    ...point(id, startedAt),
+    sourceSnapshot,
+  });
+  const rows = [
+    waited("late", "2025-01-01T10:00:00.000Z", "2025-01-01T11:30:00.1234567Z"),
+    waited("early", "2025-01-01T09:00:00.000Z", "2025-01-01T09:00:05.0000000Z"),
+  ];
+  const pick = (iso: string) => {
+    const selected = selectRestorePoint(disk, rows, { pointInTime: Date.parse(iso) });
+    return selected.ok ? selected.value.restorePointId : selected.error.code;
+  };
+
+  it("picks by the source snapshot's time, not by when the run started", () => {
+    // 10:30: the late run had started, but the disk it copied is from 11:30
+    expect(pick("2025-01-01T10:30:00.000Z")).toBe("early");
+    expect(pick("2025-01-01T11:30:00.123Z")).toBe("early");
+    expect(pick("2025-01-01T11:30:00.124Z")).toBe("late");
+    expect(pick("2025-01-01T09:00:05.000Z")).toBe("early");
+    expect(pick("2025-01-01T09:00:04.999Z")).toBe("RestorePointNotFound");
+  });
+
+  it("falls back to the start time for a row without a readable snapshot time", () => {
+    const legacy = [waited("old", "2025-01-01T08:00:00.000Z", ""), ...rows];
+    const selected = selectRestorePoint(disk, legacy, { pointInTime: Date.parse("2025-01-01T08:30:00Z") });
+    expect(selected).toMatchObject({ ok: true, value: { restorePointId: "old" } });
+  });
+});
+
+describe("where a restore may write", () => {
+  const settings = loadSettings({
+    BACKUP_SOURCES:
+      "http://127.0.0.1:10000/devstoreaccount1/vhds http://127.0.0.1:10000/otheraccount/disks/a.vhd",
+    BACKUP_TARGET: "http://127.0.0.1:10000/devbackupaccount/backups",
+    RESTORE_TARGETS: "http://127.0.0.1:10000/restoreaccount http://127.0.0.1:10000/devstoreaccount1/restores",
+  });
+  const place = (url: string) => targetPlaceRefusal(settings, requireBlobUrl(url))?.code ?? "allowed";
+
+  it("allows the sources' containers and RESTORE_TARGETS, refuses the backup account and everything else", () => {
+    expect(place("http://127.0.0.1:10000/devstoreaccount1/vhds/new.vhd")).toBe("allowed");
+    expect(place("http://127.0.0.1:10000/devstoreaccount1/restores/new.vhd")).toBe("allowed");
+    expect(place("http://127.0.0.1:10000/otheraccount/disks/b.vhd")).toBe("allowed");
+    expect(place("http://127.0.0.1:10000/restoreaccount/anything/new.vhd")).toBe("allowed");
+    expect(place("http://127.0.0.1:10000/devbackupaccount/backups/x.vhd")).toBe("TargetInBackupAccount");
+    expect(place("http://127.0.0.1:10000/devbackupaccount/other/x.vhd")).toBe("TargetInBackupAccount");
+    expect(place("http://127.0.0.1:10000/devstoreaccount1/elsewhere/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("http://127.0.0.1:10000/otheraccount/other/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("http://localhost:10000/devstoreaccount1/vhds/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("http://127.0.0.2:10000/devstoreaccount1/vhds/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("http://[::1]:10000/devstoreaccount1/vhds/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("https://127.0.0.1:10000/devstoreaccount1/vhds/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("https://devstoreaccount1.blob.core.windows.net/vhds/x.vhd")).toBe("TargetNotAllowed");
+    expect(place("https://evil.example.com/vhds/x.vhd")).toBe("TargetNotAllowed");
   });
 });
 

@@ -1,6 +1,12 @@
 // Settings parsing (DESIGN §6): defaults, both URL styles, and errors that name the setting.
 import { describe, expect, it } from "vitest";
-import { loadSettings, SETTING_NAMES, SettingsError, validateSchedule } from "../../src/config/settings";
+import {
+  loadSettings,
+  SETTING_NAMES,
+  SettingsError,
+  storageEndpointsOf,
+  validateSchedule,
+} from "../../src/config/settings";
 
 const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const base = {
@@ -75,10 +81,46 @@ describe("loadSettings", () => {
     [{ ...base, STORAGE_ACCOUNT_KEYS: `Bad_Name:${KEY}` }, "STORAGE_ACCOUNT_KEYS"],
     [{ ...base, LINEAGE_TABLE: "1bad" }, "LINEAGE_TABLE"],
     [{ ...base, BACKUP_TARGET: "http://127.0.0.1:4000/devbackupaccount/backups" }, "LINEAGE_TABLE"],
+    [{ ...base, RESTORE_TARGETS: "http://127.0.0.1:10000/devbackupaccount/restores" }, "RESTORE_TARGETS"],
+    [{ ...base, RESTORE_TARGETS: "http://127.0.0.1:10000/devbackupaccount" }, "RESTORE_TARGETS"],
+    [{ ...base, RESTORE_TARGETS: "http://127.0.0.1:10000/devstoreaccount1/vhds/x.vhd" }, "RESTORE_TARGETS"],
+    [{ ...base, RESTORE_TARGETS: "https://acct.blob.core.windows.net./restores" }, "RESTORE_TARGETS"],
+    [{ ...base, RESTORE_TARGETS: "http://127.0.0.1:10000/devstoreaccount1/..%2Fx" }, "RESTORE_TARGETS"],
   ])("rejects %o naming %s", (env, setting) => {
     const error = errorOf(env);
     expect(error.setting).toBe(setting);
     expect(error.message.startsWith(`${setting}:`)).toBe(true);
+  });
+
+  it("reads RESTORE_TARGETS (accounts or containers) and builds clients only for the configured endpoints", () => {
+    const s = loadSettings({
+      ...base,
+      RESTORE_TARGETS:
+        "https://other.blob.core.windows.net, http://127.0.0.1:10000/devstoreaccount1/restores/",
+    });
+    expect(s.restoreTargets).toEqual([
+      {
+        serviceUrl: "https://other.blob.core.windows.net",
+        accountName: "other",
+        containerName: undefined,
+        pathStyle: false,
+      },
+      {
+        serviceUrl: "http://127.0.0.1:10000/devstoreaccount1",
+        accountName: "devstoreaccount1",
+        containerName: "restores",
+        pathStyle: true,
+      },
+    ]);
+    expect(storageEndpointsOf(s)).toEqual({
+      blob: [
+        "http://127.0.0.1:10000/devstoreaccount1",
+        "https://other.blob.core.windows.net",
+        "http://127.0.0.1:10000/devbackupaccount",
+      ],
+      table: ["http://127.0.0.1:10002/devbackupaccount"],
+    });
+    expect(loadSettings(base).restoreTargets).toEqual([]);
   });
 
   it("lists every setting it reads", () => {
@@ -88,6 +130,7 @@ describe("loadSettings", () => {
       "LINEAGE_TABLE",
       "BACKUP_SCHEDULE",
       "STORAGE_ACCOUNT_KEYS",
+      "RESTORE_TARGETS",
     ]) {
       expect(SETTING_NAMES).toContain(name);
     }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { type ActivityTable, runStep } from "../../src/activities/table";
 import { createAppContext } from "../../src/app/context";
-import { noInstances } from "../../src/app/instances";
+import { noDurable } from "../../src/app/instances";
 import { CodedError } from "../../src/app/result";
 import { loadSettings } from "../../src/config/settings";
 import { runInProcess } from "../../src/direct/runtime";
@@ -52,7 +52,7 @@ function toyTable(calls: string[]): ActivityTable<ToySteps> {
 }
 
 function run<T>(procedure: (rt: ProcedureRuntime) => Steps<T>, calls: string[]) {
-  return runInProcess(procedure, toyTable(calls), { app, instances: noInstances }, undefined, {
+  return runInProcess(procedure, toyTable(calls), { app, durable: noDurable }, undefined, {
     instanceId: "toy",
     retryDelayScale: 0,
   });

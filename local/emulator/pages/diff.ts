@@ -7,6 +7,7 @@ import { snapshotOrderKey } from "../proxy/request-parts";
 import type { BlobRef, SideClient } from "../proxy/side-client";
 import { compareDiff, type DiffRanges, journalDiff } from "./compare";
 import type { WriteJournal } from "./journal";
+import { straddlesFourTiB } from "./managed-disk-diff";
 import { clip, type Interval, normalize } from "./range-set";
 
 export interface DiffError {
@@ -111,6 +112,12 @@ export async function resolveDiff(
   ) {
     return fail(409, "BlobOverwritten", overwritten);
   }
+  const resized = straddlesFourTiB(
+    ctx,
+    Number(headerValue(prevProps.headers, "content-length") ?? 0),
+    Number(headerValue(targetProps.headers, "content-length") ?? 0),
+  );
+  if (resized !== undefined) return { error: resized };
   const plan =
     deps.diffModeFor(ctx.path) === "compare"
       ? ({ kind: "untrusted", reason: "compare mode" } as const)

@@ -9,6 +9,7 @@ import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import { type DiffError, type DiffStrategy, resolveDiff } from "./diff";
 import type { DiffCache } from "./diff-cache";
 import type { WriteJournal } from "./journal";
+import { authorizePreviousSnapshotUrl } from "./managed-disk-diff";
 import {
   mergeItems,
   type PageListItem,
@@ -84,6 +85,9 @@ async function diffItems(
     etag,
     deps.diffModeFor(ctx.path),
   ].join("|");
+  // Before the cache: a diff computed while the previous snapshot's SAS was valid is not served after revoke.
+  const unauthorized = await authorizePreviousSnapshotUrl(ctx);
+  if (unauthorized !== undefined) return unauthorized;
   const cached = deps.cache.get(key);
   if (cached !== undefined) return cached;
   const input = {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CONTROL_PREFIX, type ControlState, handleControl } from "../control-api";
 import type { FaultInjector } from "../faults";
+import { rejectOverlongBlobName } from "../limits";
 import type { StatsRegistry } from "../stats";
 import { classify, type OperationKind, parseAddress } from "./classify";
 import type { ProxyContext, Upstream } from "./context";
@@ -24,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Returns true when the request was answered by an injected fault. */
 async function injectFault(ctx: ProxyContext, faults: FaultInjector): Promise<boolean> {
-  const decision = faults.decide(ctx.kind, ctx.path);
+  const decision = faults.decide(ctx.kind, ctx.path, ctx.url.searchParams);
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
   switch (decision.terminal) {
     case undefined:
@@ -40,6 +41,16 @@ async function injectFault(ctx: ProxyContext, faults: FaultInjector): Promise<bo
         503,
         "ServerBusy",
         "The server is currently unable to receive requests. Please retry your request.",
+      );
+      return true;
+    case "permissionDenied":
+      await drain(ctx.req);
+      sendServiceError(
+        ctx.req,
+        ctx.res,
+        403,
+        "AuthorizationPermissionMismatch",
+        "This request is not authorized to perform this operation using this permission.",
       );
       return true;
     case "operationTimedOut":
@@ -74,6 +85,7 @@ export function createProxyServer(options: ProxyOptions): Server {
       upstream,
     };
     options.stats.countRequest(ctx.path, kind);
+    if (await rejectOverlongBlobName(ctx)) return;
     if (await injectFault(ctx, options.faults)) return;
     const handler = options.handlers[kind];
     if (handler === undefined) {

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import { type AppContext, createAppContext, type Tuning } from "../../../src/app/context";
-import { loadSettings } from "../../../src/config/settings";
+import { loadSettings, storageEndpointsOf } from "../../../src/config/settings";
 import { runDiskBackupDirect } from "../../../src/direct/backup";
 import { diskOf } from "../../../src/disks/identity";
 import { StorageAccess } from "../../../src/storage/clients";
@@ -42,6 +42,7 @@ export async function createHarness(name: string, tuning: Partial<Tuning> = {}):
   const logs: string[] = [];
   const settings = loadSettings(env);
   const storage = new StorageAccess({
+    endpoints: storageEndpointsOf(settings),
     accountKeys: settings.accountKeys,
     sdkRetry: { maxTries: 6, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
   });

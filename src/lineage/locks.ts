@@ -1,0 +1,160 @@
+// One writer per disk, whatever the orchestration engine does with duplicate starts: a lock row per disk
+// (in a table beside the lineage) that names its holder and expires. A run takes it before it writes,
+// renews it at every step, and releases it at the end; a crashed run's lock simply expires. Rows are
+// changed only with their ETag, so two runs racing for one disk cannot both win.
+import type { TableClient } from "@azure/data-tables";
+import { LOCK_LOST } from "../app/codes";
+import { CodedError, fail, ok, type Result } from "../app/result";
+import type { StorageAccess } from "../storage/clients";
+import { statusOf } from "../storage/errors";
+import type { TableLocation } from "../storage/urls";
+
+/** Who holds (or wants) a disk: a backup or a restore run, by the restore point it is making. */
+export interface LockOwner {
+  kind: "backup" | "restore";
+  /** The restore point the run is making (unique per run). */
+  restorePointId: string;
+  /** The orchestration instance (or in-process run) that owns it. */
+  runId: string;
+}
+
+export interface LockHolder extends LockOwner {
+  since: string;
+  expiresAt: string;
+}
+
+const PARTITION = "disk";
+const ensured = new Set<string>();
+
+/** The lock table of a lineage table: same account, name `<lineage table>locks` (at most 63 characters). */
+export function lockTableOf(lineage: TableLocation): TableLocation {
+  const tableName = `${lineage.tableName.slice(0, 58)}locks`;
+  return { ...lineage, tableName, url: `${lineage.serviceUrl}/${tableName}` };
+}
+
+/** Plain words for a holder, as a skipped disk or a refused restore reports it. */
+export function describeHolder(holder: LockHolder): string {
+  const what = holder.kind === "backup" ? "a backup" : "a restore";
+  return `${what} of this disk is already running (run ${holder.runId}, restore point ${holder.restorePointId}, since ${holder.since})`;
+}
+
+const sameOwner = (a: LockOwner, b: LockOwner) =>
+  a.kind === b.kind && a.restorePointId === b.restorePointId && a.runId === b.runId;
+
+export class DiskLocks {
+  readonly table: TableClient;
+  private readonly key: string;
+  private readonly now: () => number;
+
+  constructor(storage: StorageAccess, lineage: TableLocation, options: { now?: () => number } = {}) {
+    const location = lockTableOf(lineage);
+    this.table = storage.table(location);
+    this.key = location.url;
+    this.now = options.now ?? Date.now;
+  }
+
+  private async ensureTable(): Promise<void> {
+    if (ensured.has(this.key)) return;
+    try {
+      await this.table.createTable();
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    ensured.add(this.key);
+  }
+
+  private async read(diskId: string): Promise<{ holder: LockHolder; etag: string } | undefined> {
+    await this.ensureTable();
+    try {
+      const row = await this.table.getEntity<Record<string, string>>(PARTITION, diskId);
+      const holder: LockHolder = {
+        kind: row.kind === "restore" ? "restore" : "backup",
+        restorePointId: String(row.restorePointId ?? ""),
+        runId: String(row.runId ?? ""),
+        since: String(row.since ?? ""),
+        expiresAt: String(row.expiresAt ?? ""),
+      };
+      return { holder, etag: row.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private live(holder: LockHolder): boolean {
+    return Date.parse(holder.expiresAt) > this.now();
+  }
+
+  /** The run holding the disk now (an expired lock holds nothing). */
+  async holder(diskId: string): Promise<LockHolder | undefined> {
+    const found = await this.read(diskId);
+    return found && this.live(found.holder) ? found.holder : undefined;
+  }
+
+  /**
+   * Takes the disk for `owner` for `ttlMs`, or renews it if `owner` holds it already (even expired, as
+   * long as nobody else took it meanwhile). Fails with the current holder when another run holds it.
+   */
+  async acquire(diskId: string, owner: LockOwner, ttlMs: number): Promise<Result<LockHolder, LockHolder>> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.read(diskId);
+      const now = this.now();
+      const mine = found !== undefined && sameOwner(found.holder, owner);
+      if (found && !mine && this.live(found.holder)) return fail(found.holder);
+      const holder: LockHolder = {
+        ...owner,
+        since: mine && found ? found.holder.since : new Date(now).toISOString(),
+        expiresAt: new Date(now + ttlMs).toISOString(),
+      };
+      const entity = { partitionKey: PARTITION, rowKey: diskId, ...holder };
+      try {
+        if (found) await this.table.updateEntity(entity, "Replace", { etag: found.etag });
+        else await this.table.createEntity(entity);
+        return ok(holder);
+      } catch (error) {
+        // Another run changed the row between our read and write: read again and decide again.
+        if (statusOf(error) !== 409 && statusOf(error) !== 412) throw error;
+      }
+    }
+    throw new Error(`could not take the lock of disk ${diskId}: the lock row keeps changing`);
+  }
+
+  /** Extends the owner's lock; fails with LockLost when another run holds the disk now. */
+  async renew(diskId: string, owner: LockOwner, ttlMs: number): Promise<void> {
+    const taken = await this.acquire(diskId, owner, ttlMs);
+    if (!taken.ok) {
+      throw new CodedError(
+        LOCK_LOST,
+        `this run lost the lock of disk ${diskId}: ${describeHolder(taken.error)}; it stops without writing more`,
+      );
+    }
+  }
+
+  /** Releases the owner's lock; a lock another run holds is left alone. */
+  async release(diskId: string, owner: LockOwner): Promise<void> {
+    const found = await this.read(diskId);
+    if (!found || !sameOwner(found.holder, owner)) return;
+    try {
+      await this.table.deleteEntity(PARTITION, diskId, { etag: found.etag });
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
+    }
+  }
+}
+
+/** Keeps a held lock alive while a long step runs (a lost lock shows up at the step's next renewal). */
+export function keepLock(
+  locks: DiskLocks,
+  diskId: string,
+  owner: LockOwner,
+  ttlMs: number,
+): { stop(): void } {
+  const timer = setInterval(
+    () => {
+      locks.renew(diskId, owner, ttlMs).catch(() => {});
+    },
+    Math.max(1000, ttlMs / 3),
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
