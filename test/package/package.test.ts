@@ -13,7 +13,7 @@ import { testEmulator, uniqueName } from "../support/emulator";
 
 const root = path.resolve(__dirname, "../..");
 const MiB = 1024 * 1024;
-/** Bounds, not timings: today about 35 MiB in 6,600 files, zipped to 10 MiB (README "Deploy to Azure"). */
+/** Bounds, not timings: today about 40 MiB in 6,700 files, zipped to 10 MiB (README "Deploy to Azure"). */
 const MAX_PACKAGE_BYTES = 60 * MiB;
 const MAX_ZIP_BYTES = 20 * MiB;
 
