@@ -1,5 +1,6 @@
 // Typed client of the emulator's control API (stats, faults), for tests and benchmarks.
 import type { FaultRule } from "./faults";
+import type { PremiumLimits } from "./premium";
 import type { EmulatorStats } from "./stats";
 
 export type { EmulatorStats, OperationStats } from "./stats";
@@ -77,5 +78,9 @@ export class EmulatorControl {
    */
   async setDiffMode(mode: "journal" | "compare", pathPrefix = ""): Promise<void> {
     await this.call("PUT", "/__emulator/diff-mode", undefined, { mode, prefix: pathPrefix });
+  }
+  /** The premium account's snapshot limits (omitted fields: the service's values). */
+  async setPremiumLimits(limits: Partial<PremiumLimits>): Promise<void> {
+    await this.call("PUT", "/__emulator/premium", undefined, limits);
   }
 }

@@ -8,6 +8,8 @@ import { WriteJournal } from "./pages/journal";
 import { createPageListHandler } from "./pages/page-list-handler";
 import { createPutPageFromUrlHandler } from "./pages/put-page-from-url";
 import { createWriteHandlers } from "./pages/write-tracking";
+import { DEFAULT_PREMIUM_LIMITS, type PremiumLimits, PremiumSnapshots } from "./premium";
+import type { FaultInjector } from "./faults";
 import type { OperationKind } from "./proxy/classify";
 import type { Upstream } from "./proxy/context";
 import { readBody, sendJson } from "./proxy/http-util";
@@ -21,6 +23,8 @@ export interface FeatureOptions {
   accounts: { name: string; key: string }[];
   diffMode: DiffMode;
   log: (line: string) => void;
+  /** Source-side faults of Put Page From URL (operation kind `copySource`, matched on the source path). */
+  faults?: FaultInjector;
 }
 
 export interface Features {
@@ -72,9 +76,11 @@ export function createFeatures(options: FeatureOptions): Features {
     recordStrategy,
     log: options.log,
     localHosts: () => hosts,
+    faults: options.faults,
   };
   const pageList = createPageListHandler(lazy);
-  const writes = createWriteHandlers(journal);
+  const premium = new PremiumSnapshots();
+  const writes = createWriteHandlers(journal, premium);
   const handlers: Partial<Record<OperationKind, OperationHandler>> = {
     ...writes,
     getPageRanges: pageList,
@@ -83,6 +89,12 @@ export function createFeatures(options: FeatureOptions): Features {
     copyBlob: createCopyHandler(lazy),
   };
   const control = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname === "/__emulator/premium" && req.method === "PUT") {
+      const body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8")) as Partial<PremiumLimits>;
+      premium.limits = { ...DEFAULT_PREMIUM_LIMITS, ...body };
+      sendJson(res, 200, premium.limits);
+      return true;
+    }
     if (url.pathname === "/__emulator/diff-stats" && req.method === "GET") {
       sendJson(res, 200, strategyTotals(url.searchParams.get("prefix") ?? ""));
       return true;

@@ -25,6 +25,8 @@ export const DEFAULT_ACCOUNTS: EmulatorAccount[] = [
   { name: "devbackupaccount", key: WELL_KNOWN_KEY },
   // Managed disks' contents for the Resource Manager stand-in (local/arm).
   { name: "devdiskaccount", key: WELL_KNOWN_KEY },
+  // A premium account: its page blobs have the service's snapshot limits (local/emulator/premium.ts).
+  { name: "devpremiumaccount", key: WELL_KNOWN_KEY },
 ];
 
 /** Environment variable with `{ "rules": FaultRule[], "seed"?: number }` used when no faults option is given. */
@@ -104,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
   const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
   const stats = new StatsRegistry();
-  const features = createFeatures({ accounts, diffMode: options.diffMode ?? "journal", log });
+  const features = createFeatures({ accounts, diffMode: options.diffMode ?? "journal", log, faults });
   const upstream = { host, port: azurite.blobPort, agent: new Agent({ keepAlive: true, maxSockets: 64 }) };
   const proxy = createProxyServer({
     upstream,

@@ -5,6 +5,8 @@
 export interface Failure {
   code: string;
   message: string;
+  /** For failures a wait can cure (a service limit): how long to wait before trying again. */
+  retryAfterMs?: number;
 }
 
 /** One result shape for the whole app: the value under `value`, or the failure under `error`. */
@@ -25,14 +27,22 @@ export function fail<E = Failure>(error: E): { ok: false; error: E } {
 export class CodedError extends Error {
   readonly code: string;
   readonly final: boolean;
-  constructor(code: string, message: string, options: { final?: boolean; cause?: unknown } = {}) {
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    code: string,
+    message: string,
+    options: { final?: boolean; cause?: unknown; retryAfterMs?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CodedError";
     this.code = code;
     this.final = options.final ?? true;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   get failure(): Failure {
-    return { code: this.code, message: this.message };
+    const failure: Failure = { code: this.code, message: this.message };
+    if (this.retryAfterMs !== undefined) failure.retryAfterMs = this.retryAfterMs;
+    return failure;
   }
 }

@@ -9,13 +9,16 @@ import type { ProcedureRuntime, Steps, StepTable } from "../orchestrations/steps
 import { messageOf } from "../storage/errors";
 
 /** A scheduled step or a group of tasks, as the stand-in's tasks remember them. */
-type InProcessTask = Task &
-  ({ kind: "step"; name: string; input: unknown } | { kind: "all"; tasks: InProcessTask[] });
+type TaskSpec =
+  | { kind: "step"; name: string; input: unknown }
+  | { kind: "all"; tasks: InProcessTask[] }
+  | { kind: "wait"; ms: number };
+type InProcessTask = Task & TaskSpec;
 
 export interface InProcessOptions {
   /** Instance id the procedure sees (the run id of what it records). */
   instanceId: string;
-  /** Multiplies the retry policy's delays (tests shorten them; 1 = the durable policy). */
+  /** Multiplies the retry policy's delays and the procedure's timers (tests shorten them; 1 = real time). */
   retryDelayScale?: number;
   /** Called after each step with its input and outcome (tests and benchmarks read what steps returned). */
   onStep?: (name: string, input: unknown, result: unknown) => void;
@@ -41,9 +44,7 @@ export async function runInProcess<S extends StepTable<S>, In, Out>(
   options: InProcessOptions,
 ): Promise<Out> {
   const scale = options.retryDelayScale ?? 1;
-  const task = (
-    spec: { kind: "step"; name: string; input: unknown } | { kind: "all"; tasks: InProcessTask[] },
-  ) => ({ ...spec, isCompleted: false, isFaulted: false }) as InProcessTask;
+  const task = (spec: TaskSpec) => ({ ...spec, isCompleted: false, isFaulted: false }) as InProcessTask;
   const runtime: ProcedureRuntime = {
     instanceId: options.instanceId,
     now: (() => {
@@ -55,6 +56,7 @@ export async function runInProcess<S extends StepTable<S>, In, Out>(
     log: (message) => env.app.log(message),
     schedule: (name, stepInput) => task({ kind: "step", name, input: json(stepInput) }),
     all: (tasks) => task({ kind: "all", tasks: tasks as InProcessTask[] }),
+    wait: (ms) => task({ kind: "wait", ms }),
   };
 
   async function runStepWithRetry(name: string, stepInput: unknown): Promise<unknown> {
@@ -75,6 +77,7 @@ export async function runInProcess<S extends StepTable<S>, In, Out>(
   /** Like Task.all in the durable host: fails only once every task has settled. */
   async function execute(t: InProcessTask): Promise<unknown> {
     if (t.kind === "step") return runStepWithRetry(t.name, t.input);
+    if (t.kind === "wait") return sleep(t.ms * scale);
     const settled = await Promise.allSettled(t.tasks.map(execute));
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw failed.reason;

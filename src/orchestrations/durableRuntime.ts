@@ -25,6 +25,7 @@ export function durableRuntime(context: OrchestrationContext): ProcedureRuntime 
     log: (message) => context.log(message),
     schedule: (name, input) => context.df.callActivityWithRetry(name, stepRetry(), input),
     all: (tasks) => context.df.Task.all(tasks),
+    wait: (ms) => context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + ms)),
   };
 }
 

@@ -3,6 +3,7 @@
 // and run many calls of a step in bounded windows. Works on any ProcedureRuntime: the durable context
 // in Azure (durableRuntime.ts), or the in-process stand-in that tests and benchmarks use.
 import type { Task } from "durable-functions";
+import { WAITABLE_CODES } from "../app/codes";
 import type { Result } from "../app/result";
 import { reasonOf, STEP_FAILED, StepFailure } from "./failures";
 import type { Step } from "./names";
@@ -21,7 +22,12 @@ export interface ProcedureRuntime {
   schedule(name: string, input: unknown): Task;
   /** A task that completes when every task has completed, with their results in order. */
   all(tasks: Task[]): Task;
+  /** A durable timer: a task that completes after `ms`. */
+  wait(ms: number): Task;
 }
+
+/** How many times one step waits out a service limit before its failure stands. */
+export const MAX_WAITS = 8;
 
 /** A procedure's steps by activity name (see names.ts). */
 export type StepTable<S> = { [K in keyof S]: Step<unknown, unknown> };
@@ -67,8 +73,18 @@ export interface StepRunner<S extends StepTable<S>> {
 }
 
 export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): StepRunner<S> {
+  /** A failure with a waitable code (a service limit) is waited out with a durable timer, then retried. */
   function* call<K extends keyof S & string>(name: K, input: InputOf<S, K>): Steps<OutputOf<S, K>> {
-    return unwrap(name, yield* settle(name, runtime.schedule(name, input)));
+    for (let waits = 0; ; waits++) {
+      try {
+        return unwrap(name, yield* settle(name, runtime.schedule(name, input)));
+      } catch (error) {
+        const failure = error instanceof StepFailure ? error.failure : undefined;
+        if (!failure || !WAITABLE_CODES.includes(failure.code) || waits >= MAX_WAITS) throw error;
+        runtime.log(`${name}: ${failure.message}`);
+        yield runtime.wait(failure.retryAfterMs ?? 60_000);
+      }
+    }
   }
   function* group<K extends keyof S & string>(
     name: K,

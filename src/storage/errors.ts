@@ -50,19 +50,42 @@ const NETWORK_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** The service asks us to slow down (AzCopy's pacer reacts to the same signal). */
+/**
+ * When a copy from a URL (Put Page From URL) fails on the source's side, the service says so in
+ * `x-ms-copy-source-status-code` / `x-ms-copy-source-error-code`: the source's status, not ours.
+ */
+export function copySourceStatusOf(error: unknown): number | undefined {
+  const header = asErrorLike(error).response?.headers?.get?.("x-ms-copy-source-status-code");
+  const status = header === undefined ? Number.NaN : Number(header);
+  return Number.isInteger(status) ? status : undefined;
+}
+
+export function copySourceCodeOf(error: unknown): string | undefined {
+  const header = asErrorLike(error).response?.headers?.get?.("x-ms-copy-source-error-code");
+  return typeof header === "string" && header.length > 0 ? header : undefined;
+}
+
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** The service (or the copy source) asks us to slow down (AzCopy's pacer reacts to the same signal). */
 export function isServerBusy(error: unknown): boolean {
+  const source = copySourceStatusOf(error);
+  if (source !== undefined)
+    return source === 503 || source === 429 || copySourceCodeOf(error) === "ServerBusy";
   const status = statusOf(error);
   return status === 503 || status === 429 || errorCode(error) === "ServerBusy";
 }
 
-/** Worth retrying: throttling, server errors, server timeouts, dropped connections, our own request timeout. */
+/**
+ * Worth retrying: throttling, server errors, server timeouts, dropped connections, our own request
+ * timeout; for a copy, the source's own status decides (a busy or timed-out source is transient, a
+ * source we may not read is not).
+ */
 export function isTransient(error: unknown): boolean {
+  const source = copySourceStatusOf(error);
+  if (source !== undefined) return TRANSIENT_STATUS.has(source);
   const status = statusOf(error);
-  if (status !== undefined)
-    return (
-      status === 500 || status === 503 || status === 429 || status === 408 || status === 502 || status === 504
-    );
+  if (status !== undefined) return TRANSIENT_STATUS.has(status);
   const code = errorCode(error);
   if (code !== undefined && NETWORK_CODES.has(code)) return true;
   const name = asErrorLike(error).name;

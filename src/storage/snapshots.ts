@@ -1,12 +1,30 @@
 // Idempotent snapshots: a snapshot is tagged with metadata (the run that wanted it) and found by that tag
-// before a new one is made, so an activity that runs twice never leaves two snapshots behind.
+// before a new one is made, so an activity that runs twice never leaves two snapshots behind. The
+// service's snapshot limits come back as coded failures: a rate limit to wait out, a count to fix.
 import type { ContainerClient } from "@azure/storage-blob";
-import { isTransient } from "./errors";
+import { SNAPSHOT_COUNT_EXCEEDED, SNAPSHOT_RATE_LIMITED } from "../app/codes";
+import { CodedError } from "../app/result";
+import { errorCode, isTransient } from "./errors";
 import type { BlobLocation } from "./urls";
 
 export interface TaggedSnapshot {
   snapshot: string;
   metadata: Record<string, string>;
+}
+
+/** Every snapshot of one blob, oldest first, with its metadata. */
+export async function listSnapshots(
+  container: ContainerClient,
+  blob: BlobLocation,
+): Promise<TaggedSnapshot[]> {
+  const found: TaggedSnapshot[] = [];
+  const name = blob.blobName ?? "";
+  const listing = container.listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
+  for await (const item of listing) {
+    if (item.name === name && item.snapshot)
+      found.push({ snapshot: item.snapshot, metadata: item.metadata ?? {} });
+  }
+  return found.sort((a, b) => a.snapshot.localeCompare(b.snapshot));
 }
 
 /** Snapshots of one blob whose metadata contains every key/value of `tag`, oldest first. */
@@ -15,16 +33,34 @@ export async function findSnapshots(
   blob: BlobLocation,
   tag: Record<string, string>,
 ): Promise<TaggedSnapshot[]> {
-  const found: TaggedSnapshot[] = [];
-  const name = blob.blobName ?? "";
-  const listing = container.listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
-  for await (const item of listing) {
-    if (item.name !== name || !item.snapshot) continue;
-    const metadata = item.metadata ?? {};
-    if (Object.entries(tag).every(([k, v]) => metadata[k] === v))
-      found.push({ snapshot: item.snapshot, metadata });
-  }
-  return found.sort((a, b) => a.snapshot.localeCompare(b.snapshot));
+  const all = await listSnapshots(container, blob);
+  return all.filter((s) => Object.entries(tag).every(([k, v]) => s.metadata[k] === v));
+}
+
+/** Premium page blobs: one snapshot per blob per 10 minutes, 100 snapshots per blob. */
+export const PREMIUM_SNAPSHOT_INTERVAL_MS = 10 * 60_000;
+export const PREMIUM_MAX_SNAPSHOTS = 100;
+
+/** The service's two spellings of the snapshot rate error (REST docs and the JS enum differ). */
+const RATE_CODES = new Set(["SnapshotOperationRateExceeded", "SnaphotOperationRateExceeded"]);
+
+/** Premium page blobs report a P-tier (P4 … P80). */
+export const isPremiumTier = (tier: string | undefined) => tier !== undefined && /^P\d+$/.test(tier);
+
+/**
+ * Why a snapshot would break the service's limits, judged before asking: a premium blob at its snapshot
+ * count; undefined when the snapshot may be taken.
+ */
+export function snapshotLimitProblem(count: number, tier: string | undefined): string | undefined {
+  if (!isPremiumTier(tier) || count < PREMIUM_MAX_SNAPSHOTS) return undefined;
+  return `it has ${count} snapshots, the limit of a premium page blob (${PREMIUM_MAX_SNAPSHOTS})`;
+}
+
+/** How long to wait for the next snapshot of a premium blob whose newest snapshot is `newest`. */
+export function snapshotRetryAfterMs(newest: string | undefined, now: number): number {
+  const taken = newest === undefined ? Number.NaN : Date.parse(newest);
+  const elapsed = Number.isFinite(taken) ? Math.max(0, now - taken) : 0;
+  return Math.max(30_000, PREMIUM_SNAPSHOT_INTERVAL_MS - elapsed + 5_000);
 }
 
 export interface EnsureSnapshotOptions {
@@ -48,11 +84,18 @@ export async function ensureSnapshot(
   const client = container.getBlobClient(blob.blobName ?? "");
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const found = await findSnapshots(container, blob, options.tag);
-    const [first, ...duplicates] = found;
+    const all = await listSnapshots(container, blob);
+    const [first, ...duplicates] = all.filter((s) =>
+      Object.entries(options.tag).every(([k, v]) => s.metadata[k] === v),
+    );
     if (first) {
       for (const dup of duplicates) await client.withSnapshot(dup.snapshot).deleteIfExists();
       return first.snapshot;
+    }
+    if (attempt === 1) {
+      const tier = (await client.getProperties()).accessTier;
+      const problem = snapshotLimitProblem(all.length, tier);
+      if (problem) throw countExceeded(blob, problem);
     }
     try {
       await client.createSnapshot({
@@ -60,8 +103,26 @@ export async function ensureSnapshot(
         conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
       });
     } catch (error) {
+      const code = errorCode(error);
+      if (code !== undefined && RATE_CODES.has(code)) {
+        const retryAfterMs = snapshotRetryAfterMs(all.at(-1)?.snapshot, Date.now());
+        throw new CodedError(
+          SNAPSHOT_RATE_LIMITED,
+          `${blob.url} takes no snapshot now (${code}: premium page blobs allow one per 10 minutes); waiting ${Math.round(retryAfterMs / 1000)} s`,
+          { retryAfterMs, cause: error },
+        );
+      }
+      if (code === "SnapshotCountExceeded")
+        throw countExceeded(blob, `it has ${all.length} snapshots, the service's limit`);
       if (!isTransient(error) || attempt >= maxAttempts) throw error;
       await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
     }
   }
+}
+
+function countExceeded(blob: BlobLocation, problem: string): CodedError {
+  return new CodedError(
+    SNAPSHOT_COUNT_EXCEEDED,
+    `${blob.url} cannot take another snapshot: ${problem}. This app keeps only its newest snapshot of a disk; delete snapshots made by others, then the next backup goes on`,
+  );
 }

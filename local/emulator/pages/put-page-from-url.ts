@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { MAX_PUT_PAGE_BYTES, PAGE_SIZE } from "../limits";
+import type { FaultInjector } from "../faults";
 import type { ProxyContext } from "../proxy/context";
 import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/http-util";
 import { blobKey, parseByteRange } from "../proxy/request-parts";
@@ -16,6 +17,19 @@ export interface PutPageFromUrlDeps {
   journal: WriteJournal;
   /** host:port values that address this emulator (public proxy and Azurite). */
   localHosts(): string[];
+  /** Faults on the copy source's side (kind `copySource`, path of the source). */
+  faults?: FaultInjector | undefined;
+}
+
+/** What the service sees when the copy source is busy or times out: the source's own error answer. */
+function injectedSourceFailure(kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied") {
+  const [status, code] =
+    kind === "serverBusy"
+      ? [503, "ServerBusy"]
+      : kind === "permissionDenied"
+        ? [403, "AuthorizationPermissionMismatch"]
+        : [500, "OperationTimedOut"];
+  return { status, headers: { "x-ms-error-code": code }, body: Buffer.alloc(0) };
 }
 
 // Azurite hashes (MD5) every GET body of at most 4 MiB, reading the data twice; a source read
@@ -53,6 +67,14 @@ function readSource(
   source: URL,
   headers: OutgoingHttpHeaders,
 ): Promise<UpstreamResponse> {
+  const decision = deps.faults?.decide("copySource", source.pathname);
+  if (decision?.terminal) return Promise.resolve(injectedSourceFailure(decision.terminal));
+  if (decision && decision.latencyMs > 0) {
+    const delay = decision.latencyMs;
+    return new Promise((resolve) => setTimeout(resolve, delay)).then(() =>
+      readSource({ ...deps, faults: undefined }, ctx, source, headers),
+    );
+  }
   if (deps.localHosts().includes(source.host)) {
     return upstreamRequest(ctx.upstream, {
       method: "GET",
@@ -91,7 +113,11 @@ function sourceFailure(
     );
     return;
   }
-  const relayed = !hasSas && (status === 401 || status === 403 || status === 404) ? 403 : status;
+  // A source the service cannot read answers 403/404 as itself; trouble on the source's side (busy,
+  // timed out) comes back as 409 CannotVerifyCopySource with the source's status and code in headers, as
+  // users report from the service: only those headers say that a retry may help.
+  const sourceSide = status >= 500 || status === 408 || status === 429;
+  const relayed = sourceSide ? 409 : !hasSas && (status === 401 || status === 403 || status === 404) ? 403 : status;
   sendServiceError(
     ctx.req,
     ctx.res,

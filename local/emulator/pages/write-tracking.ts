@@ -5,6 +5,7 @@ import type { ProxyContext } from "../proxy/context";
 import { headerValue } from "../proxy/http-util";
 import { blobKey, requestRange } from "../proxy/request-parts";
 import { forward } from "../proxy/upstream";
+import type { PremiumSnapshots } from "../premium";
 import type { WriteJournal } from "./journal";
 import type { Interval } from "./range-set";
 
@@ -35,7 +36,7 @@ function pageInterval(ctx: ProxyContext): Interval | undefined {
   return { start: range.start, end: range.end + 1 };
 }
 
-export function createWriteHandlers(journal: WriteJournal) {
+export function createWriteHandlers(journal: WriteJournal, premium?: PremiumSnapshots) {
   return {
     putPage: async (ctx: ProxyContext) => {
       if ((await rejectOversizedPutPage(ctx)) || (await rejectUnalignedPageRange(ctx))) return;
@@ -64,12 +65,15 @@ export function createWriteHandlers(journal: WriteJournal) {
       });
     },
     createSnapshot: async (ctx: ProxyContext) => {
+      if (await premium?.reject(ctx)) return;
       const finish = journal.beginSnapshot(blobKey(ctx.address));
       let done = false;
       await forward(ctx, {
         onResponse: (status, headers) => {
           done = true;
-          finish(ok(status) ? headerValue(headers, "x-ms-snapshot") : undefined, etagOf(headers));
+          const snapshot = ok(status) ? headerValue(headers, "x-ms-snapshot") : undefined;
+          premium?.taken(ctx, snapshot);
+          finish(snapshot, etagOf(headers));
         },
       });
       if (!done) finish(undefined, undefined);
@@ -80,6 +84,7 @@ export function createWriteHandlers(journal: WriteJournal) {
       await forward(ctx, {
         onResponse: (status) => {
           if (!ok(status)) return;
+          premium?.deleted(ctx);
           if (snapshot !== null) journal.forgetSnapshot(key, snapshot);
           else if (headerValue(ctx.req.headers, "x-ms-delete-snapshots")?.toLowerCase() !== "only")
             journal.forget(key);

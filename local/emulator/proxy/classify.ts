@@ -16,6 +16,8 @@ export const OPERATION_KINDS = [
   "deleteBlob",
   "getProperties",
   "other",
+  /** Not a request of its own: the source read inside a Put Page From URL (for source-side faults). */
+  "copySource",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

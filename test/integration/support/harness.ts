@@ -6,6 +6,7 @@ import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import { type AppContext, createAppContext, type Tuning } from "../../../src/app/context";
 import { loadSettings, storageEndpointsOf } from "../../../src/config/settings";
 import { runDiskBackupDirect } from "../../../src/direct/backup";
+import type { InProcessOptions } from "../../../src/direct/runtime";
 import { diskOf } from "../../../src/disks/identity";
 import { StorageAccess } from "../../../src/storage/clients";
 import { blobIn, requireBlobUrl } from "../../../src/storage/urls";
@@ -28,13 +29,18 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function createHarness(name: string, tuning: Partial<Tuning> = {}): Promise<Harness> {
+export async function createHarness(
+  name: string,
+  tuning: Partial<Tuning> = {},
+  options: { sourceAccount?: string } = {},
+): Promise<Harness> {
   const emu = testEmulator();
+  const sourceAccount = options.sourceAccount ?? SOURCE_ACCOUNT;
   const sourceContainer = uniqueName(`${name}src`);
   const backupContainer = uniqueName(`${name}bak`);
   const table = uniqueName(`${name}lin`);
   const env = {
-    BACKUP_SOURCES: `${emu.blobEndpoint(SOURCE_ACCOUNT)}/${sourceContainer}`,
+    BACKUP_SOURCES: `${emu.blobEndpoint(sourceAccount)}/${sourceContainer}`,
     BACKUP_TARGET: `${emu.blobEndpoint(BACKUP_ACCOUNT)}/${backupContainer}`,
     LINEAGE_TABLE: `${emu.tableEndpoint(BACKUP_ACCOUNT)}/${table}`,
     STORAGE_ACCOUNT_KEYS: emu.storageAccountKeys,
@@ -51,7 +57,7 @@ export async function createHarness(name: string, tuning: Partial<Tuning> = {}):
     tuning: { minBatchBytes: 4 * MiB, maxBatches: 16, batchWindow: 4, ...tuning },
     log: (line) => logs.push(line),
   });
-  const sources = emu.blobService(SOURCE_ACCOUNT).getContainerClient(sourceContainer);
+  const sources = emu.blobService(sourceAccount).getContainerClient(sourceContainer);
   const backups = emu.blobService(BACKUP_ACCOUNT).getContainerClient(backupContainer);
   await sources.create();
   return {
@@ -60,7 +66,7 @@ export async function createHarness(name: string, tuning: Partial<Tuning> = {}):
     ctx,
     sources,
     backups,
-    sourcePrefix: `/${SOURCE_ACCOUNT}/${sourceContainer}`,
+    sourcePrefix: `/${sourceAccount}/${sourceContainer}`,
     backupPrefix: `/${BACKUP_ACCOUNT}/${backupContainer}`,
     logs,
     async cleanup() {
@@ -80,13 +86,13 @@ export function diskFor(h: Harness, blobName: string) {
 let counter = 0;
 
 /** Runs one disk backup in-process (the backupDisk procedure through the in-process stand-in). */
-export async function backupNow(h: Harness, blobName: string) {
+export async function backupNow(h: Harness, blobName: string, options: Partial<InProcessOptions> = {}) {
   const disk = diskFor(h, blobName);
-  return runDiskBackupDirect(h.ctx, {
-    diskId: disk.id,
-    sourceUrl: disk.source.url,
-    runId: `test-run-${++counter}`,
-  });
+  return runDiskBackupDirect(
+    h.ctx,
+    { diskId: disk.id, sourceUrl: disk.source.url, runId: `test-run-${++counter}` },
+    options,
+  );
 }
 
 /** Writes `length` random bytes at `offset` in ≤ 4 MiB requests; returns the bytes. */
