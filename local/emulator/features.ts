@@ -1,6 +1,7 @@
 // Wires the page-blob features (journal, diff, paging, Put Page From URL, copy, limits) into
 // proxy handlers per operation kind, and their control endpoints.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultInjector } from "./faults";
 import { createCopyHandler } from "./pages/copy";
 import type { DiffStrategy } from "./pages/diff";
 import { DiffCache } from "./pages/diff-cache";
@@ -9,7 +10,6 @@ import { createPageListHandler } from "./pages/page-list-handler";
 import { createPutPageFromUrlHandler } from "./pages/put-page-from-url";
 import { createWriteHandlers } from "./pages/write-tracking";
 import { DEFAULT_PREMIUM_LIMITS, type PremiumLimits, PremiumSnapshots } from "./premium";
-import type { FaultInjector } from "./faults";
 import type { OperationKind } from "./proxy/classify";
 import type { Upstream } from "./proxy/context";
 import { readBody, sendJson } from "./proxy/http-util";
