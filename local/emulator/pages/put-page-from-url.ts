@@ -3,8 +3,8 @@
 // with a signed Put Page that carries the destination's lease and conditions.
 import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
-import { MAX_PUT_PAGE_BYTES, PAGE_SIZE } from "../limits";
 import type { FaultInjector } from "../faults";
+import { MAX_PUT_PAGE_BYTES, PAGE_SIZE } from "../limits";
 import type { ProxyContext } from "../proxy/context";
 import { endToEndHeaders, headerValue, sendServiceError } from "../proxy/http-util";
 import { blobKey, parseByteRange } from "../proxy/request-parts";
@@ -22,7 +22,9 @@ export interface PutPageFromUrlDeps {
 }
 
 /** What the service sees when the copy source is busy or times out: the source's own error answer. */
-function injectedSourceFailure(kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied") {
+function injectedSourceFailure(
+  kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied",
+) {
   const [status, code] =
     kind === "serverBusy"
       ? [503, "ServerBusy"]
@@ -117,7 +119,11 @@ function sourceFailure(
   // timed out) comes back as 409 CannotVerifyCopySource with the source's status and code in headers, as
   // users report from the service: only those headers say that a retry may help.
   const sourceSide = status >= 500 || status === 408 || status === 429;
-  const relayed = sourceSide ? 409 : !hasSas && (status === 401 || status === 403 || status === 404) ? 403 : status;
+  const relayed = sourceSide
+    ? 409
+    : !hasSas && (status === 401 || status === 403 || status === 404)
+      ? 403
+      : status;
   sendServiceError(
     ctx.req,
     ctx.res,

@@ -1,11 +1,11 @@
 // Handlers for the writes that pass through to Azurite and feed the write journal: Put Page,
 // Clear Pages, resize, Put Blob, Create Snapshot, Delete, and ETags of any other blob write.
 import { rejectInvalidPageBlobSize, rejectOversizedPutPage, rejectUnalignedPageRange } from "../limits";
+import type { PremiumSnapshots } from "../premium";
 import type { ProxyContext } from "../proxy/context";
 import { headerValue } from "../proxy/http-util";
 import { blobKey, requestRange } from "../proxy/request-parts";
 import { forward } from "../proxy/upstream";
-import type { PremiumSnapshots } from "../premium";
 import type { WriteJournal } from "./journal";
 import type { Interval } from "./range-set";
 
