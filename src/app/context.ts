@@ -23,6 +23,14 @@ export interface Tuning {
   leaseSeconds: number;
   /** How long a disk lock lasts without renewal: longer than any step plus the waits between steps. */
   lockTtlMs: number;
+  /**
+   * How long one copy step may start requests: a batch that has more to do records its checkpoint and
+   * is called again. Well under the function timeout, and under the 10 minutes of grace the platform
+   * gives a running function when it recycles a worker.
+   */
+  stepBudgetMs: number;
+  /** What one destination blob absorbs (the service's target for a standard page blob): sizes batches. */
+  blobBytesPerSecond: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -34,7 +42,28 @@ export const DEFAULT_TUNING: Tuning = {
   batchWindow: 4,
   leaseSeconds: 60,
   lockTtlMs: 30 * 60_000,
+  stepBudgetMs: 10 * 60_000,
+  blobBytesPerSecond: 60 * 1024 ** 2,
 };
+
+/** host.json's `functionTimeout` as the host reads it, with the app setting override the host honours. */
+export const FUNCTION_TIMEOUT_SETTING = "AzureFunctionsJobHost__functionTimeout";
+
+/** `hh:mm:ss` (optionally `d.hh:mm:ss`) in ms, as host.json and the override write a TimeSpan. */
+export function timeSpanMs(text: string): number | undefined {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, days, h, m, s] = match;
+  return (((Number(days ?? 0) * 24 + Number(h)) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+}
+
+/** A step's time budget: the default, or half the function timeout when that is shorter. */
+export function stepBudgetFor(functionTimeout: string | undefined): number {
+  const timeout = functionTimeout === undefined ? undefined : timeSpanMs(functionTimeout);
+  return timeout === undefined
+    ? DEFAULT_TUNING.stepBudgetMs
+    : Math.min(DEFAULT_TUNING.stepBudgetMs, timeout / 2);
+}
 
 /** The app's dependencies, handed to every domain function (never read from globals below this point). */
 export interface AppContext {
@@ -76,7 +105,11 @@ let processContext: { env: string; context: AppContext } | undefined;
 /** The process-wide context from the app settings (rebuilt if the settings change, e.g. between tests). */
 export function appContextFromEnv(env: Record<string, string | undefined> = process.env): AppContext {
   const settings = loadSettings(env);
-  const key = JSON.stringify(settings);
-  if (processContext?.env !== key) processContext = { env: key, context: createAppContext(settings) };
+  const timeout = env[FUNCTION_TIMEOUT_SETTING];
+  const key = JSON.stringify([settings, timeout]);
+  if (processContext?.env !== key) {
+    const tuning = { stepBudgetMs: stepBudgetFor(timeout) };
+    processContext = { env: key, context: createAppContext(settings, { tuning }) };
+  }
   return processContext.context;
 }

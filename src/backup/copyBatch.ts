@@ -2,7 +2,6 @@
 // backup blob under the run's lease. Same bytes at the same offsets, so running it twice is harmless.
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease } from "../copy/batches";
-import { loadBatch } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
@@ -17,13 +16,12 @@ export async function copyBackupBatch(
   const owner = lockOwnerOfRun(run);
   await ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs);
   const backup = requireBlobUrl(run.backupUrl);
-  const doc = await loadBatch(ctx.storage.container(backup), run.diskId, run.restorePointId, batch);
   const copy = {
     sourceUrl: run.sourceUrl,
     sourceSnapshot: run.sourceSnapshot,
     destinationUrl: run.backupUrl,
     leaseId: leaseIdOfRun(run),
-    doc,
+    batch: { container: ctx.storage.container(backup), diskId: run.diskId, key: run.restorePointId, batch },
   };
   const keeper = keepLock(ctx.locks, run.diskId, owner, ctx.tuning.lockTtlMs);
   try {

@@ -1,11 +1,13 @@
 // Copy batches, shared by backup and restore: a range list split into bounded batch documents, and the
 // copy of one batch into a destination blob under a lease the run holds (renewed while it writes).
+import type { ContainerClient } from "@azure/storage-blob";
 import type { AppContext, Tuning } from "../app/context";
-import { type ByteRange, batchRanges, splitRanges } from "../ranges";
+import { type ByteRange, batchRanges, splitRanges, totalBytes } from "../ranges";
 import { holdLease, keepLease } from "../storage/lease";
 import { authorizeSource } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
 import { type CopyStats, copyRanges } from "./engine";
+import { loadBatch, loadCheckpoint, saveCheckpoint } from "./runStore";
 
 /** The ranges of one batch: written with Put Page From URL, or cleared. Stored in the run store. */
 export interface BatchDoc {
@@ -13,55 +15,109 @@ export interface BatchDoc {
   clears: ByteRange[];
 }
 
-/** What one copied batch did (the copy engine's counters); summed into a procedure's progress. */
-export type BatchResult = CopyStats;
+/**
+ * What one call of a batch did (the copy engine's counters) and whether the batch is done: a batch that
+ * reached its time budget stops, records its checkpoint, and is called again to go on from there.
+ */
+export interface BatchResult extends CopyStats {
+  done: boolean;
+}
+
+/** Where a batch's ranges and its checkpoint live in the run store. */
+export interface BatchRef {
+  container: ContainerClient;
+  diskId: string;
+  /** The run's key under the disk (a restore point id, or a restore's copy phase). */
+  key: string;
+  batch: number;
+}
+
+export type BatchTuning = Pick<
+  Tuning,
+  "maxBatches" | "minBatchBytes" | "maxClearsPerBatch" | "batchWindow" | "stepBudgetMs" | "blobBytesPerSecond"
+>;
 
 /**
- * Splits a range list into batch documents: writes in ≤ 4 MiB requests grouped into a bounded number of
- * balanced batches (so no orchestration schedules more than `maxBatches` copies), clears in batches of
- * `maxClearsPerBatch` (each clear is one request whatever its size).
+ * How many write batches a copy of `totalBytes` gets, from a time budget: enough that one batch fits one
+ * step at the blob's rate shared by a window of batches (bigger ones resume from their checkpoint), and
+ * enough to fill a window when the copy is large, but none smaller than `minBatchBytes` and never more
+ * than `maxBatches` (the orchestration's history stays bounded).
  */
-export function toBatchDocs(
-  tuning: Pick<Tuning, "maxBatches" | "minBatchBytes" | "maxClearsPerBatch">,
-  writes: ByteRange[],
-  clears: ByteRange[],
-): BatchDoc[] {
-  const { maxBatches, minBatchBytes, maxClearsPerBatch } = tuning;
-  const docs: BatchDoc[] = batchRanges(splitRanges(writes), { maxBatches, minBatchBytes }).map((w) => ({
+export function batchCountFor(tuning: BatchTuning, totalBytes: number): number {
+  if (totalBytes <= 0) return 0;
+  const perBatchRate = tuning.blobBytesPerSecond / Math.max(1, tuning.batchWindow);
+  const budgetBytes = Math.max(1, perBatchRate * (tuning.stepBudgetMs / 1000) * 0.8);
+  const byBudget = Math.ceil(totalBytes / budgetBytes);
+  const bySize = Math.max(1, Math.floor(totalBytes / Math.max(1, tuning.minBatchBytes)));
+  const byWindow = Math.min(tuning.batchWindow, bySize);
+  return Math.max(1, Math.min(tuning.maxBatches, Math.max(byBudget, byWindow)));
+}
+
+/**
+ * Splits a range list into batch documents: writes in ≤ 4 MiB requests grouped into balanced batches
+ * (as many as batchCountFor says), clears in batches of `maxClearsPerBatch` (each clear is one request
+ * whatever its size).
+ */
+export function toBatchDocs(tuning: BatchTuning, writes: ByteRange[], clears: ByteRange[]): BatchDoc[] {
+  const chunks = splitRanges(writes);
+  const maxBatches = Math.max(1, batchCountFor(tuning, totalBytes(chunks)));
+  const docs: BatchDoc[] = batchRanges(chunks, { maxBatches }).map((w) => ({
     writes: w,
     clears: [],
   }));
+  const { maxClearsPerBatch } = tuning;
   for (let i = 0; i < clears.length; i += maxClearsPerBatch) {
     docs.push({ writes: [], clears: clears.slice(i, i + maxClearsPerBatch) });
   }
   return docs;
 }
 
-/** One batch document copied from a source (snapshot) into a destination blob, under a lease if given. */
+/** One stored batch copied from a source (snapshot) into a destination blob, under a lease if given. */
 export interface BatchCopy {
   sourceUrl: string;
   sourceSnapshot: string | undefined;
   destinationUrl: string;
   leaseId: string | undefined;
-  doc: BatchDoc;
+  batch: BatchRef;
 }
+
+/** How often a running batch records its checkpoint (what a crash can make it copy again). */
+const CHECKPOINT_EVERY_MS = 10_000;
 
 /**
  * Copies one batch with the copy engine, holding (and renewing) the destination's lease while it writes,
- * so a second writer, even from another deployment, cannot write the same blob at the same time.
+ * so a second writer, even from another deployment, cannot write the same blob at the same time. It
+ * starts where the batch's checkpoint says, stops starting requests when the step's time budget is
+ * spent, and records its checkpoint on the way and at the end: a retried or continued batch never
+ * starts over.
  */
 export async function copyBatchUnderLease(
   ctx: AppContext,
   copy: BatchCopy,
   signal?: AbortSignal,
 ): Promise<BatchResult> {
+  const { container, diskId, key, batch } = copy.batch;
+  const [doc, skip] = await Promise.all([
+    loadBatch(container, diskId, key, batch),
+    loadCheckpoint(container, diskId, key, batch),
+  ]);
   const destination = requireBlobUrl(copy.destinationUrl);
   const blob = ctx.storage.pageBlob(destination);
-  const { leaseId, doc } = copy;
+  const { leaseId } = copy;
   if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
   const keeper = leaseId ? keepLease(blob, leaseId, ctx.tuning.leaseSeconds) : undefined;
+  let saved = skip;
+  let lastSave = Date.now();
+  let saving: Promise<void> = Promise.resolve();
+  const checkpoint = (operationsDone: number) => {
+    if (operationsDone <= saved) return saving;
+    saved = operationsDone;
+    lastSave = Date.now();
+    saving = saving.then(() => saveCheckpoint(container, diskId, key, batch, operationsDone));
+    return saving;
+  };
   try {
-    return await copyRanges({
+    const stats = await copyRanges({
       source: authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
       destination: ctx.storage.pageBlob(destination, { retry: "none" }),
       writes: doc.writes,
@@ -69,7 +125,14 @@ export async function copyBatchUnderLease(
       leaseId,
       concurrency: ctx.tuning.copyConcurrency,
       signal,
+      skipOperations: skip,
+      stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
+      onProgress: (progress) => {
+        if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void checkpoint(progress.operationsDone);
+      },
     });
+    await checkpoint(stats.operationsDone);
+    return { ...stats, done: stats.operationsDone >= stats.operationsTotal };
   } finally {
     keeper?.stop();
   }

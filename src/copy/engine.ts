@@ -42,9 +42,17 @@ export interface CopyJob {
   pacer?: BlobPacer;
   signal?: AbortSignal;
   onProgress?: (stats: CopyStats) => void;
+  /** Operations already done by an earlier attempt (a checkpoint): they are skipped. */
+  skipOperations?: number;
+  /** Epoch ms after which no new request starts (requests in flight finish): a time budget. */
+  stopStartingAt?: number;
 }
 
 export interface CopyStats {
+  /** Operations (requests' worth of work) done from the start of the job without a gap: a checkpoint. */
+  operationsDone: number;
+  /** Operations in the job (after coalescing and 4 MiB splitting). */
+  operationsTotal: number;
   bytesCopied: number;
   bytesCleared: number;
   /** Successful requests (writes and clears). */
@@ -84,7 +92,11 @@ function backoff(attempt: number, options: Required<CopyRetryOptions>): number {
   return exp / 2 + Math.random() * (exp / 2);
 }
 
-/** Copies and clears the job's ranges; resolves with counters, rejects with the first permanent failure. */
+/**
+ * Copies and clears the job's ranges; resolves with counters, rejects with the first permanent failure.
+ * With a time budget it stops starting requests at `stopStartingAt` and says how far it got without a
+ * gap (`operationsDone`), so the next attempt resumes there (`skipOperations`).
+ */
 export async function copyRanges(job: CopyJob): Promise<CopyStats> {
   const retry: Required<CopyRetryOptions> = {
     maxAttempts: job.retry?.maxAttempts ?? 8,
@@ -95,13 +107,24 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
   const concurrency = Math.max(1, job.concurrency ?? 8);
   const pacer =
     job.pacer ?? pacerFor(job.destination.url.split("?")[0] ?? "", { maxConcurrency: concurrency });
-  const stats: CopyStats = { bytesCopied: 0, bytesCleared: 0, requests: 0, retries: 0, throttled: 0 };
   const ops = operationsOf(job);
+  const skip = Math.min(ops.length, Math.max(0, job.skipOperations ?? 0));
+  const stats: CopyStats = {
+    operationsDone: skip,
+    operationsTotal: ops.length,
+    bytesCopied: 0,
+    bytesCleared: 0,
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+  };
+  const done = new Array<boolean>(ops.length).fill(false);
   const failure = new AbortController();
   const signal = job.signal ? AbortSignal.any([job.signal, failure.signal]) : failure.signal;
   const conditions = job.leaseId ? { leaseId: job.leaseId } : undefined;
-  let next = 0;
+  let next = skip;
   let firstError: unknown;
+  const inBudget = () => job.stopStartingAt === undefined || Date.now() < job.stopStartingAt;
 
   async function send(op: Operation, requestSignal: AbortSignal): Promise<void> {
     const { offset, length } = op.range;
@@ -145,8 +168,9 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
   }
 
   async function worker(): Promise<void> {
-    while (firstError === undefined && next < ops.length) {
-      const op = ops[next++]!;
+    while (firstError === undefined && next < ops.length && inBudget()) {
+      const index = next++;
+      const op = ops[index]!;
       try {
         await run(op);
       } catch (error) {
@@ -157,11 +181,13 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
       if (op.kind === "write") stats.bytesCopied += op.range.length;
       else stats.bytesCleared += op.range.length;
       stats.requests++;
+      done[index] = true;
+      while (stats.operationsDone < ops.length && done[stats.operationsDone]) stats.operationsDone++;
       job.onProgress?.(stats);
     }
   }
 
-  await Promise.all(Array.from({ length: Math.min(concurrency, ops.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, ops.length - skip) }, worker));
   if (firstError !== undefined) throw firstError;
   job.signal?.throwIfAborted();
   return stats;

@@ -2,6 +2,7 @@
 // copy batch under a reserved prefix of the backup container, so orchestrations pass only batch numbers.
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ByteRange } from "../ranges";
+import { statusOf } from "../storage/errors";
 import type { BatchDoc } from "./batches";
 
 /** Reserved prefix in the backup container (backup blob names start with an account name, never `_`). */
@@ -53,6 +54,43 @@ export async function loadBatch(
     .downloadToBuffer();
   const doc = JSON.parse(buffer.toString("utf8")) as { writes: Pair[]; clears: Pair[] };
   return { writes: fromPairs(doc.writes), clears: fromPairs(doc.clears) };
+}
+
+function checkpointName(diskId: string, restorePointId: string, batch: number): string {
+  return batchName(diskId, restorePointId, batch).replace(/\.json$/, ".done.json");
+}
+
+/** Where a batch is: how many of its operations are done, in order, without a gap (0: none). */
+export async function loadCheckpoint(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batch: number,
+): Promise<number> {
+  try {
+    const buffer = await container
+      .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
+      .downloadToBuffer();
+    const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown };
+    return typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
+  } catch (error) {
+    if (statusOf(error) === 404) return 0;
+    throw error;
+  }
+}
+
+/** Records a batch's progress, so a retried or continued batch resumes instead of starting over. */
+export async function saveCheckpoint(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batch: number,
+  operationsDone: number,
+): Promise<void> {
+  const body = JSON.stringify({ operationsDone });
+  await container
+    .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
+    .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
 }
 
 /** Removes a run's documents (after completion or failure). */

@@ -52,9 +52,9 @@ function* backUp(
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
     const batches = plan.batchBytes.map((_, batch) => ({ run: run as BeginResult, batch }));
-    yield* steps.windows("copyBackupBatch", windowsOf(batches, plan.window), (copied) => {
+    yield* steps.untilDone("copyBackupBatch", windowsOf(batches, plan.window), (copied) => {
       progress.bytesDone += copied.bytesCopied;
-      progress.batchesDone++;
+      if (copied.done) progress.batchesDone++;
       status("copy");
     });
     status("complete");

@@ -42,9 +42,9 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     );
     const batches = copies.map((c, i) => ({ copy: c, batches: prepared[i]?.batchBytes.length ?? 0 }));
     const window = Math.min(...prepared.map((p) => p.window));
-    yield* steps.windows("restoreCopyBatch", pairedWindowsOf(batches, window), (copied) => {
+    yield* steps.untilDone("restoreCopyBatch", pairedWindowsOf(batches, window), (copied) => {
       progress.bytesDone += copied.bytesCopied;
-      progress.batchesDone++;
+      if (copied.done) progress.batchesDone++;
       status(phase);
     });
     return prepared;

@@ -70,6 +70,15 @@ export interface StepRunner<S extends StepTable<S>> {
     groups: Array<Array<InputOf<S, K>>>,
     done?: (value: OutputOf<S, K>) => void,
   ): Steps<Array<OutputOf<S, K>>>;
+  /**
+   * Like `windows`, for steps that may stop before their work is done (a copy batch at its time
+   * budget, `done: false`): such calls are made again, in later windows, until every one says done.
+   */
+  untilDone<K extends keyof S & string>(
+    name: K,
+    groups: Array<Array<InputOf<S, K>>>,
+    each?: (value: OutputOf<S, K>) => void,
+  ): Steps<void>;
 }
 
 export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): StepRunner<S> {
@@ -110,7 +119,26 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
     }
     return values;
   }
-  return { call, group, windows };
+  function* untilDone<K extends keyof S & string>(
+    name: K,
+    groups: Array<Array<InputOf<S, K>>>,
+    each?: (value: OutputOf<S, K>) => void,
+  ): Steps<void> {
+    const width = Math.max(1, ...groups.map((g) => g.length));
+    let queue = groups;
+    while (queue.length > 0) {
+      const again: Array<InputOf<S, K>> = [];
+      for (const inputs of queue) {
+        const out = yield* group(name, inputs);
+        out.forEach((value, i) => {
+          each?.(value);
+          if ((value as { done?: unknown }).done === false) again.push(inputs[i] as InputOf<S, K>);
+        });
+      }
+      queue = windowsOf(again, width);
+    }
+  }
+  return { call, group, windows, untilDone };
 }
 
 /** Cuts a list into consecutive groups of at most `size` (a window of fan-out). */

@@ -104,7 +104,6 @@ export async function copyBatch(
   const owner = lockOwnerOfRestore(copy.run);
   await ctx.locks.renew(copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   const store = runStoreOf(ctx, copy);
-  const doc = await loadBatch(store.container, store.diskId, store.key, batch);
   const keeper = keepLock(ctx.locks, copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   try {
     return await copyBatchUnderLease(
@@ -114,7 +113,7 @@ export async function copyBatch(
         sourceSnapshot: copy.sourceSnapshot,
         destinationUrl: copy.destinationUrl,
         leaseId: leaseOf(copy),
-        doc,
+        batch: { ...store, batch },
       },
       signal,
     );

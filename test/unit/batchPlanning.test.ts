@@ -1,14 +1,21 @@
 // Batch planning (toBatchDocs) and fan-out windows (windowsOf, pairedWindowsOf, verifyPartsOf): every
 // range lands in exactly one batch, in order, at most 4 MiB per request, within the batch bounds.
 import { describe, expect, it } from "vitest";
-import { toBatchDocs } from "../../src/copy/batches";
+import { batchCountFor, toBatchDocs } from "../../src/copy/batches";
 import { windowsOf } from "../../src/orchestrations/steps";
 import { type ByteRange, MAX_PUT_PAGE_BYTES, PAGE_SIZE, splitRanges, totalBytes } from "../../src/ranges";
 import { pairedWindowsOf, verifyPartsOf } from "../../src/restore/phases";
 import { seededRandom } from "../support/random";
 
 const MiB = 1024 * 1024;
-const tuning = { maxBatches: 8, minBatchBytes: 4 * MiB, maxClearsPerBatch: 3 };
+const tuning = {
+  maxBatches: 8,
+  minBatchBytes: 4 * MiB,
+  maxClearsPerBatch: 3,
+  batchWindow: 4,
+  stepBudgetMs: 10 * 60_000,
+  blobBytesPerSecond: 60 * MiB,
+};
 
 function randomRanges(rand: () => number, count: number): ByteRange[] {
   const out: ByteRange[] = [];
@@ -54,6 +61,23 @@ describe("toBatchDocs", () => {
     expect(toBatchDocs(tuning, [{ offset: 0, length: 512 }], [])).toEqual([
       { writes: [{ offset: 0, length: 512 }], clears: [] },
     ]);
+  });
+});
+
+describe("batchCountFor", () => {
+  const GiB = 1024 * MiB;
+  it("sizes batches from the step's time budget at the blob's rate shared by a window", () => {
+    // 60 MiB/s shared by 4 batches, 10 minutes, 80 %: 7,200 MiB per batch
+    const budget = { ...tuning, maxBatches: 200 };
+    expect(batchCountFor(budget, 0)).toBe(0);
+    expect(batchCountFor(budget, 2 * MiB)).toBe(1); // smaller than one minimum batch
+    expect(batchCountFor(budget, 10 * MiB)).toBe(2); // two minimum batches
+    expect(batchCountFor(budget, 1 * GiB)).toBe(4); // fills the window
+    expect(batchCountFor(budget, 7200 * MiB * 10)).toBe(10); // each fits one step
+    expect(batchCountFor(budget, 7200 * MiB * 10 + 1)).toBe(11);
+    expect(batchCountFor(budget, 8 * 1024 * GiB)).toBe(200); // bounded history: batches resume instead
+    const short = { ...budget, stepBudgetMs: 60_000 };
+    expect(batchCountFor(short, 7200 * MiB)).toBe(10);
   });
 });
 
