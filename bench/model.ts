@@ -2,12 +2,14 @@
 // commit it ran on. Owned here, so the report modules and the command line both depend on it.
 import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
+import type { DurabilitySummary } from "./scenarios/durability";
 import type { ScaleSummary } from "./scenarios/scale";
 
 export interface BenchRun {
   ceiling?: Ceiling;
   backups?: BackupSummary;
   scale?: ScaleSummary;
+  durability?: DurabilitySummary;
   wallSeconds: number;
 }
 

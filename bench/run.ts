@@ -12,10 +12,11 @@ import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
-import { renderFromLatest, writeResults } from "./report/write";
+import { mergeDurability, renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
+import { runDurability } from "./scenarios/durability";
 import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
@@ -41,14 +42,19 @@ async function main(): Promise<void> {
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
   const run: BenchRun = { wallSeconds: 0 };
   try {
-    const ceiling = await runCeiling(bench);
-    run.ceiling = ceiling;
-    if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
-    if (wants(config, "scale")) {
-      run.scale = await runScale(bench);
-      run.scale.planning = await runPlanning(bench);
+    // `--only durability` measures scenario 8 alone (it brings its own emulators and baselines).
+    const onlyDurability = config.only?.size === 1 && config.only.has("durability");
+    if (!onlyDurability) {
+      const ceiling = await runCeiling(bench);
+      run.ceiling = ceiling;
+      if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
+      if (wants(config, "scale")) {
+        run.scale = await runScale(bench);
+        run.scale.planning = await runPlanning(bench);
+      }
+      if (wants(config, "app")) await runApp(bench, ceiling);
     }
-    if (wants(config, "app")) await runApp(bench, ceiling);
+    if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {
     await emulator.stop();
     if (!config.keepData) await rm(location, { recursive: true, force: true });
@@ -68,7 +74,8 @@ async function main(): Promise<void> {
     wallSeconds: run.wallSeconds,
     note: process.env.BENCH_NOTE,
   };
-  await writeResults(bench, run, meta);
+  if (config.only?.size === 1 && config.only.has("durability")) await mergeDurability(run, meta);
+  else await writeResults(bench, run, meta);
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,12 @@
 // `npm start`: resolves the app settings, starts the storage emulator and the local Functions runtime
-// with the app (durable state in the emulator's Table storage), prints the endpoints, and stops
-// everything on Ctrl-C / SIGTERM.
+// with the app (durable state in the emulator's Table storage), prints the endpoints and each run's
+// progress and result, and stops everything on Ctrl-C / SIGTERM.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startEmulator } from "./emulator/index";
 import { startLocalHost } from "./host/index";
+import type { LogLevel, LogLine } from "./host/invoker";
+import { startProgressReporter } from "./progress";
 
 const projectRoot = path.resolve(__dirname, "..", "..");
 
@@ -27,6 +29,20 @@ export function resolveSettings(
   return { settings, file };
 }
 
+function settingsError(message: string): Error {
+  const error = new Error(message);
+  error.name = "SettingsError";
+  return error;
+}
+
+/** LOG_LEVEL: `info` (default: endpoints, runs, progress, results, failures) or `verbose` (every invocation too). */
+export function logLevelFrom(value: string | undefined): LogLevel {
+  const level = (value ?? "").trim().toLowerCase();
+  if (level === "" || level === "info") return "info";
+  if (level === "verbose") return "verbose";
+  throw settingsError(`LOG_LEVEL must be info or verbose, not "${value}"`);
+}
+
 /** The emulator's connection string stands in for the storage emulator shorthand, as Core Tools expects. */
 function resolveStorage(value: string | undefined, emulatorConnection: string): string {
   if (!value || /UseDevelopmentStorage=true/i.test(value)) return emulatorConnection;
@@ -34,23 +50,31 @@ function resolveStorage(value: string | undefined, emulatorConnection: string): 
 }
 
 async function main(): Promise<void> {
-  const log = (line: string) => console.log(line);
   const { settings, file } = resolveSettings(projectRoot, process.env);
-  log(`Settings from ${path.relative(projectRoot, file)} (environment variables override)`);
-  const location = process.env.EMULATOR_LOCATION ?? path.join(projectRoot, ".azurite");
+  const level = logLevelFrom(process.env.LOG_LEVEL ?? settings.LOG_LEVEL);
+  const port = portFrom("PORT", process.env.PORT, 7071);
+  // The sample settings name 10000 and 10002 in their URLs: moving these means overriding those too.
+  const blobPort = portFrom("EMULATOR_BLOB_PORT", process.env.EMULATOR_BLOB_PORT, 10000);
+  const tablePort = portFrom("EMULATOR_TABLE_PORT", process.env.EMULATOR_TABLE_PORT, 10002);
+  const log: LogLine = (line, lineLevel = "info") => {
+    if (lineLevel === "verbose" && level !== "verbose") return;
+    console.log(line);
+  };
+  log(
+    `Settings from ${path.relative(projectRoot, file)} (environment variables override); LOG_LEVEL=${level}`,
+  );
+  const location = process.env.EMULATOR_LOCATION || path.join(projectRoot, ".azurite");
   mkdirSync(location, { recursive: true });
-  // Other ports than 10000/10002 (tests run `npm start`'s app beside other emulators): settings must then
-  // name the same ports, as environment variables override them.
-  const port = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const emulator = await startEmulator({
     location,
-    blobPort: port("EMULATOR_BLOB_PORT"),
-    tablePort: port("EMULATOR_TABLE_PORT"),
-    log: (line) => log(`[emulator] ${line}`),
+    blobPort,
+    tablePort,
+    log: (line) => log(`[emulator] ${line}`, "verbose"),
   });
   const storage = resolveStorage(settings.AzureWebJobsStorage, emulator.connectionString("devstoreaccount1"));
   settings.AzureWebJobsStorage = storage;
   let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
+  let reporter: ReturnType<typeof startProgressReporter> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -58,6 +82,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    reporter?.stop();
     log(`${signal}: stopping the function host and the storage emulator...`);
     await host?.stop();
     await emulator.stop();
@@ -66,9 +91,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  const startedAt = Date.now();
   host = await startLocalHost({
     appRoot: projectRoot,
-    port: Number(process.env.PORT ?? 7071),
+    port,
     settings,
     durableStore: { kind: "table", connectionString: storage },
     log,
@@ -80,10 +106,26 @@ async function main(): Promise<void> {
   log(`  accounts: ${emulator.accounts.map((a) => a.name).join(", ")}`);
   log(`Function host:    ${host.baseUrl}/api/...`);
   log(`Durable webhooks: ${host.baseUrl}/runtime/webhooks/durabletask/instances/<id>`);
-  log("Ready. Press Ctrl-C to stop.");
+  log(`Data:             ${location}`);
+  log(`Ready in ${process.uptime().toFixed(1)} s. Press Ctrl-C to stop.`);
+  const running = host;
+  reporter = startProgressReporter(
+    () => running.instances(),
+    (line) => log(line),
+    { since: startedAt },
+  );
 
   // --- After start: demo disk + first backup (local/demo.ts, written by the backup helper) ---------
   await runDemoIfPresent(settings, host.baseUrl, log);
+}
+
+function portFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw settingsError(`${name} must be a port number (0-65535), not "${value}"`);
+  }
+  return port;
 }
 
 /** Loads local/demo.ts only if it exists, so this entry compiles and runs without it. */
@@ -109,13 +151,24 @@ async function runDemoIfPresent(
   }
 }
 
+/** What to tell the user about a failed start: a bad setting or a busy port is theirs to fix, in one line. */
+export function startFailureMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === "SettingsError") return error.message;
+  const { code, port } = error as Error & { code?: string; port?: number };
+  if (code === "EADDRINUSE") {
+    return (
+      `Port ${port ?? "?"} is in use: is another \`npm start\` or \`npm run emulator\` running? Stop it ` +
+      "(PORT moves the function host, default 7071; EMULATOR_BLOB_PORT and EMULATOR_TABLE_PORT the storage " +
+      "emulator, default 10000 and 10002, which the sample settings' URLs name)."
+    );
+  }
+  return error.stack ?? error.message;
+}
+
 if (require.main === module) {
   main().catch((error) => {
-    // A bad setting is the user's to fix: its message names the setting, a stack trace would only bury it.
-    const isSettings = error instanceof Error && error.name === "SettingsError";
-    console.error(
-      error instanceof Error ? (isSettings ? error.message : (error.stack ?? error.message)) : error,
-    );
+    console.error(startFailureMessage(error));
     process.exit(1);
   });
 }

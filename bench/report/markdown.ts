@@ -5,6 +5,7 @@ import { MiB } from "../config";
 import type { BenchRun, RunMeta } from "../model";
 import { PATTERN_LABELS } from "../random";
 import { analysis } from "./analysis";
+import { durabilitySection } from "./durability";
 import type { Goal } from "./goals";
 import { markdownTable, resultsMarkdown } from "./table";
 
@@ -213,6 +214,7 @@ export function reportMarkdown(
     ...incrementalSection(run),
     ...scaleSection(run),
     ...appSection(results),
+    ...durabilitySection(run.durability),
     "## What limits us",
     "",
     ...analysis(run, results),

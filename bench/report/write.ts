@@ -35,6 +35,30 @@ export async function writeResults(bench: Rendered, run: BenchRun, meta: RunMeta
   console.log(`\nwrote ${join(RESULTS_DIR, "REPORT.md")}, latest.json, throughput.svg`);
 }
 
+/**
+ * `--only durability`: adds scenario 8 to the last full run's latest.json and report instead of replacing
+ * them, and says in the report's note that it came from a separate run.
+ */
+export async function mergeDurability(run: BenchRun, meta: RunMeta): Promise<void> {
+  const json = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8")) as {
+    meta: RunMeta;
+    results: Bench["results"];
+    notes: string[];
+    run?: BenchRun;
+  };
+  if (json.run === undefined) throw new Error("latest.json predates --render: run the full bench once");
+  const note =
+    `Scenario 8 (durability, CRC-64) comes from a separate \`npm run bench -- --only durability\` on ${meta.date}, ` +
+    `commit \`${meta.commit}\`, load average ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}, ` +
+    `${meta.wallSeconds.toFixed(0)} s.`;
+  const merged = { ...json.meta, note: [json.meta.note, note].filter(Boolean).join(" ") };
+  await writeResults(
+    { results: json.results, notes: json.notes },
+    { ...json.run, durability: run.durability },
+    merged,
+  );
+}
+
 /** `--render`: rewrites the report from latest.json (after a change to the report's wording, no rerun). */
 export async function renderFromLatest(): Promise<void> {
   const json = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8")) as {

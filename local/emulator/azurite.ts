@@ -1,7 +1,10 @@
 // Starts Azurite 3.37's blob and table servers in-process (deep imports, so no telemetry is ever
 // initialised) with per-instance accounts, memory store and fast Put Page switch.
-import { join } from "node:path";
-import { runWithPutPageMode } from "./fast-put-page";
+import Module from "node:module";
+import { dirname, join } from "node:path";
+import type { CommitStats } from "./durability";
+import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
+import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
 
 export interface AzuriteAccount {
   name: string;
@@ -30,7 +33,22 @@ interface DefaultExport<T> {
   default: T;
 }
 
+// Azurite's telemetry module requires applicationinsights (and with it about 2,700 OpenTelemetry
+// modules, 3-4 s of a 2-core machine's start) when it is loaded, although telemetry is only sent once
+// initialised, which an in-process start never does. An empty module stands in for it.
+function stubTelemetryLibrary(): void {
+  const azuriteDir = dirname(require.resolve("azurite/package.json"));
+  const resolved = require.resolve("applicationinsights", { paths: [azuriteDir] });
+  if (require.cache[resolved] !== undefined) return;
+  const stub = new Module(resolved);
+  stub.filename = resolved;
+  stub.loaded = true;
+  stub.exports = {};
+  require.cache[resolved] = stub;
+}
+
 function load<T>(path: string): T {
+  stubTelemetryLibrary();
   // Deep imports are not a public API of the azurite package; they are pinned with azurite 3.37.0.
   return (require(path) as DefaultExport<T>).default;
 }
@@ -38,6 +56,8 @@ function load<T>(path: string): T {
 export interface AzuriteInstance {
   blobPort: number;
   tablePort: number;
+  /** Save counters of the blob and table stores (disk mode with durability only). */
+  commitStats?: { blob: CommitStats; table: CommitStats };
   stop(): Promise<void>;
 }
 
@@ -48,6 +68,13 @@ export interface AzuriteStartOptions {
   accounts: AzuriteAccount[];
   location?: string;
   fastPutPage: boolean;
+  /** With fastPutPage: false leaves x-ms-content-crc64 out of Put Page answers (to measure the CRC's cost). */
+  putPageCrc?: boolean;
+  /**
+   * Disk mode only: answer a request only once its changes are saved (default true). false keeps
+   * Azurite's own 5-second save timer, which loses acknowledged writes on a kill (for measurements).
+   */
+  durable?: boolean;
 }
 
 /** The AZURITE_ACCOUNTS format ("name:key;name:key"), parsed by Azurite's own parser. */
@@ -65,12 +92,12 @@ function bindAccounts(server: AzuriteServerInstance, accounts: AzuriteAccount[])
   };
 }
 
-function wrapRequestListener(server: AzuriteServerInstance, fast: boolean): void {
+function wrapRequestListener(server: AzuriteServerInstance, putPageMode: PutPageMode): void {
   const listeners = server.httpServer.listeners("request") as ((...args: unknown[]) => void)[];
   server.httpServer.removeAllListeners("request");
   for (const listener of listeners) {
     server.httpServer.on("request", (...args: unknown[]) =>
-      runWithPutPageMode(fast, () => listener(...args)),
+      runWithPutPageMode(putPageMode, () => listener(...args)),
     );
   }
 }
@@ -153,7 +180,14 @@ export async function startAzurite(options: AzuriteStartOptions): Promise<Azurit
   const table = createTableServer(options);
   bindAccounts(blob, options.accounts);
   bindAccounts(table, options.accounts);
-  wrapRequestListener(blob, options.fastPutPage);
+  wrapRequestListener(
+    blob,
+    !options.fastPutPage ? "stock" : options.putPageCrc === false ? "no-crc" : "fast",
+  );
+  const commitStats =
+    options.location !== undefined && options.durable !== false
+      ? { blob: makeBlobServerDurable(blob).stats, table: makeTableServerDurable(table).stats }
+      : undefined;
   await blob.start();
   try {
     await table.start();
@@ -165,5 +199,5 @@ export async function startAzurite(options: AzuriteStartOptions): Promise<Azurit
     await Promise.allSettled([blob.close(), table.close()]);
     if (options.location === undefined) await Promise.allSettled([blob.clean(), table.clean()]);
   };
-  return { blobPort: portOf(blob), tablePort: portOf(table), stop };
+  return { blobPort: portOf(blob), tablePort: portOf(table), commitStats, stop };
 }

@@ -1,6 +1,6 @@
 // `npm run emulator`: runs the storage emulator alone until Ctrl-C, printing endpoints, accounts
 // and connection strings. Flags: --blob-port, --table-port, --location <dir>, --stock-put-page,
-// --diff-mode journal|compare (env: EMULATOR_BLOB_PORT, EMULATOR_TABLE_PORT, EMULATOR_LOCATION).
+// --diff-mode journal|compare, --lazy-saves (env: EMULATOR_BLOB_PORT, EMULATOR_TABLE_PORT, EMULATOR_LOCATION).
 import { parseArgs } from "node:util";
 import { FAULTS_ENV, startEmulator } from "./index";
 
@@ -19,6 +19,9 @@ async function main(): Promise<void> {
       location: { type: "string" },
       "stock-put-page": { type: "boolean", default: false },
       "diff-mode": { type: "string" },
+      // Azurite's own 5-second saves instead of a save per acknowledged request: loses writes on a
+      // kill; only there to measure what durability costs and to show the crash test failing.
+      "lazy-saves": { type: "boolean", default: false },
     },
   });
   const diffMode = values["diff-mode"] ?? "journal";
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     tablePort: port(values["table-port"] ?? process.env.EMULATOR_TABLE_PORT, 10002),
     location: location === "" ? undefined : location,
     fastPutPage: !values["stock-put-page"],
+    durable: !values["lazy-saves"],
     diffMode,
     log: (line) => console.log(line),
   });
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
     "Storage emulator (Azurite 3.37.0 + page-blob proxy) is ready.",
     `  blob:  http://${emulator.host}:${emulator.blobPort}/<account>`,
     `  table: http://${emulator.host}:${emulator.tablePort}/<account>`,
-    `  data:  ${location ? `disk (${location})` : "in memory"}; Put Page: ${values["stock-put-page"] ? "stock" : "fast"}; diff: ${diffMode}`,
+    `  data:  ${location ? `disk (${location}${values["lazy-saves"] ? ", lazy saves" : ""})` : "in memory"}; Put Page: ${values["stock-put-page"] ? "stock" : "fast"}; diff: ${diffMode}`,
     `  control: http://${emulator.host}:${emulator.blobPort}/__emulator/stats (faults via ${FAULTS_ENV} or PUT /__emulator/faults)`,
     "Accounts:",
   ];

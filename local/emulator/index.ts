@@ -3,6 +3,7 @@
 import { Agent, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startAzurite } from "./azurite";
+import type { CommitStats } from "./durability";
 import { FaultInjector, type FaultRule, validateFaultRules } from "./faults";
 import { createFeatures } from "./features";
 import { createProxyServer } from "./proxy/server";
@@ -37,10 +38,19 @@ export interface EmulatorOptions {
   blobPort?: number;
   tablePort?: number;
   accounts?: EmulatorAccount[];
+  /** Disk mode: Azurite's files go here (default: in memory). */
   location?: string;
+  /**
+   * Disk mode: every acknowledged request's changes are saved before its response (default true);
+   * false keeps Azurite's 5-second save timer (a kill loses recent acknowledged writes).
+   */
+  durable?: boolean;
   faults?: FaultRule[];
   faultSeed?: number;
+  /** Put Page with a sliced CRC-64 instead of Azurite's byte-at-a-time one (default true). */
   fastPutPage?: boolean;
+  /** false: fast Put Page answers without x-ms-content-crc64 (only to measure what the CRC costs). */
+  putPageCrc?: boolean;
   /** Diff strategy: "journal" (default; service semantics, compare as fallback) or "compare" (always compare). */
   diffMode?: "journal" | "compare";
   log?: (line: string) => void;
@@ -56,14 +66,23 @@ export interface RunningEmulator {
   connectionString(account: string): string;
   /** Azurite's own blob port behind the proxy (for tests that must bypass the emulator's layer). */
   azuriteBlobPort: number;
+  /** Save counters of the blob and table stores (disk mode with durability only). */
+  commitStats?: { blob: CommitStats; table: CommitStats };
   stop(): Promise<void>;
 }
 
 function faultsFromEnv(): { rules: FaultRule[]; seed?: number } {
   const raw = process.env[FAULTS_ENV];
   if (raw === undefined || raw.trim() === "") return { rules: [] };
-  const parsed = JSON.parse(raw) as { rules?: unknown; seed?: number };
-  return { rules: validateFaultRules(parsed.rules ?? []), seed: parsed.seed };
+  try {
+    const parsed = JSON.parse(raw) as { rules?: unknown; seed?: number };
+    return { rules: validateFaultRules(parsed.rules ?? []), seed: parsed.seed };
+  } catch (error) {
+    // Named after the variable, so `npm start` prints it as a bad setting, not a stack trace.
+    const named = new Error(`${FAULTS_ENV}: ${error instanceof Error ? error.message : String(error)}`);
+    named.name = "SettingsError";
+    throw named;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -101,7 +120,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tablePort: options.tablePort ?? 10002,
     accounts,
     location: options.location,
+    durable: options.durable,
     fastPutPage: options.fastPutPage ?? true,
+    putPageCrc: options.putPageCrc,
   });
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
   const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
@@ -143,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     blobEndpoint,
     tableEndpoint,
     azuriteBlobPort: azurite.blobPort,
+    commitStats: azurite.commitStats,
     connectionString: (account) =>
       `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${keyOf(account)};` +
       `BlobEndpoint=${blobEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`,

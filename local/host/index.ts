@@ -5,6 +5,7 @@ import { DurableHttpApi } from "../durable/client-api.js";
 import { durableClientData } from "../durable/client-binding.js";
 import { DurableEngine } from "../durable/engine.js";
 import { FunctionRunner } from "../durable/function-runner.js";
+import type { InstanceRecord } from "../durable/instance.js";
 import { type DurableStore, MemoryStore } from "../durable/store.js";
 import { TableStore } from "../durable/table-store.js";
 import { adminHandler } from "./admin.js";
@@ -14,7 +15,7 @@ import { installCoreShim } from "./core-shim.js";
 import { readHostConfig } from "./host-config.js";
 import { HttpFunctions } from "./http/http-functions.js";
 import { startFrontDoor } from "./http/server.js";
-import { Invoker } from "./invoker.js";
+import { Invoker, type LogLine } from "./invoker.js";
 import { TimerTriggers } from "./timers.js";
 
 export interface LocalHostOptions {
@@ -23,12 +24,17 @@ export interface LocalHostOptions {
   port?: number;
   settings: Record<string, string>;
   durableStore?: { kind: "memory" } | { kind: "table"; connectionString: string; hubName?: string };
-  log?: (line: string) => void;
+  /** Every line the runtime prints; successful invocations come with level "verbose". */
+  log?: LogLine;
 }
 
 export interface RunningHost {
   baseUrl: string;
   port: number;
+  /** The durable instances as the engine holds them now (read only: for progress reports). */
+  instances(): readonly InstanceRecord[];
+  /** Functions whose invocations ran past functionTimeout, one entry per invocation. */
+  functionTimeouts(): readonly string[];
   stop(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   for (const file of files) loadedFiles.add(file);
   for (const warning of files[0] ? versionWarnings(files[0]) : []) log(warning);
 
-  const invoker = new Invoker(registry, log);
+  const invoker = new Invoker(registry, log, { functionTimeoutMs: config.functionTimeoutMs });
   const store: DurableStore =
     options.durableStore?.kind === "table"
       ? await TableStore.create(
@@ -100,6 +106,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   return {
     baseUrl: origin,
     port: door.port,
+    instances: () => engine.list(),
+    functionTimeouts: () => invoker.timeouts,
     stop: () => {
       stopped ??= (async () => {
         // The engine stops first: work finishing after this point is not recorded (it re-runs on restart).

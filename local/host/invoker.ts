@@ -20,16 +20,39 @@ export interface InvocationLabel {
   quietSuccess?: boolean;
 }
 
-export type LogLine = (line: string) => void;
+/** "verbose" lines (one per successful invocation) are for LOG_LEVEL=verbose; the rest is info. */
+export type LogLevel = "info" | "verbose";
+
+export type LogLine = (line: string, level?: LogLevel) => void;
+
+/** The host's answer when a function runs past functionTimeout (the invocation fails; see invoke). */
+export class FunctionTimeoutError extends Error {
+  constructor(name: string, timeoutMs: number, invocationId: string) {
+    const s = Math.round(timeoutMs / 1000);
+    const span = `${String(Math.floor(s / 3600)).padStart(2, "0")}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+    super(
+      `Timeout value of ${span} exceeded by function '${name}' (Id: '${invocationId}'). Initiating cancellation.`,
+    );
+    this.name = "FunctionTimeoutException";
+  }
+}
 
 export class Invoker {
   readonly #registry: CoreRegistry;
   readonly #log: LogLine;
   readonly #appHookData: Record<string, unknown> = {};
+  readonly #timeoutMs: number | undefined;
+  /** Invocations that ran past functionTimeout (tests read it). */
+  readonly timeouts: string[] = [];
 
-  constructor(registry: CoreRegistry, log: LogLine) {
+  constructor(
+    registry: CoreRegistry,
+    log: LogLine,
+    options: { functionTimeoutMs?: number | undefined } = {},
+  ) {
     this.#registry = registry;
     this.#log = log;
+    this.#timeoutMs = options.functionTimeoutMs;
   }
 
   get appHookData(): Record<string, unknown> {
@@ -44,14 +67,35 @@ export class Invoker {
     const started = performance.now();
     const name = fn.metadata.name;
     try {
-      const response = await this.#run(fn, request);
-      if (!label.quietSuccess) this.#log(invocationLine(name, label, "Succeeded", started));
+      const response = await this.#withTimeout(name, this.#run(fn, request));
+      if (!label.quietSuccess) this.#log(invocationLine(name, label, "Succeeded", started), "verbose");
       return response;
     } catch (error) {
       const message = error instanceof Error ? error.message.split("\n\n$OutOfProcData$")[0] : String(error);
       this.#log(`${invocationLine(name, label, "Failed", started)}: ${message}`);
       throw error;
     }
+  }
+
+  /**
+   * functionTimeout as the host enforces it: past the timeout the invocation fails with the host's
+   * message (a durable activity is then retried by its policy). The real host also restarts the worker
+   * process, which stops the function's work; in one process that cannot be done, so the late work goes
+   * on unobserved: apps must stop themselves before the timeout (this one budgets each step).
+   */
+  #withTimeout<T>(name: string, work: Promise<T>): Promise<T> {
+    const timeoutMs = this.#timeoutMs;
+    if (timeoutMs === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new FunctionTimeoutError(name, timeoutMs, randomUUID());
+        this.timeouts.push(name);
+        reject(error);
+      }, timeoutMs);
+    });
+    work.catch(() => {}); // its failure after a timeout was already reported as the timeout
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 
   async #run(fn: RegisteredFunction, request: InvocationRequest): Promise<RpcInvocationResponse> {
@@ -69,7 +113,10 @@ export class Invoker {
       metadata: { ...fn.metadata, functionId: functionName },
       state: "preInvocationHooks" as string,
       log: (level: string, category: string, message: string) => {
-        if (category === "user") this.#log(`  [${functionName}] ${level}: ${message}`);
+        // The app's one-per-step structured events (src/app/stepEvents.ts) are for Application Insights
+        // and tests: in the terminal they are verbose, or `npm start` would print a line per step.
+        const lineLevel = message.startsWith("StepEvent ") ? "verbose" : "info";
+        if (category === "user") this.#log(`  [${functionName}] ${level}: ${message}`, lineLevel);
         else if (level === "error" || level === "warning") this.#log(`  [${functionName}] ${message}`);
       },
     };

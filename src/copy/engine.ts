@@ -140,15 +140,21 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
     });
   }
 
-  async function run(op: Operation): Promise<void> {
+  /** Runs one operation; false when its first request could not start within the time budget. */
+  async function run(op: Operation): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const release = await pacer.acquire(signal);
+      // Waiting for a slot can outlast the budget: an operation not started yet is left for next time.
+      if (attempt === 1 && !inBudget()) {
+        release();
+        return false;
+      }
       const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(retry.requestTimeoutMs)]);
       try {
         await send(op, requestSignal);
         pacer.onSuccess();
         release();
-        return;
+        return true;
       } catch (error) {
         release();
         signal.throwIfAborted();
@@ -172,7 +178,7 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
       const index = next++;
       const op = ops[index]!;
       try {
-        await run(op);
+        if (!(await run(op))) return;
       } catch (error) {
         firstError ??= error;
         failure.abort(error);

@@ -4,7 +4,7 @@
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
 import { listRanges } from "../copy/diff";
-import { loadBatch, saveBatches } from "../copy/runStore";
+import { saveBatches } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { statusOf } from "../storage/errors";
