@@ -53,8 +53,24 @@ interface App {
   base: string;
 }
 
-/** `npm start`'s app (built), on free ports and a fresh data folder; resolves once the demo's backup is done. */
+/**
+ * `npm start`'s app (built), on free ports and a fresh data folder; resolves once the demo's backup is done.
+ * A port taken by another test between the probe and the start makes the app refuse to start: it is tried
+ * again on other ports.
+ */
 async function startApp(dataDir: string): Promise<App> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAppOnce(dataDir);
+    } catch (error) {
+      if (attempt >= 3 || !/is in use/.test(String(error))) throw error;
+      rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(dataDir, { recursive: true });
+    }
+  }
+}
+
+async function startAppOnce(dataDir: string): Promise<App> {
   const [http, blob, table] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -145,7 +161,8 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
 
   beforeAll(async () => {
     if (!existsSync(path.join(root, "dist/local/start.js"))) throw new Error("Build first: npm run build");
-    [app, browser] = await Promise.all([
+    // Both start at once; whichever fails, the other is still kept, so afterAll can stop it.
+    const [started, launched] = await Promise.allSettled([
       startApp(dataDir),
       // A persistent context on a fresh, empty profile folder (--user-data-dir): nothing from elsewhere.
       chromium.launchPersistentContext(profile, {
@@ -164,14 +181,18 @@ describe.skipIf(!executablePath)("the dashboard in chromium against npm start's 
         ],
       }),
     ]);
-    page = await browser.newPage();
+    app = started.status === "fulfilled" ? started.value : undefined;
+    browser = launched.status === "fulfilled" ? launched.value : undefined;
+    if (started.status === "rejected") throw started.reason;
+    if (launched.status === "rejected") throw launched.reason;
+    page = await (browser as BrowserContext).newPage();
   });
 
   afterAll(async () => {
     await browser?.close();
     await stopApp(app);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it("shows the demo disk, backs it up with live progress, restores a point to a new disk", async () => {
