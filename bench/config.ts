@@ -45,6 +45,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
       only: { type: "string" },
       "keep-data": { type: "boolean", default: false },
       render: { type: "boolean", default: false },
+      merge: { type: "boolean", default: false },
     },
   });
   const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? (values.quick ? "0.125" : "1"));

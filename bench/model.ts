@@ -3,6 +3,7 @@
 import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
 import type { DurabilitySummary } from "./scenarios/durability";
+import type { LifecycleSummary } from "./scenarios/lifecycle";
 import type { ScaleSummary } from "./scenarios/scale";
 
 export interface BenchRun {
@@ -10,6 +11,7 @@ export interface BenchRun {
   backups?: BackupSummary;
   scale?: ScaleSummary;
   durability?: DurabilitySummary;
+  lifecycle?: LifecycleSummary;
   wallSeconds: number;
 }
 

@@ -5,6 +5,7 @@ import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
 import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
 import { ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
+import { appVerifyDirect, pairedReadCeiling, retentionDecision } from "./tasks/lifecycle";
 import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
 import { planFragmentedDiff } from "./tasks/planning";
 
@@ -20,6 +21,9 @@ const TASKS: Record<string, Task> = {
   runtimeBackup,
   appBackupDirect,
   appRestoreDirect,
+  retentionDecision,
+  appVerifyDirect,
+  pairedReadCeiling,
 };
 
 /**

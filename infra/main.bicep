@@ -46,6 +46,12 @@ param lineageTableName string = 'lineage'
 @description('BACKUP_SCHEDULE: NCRONTAB with 6 fields for the backup timer.')
 param backupSchedule string = '0 0 */12 * * *'
 
+@description('RETENTION: which restore points to keep (last=N hourly=N daily=N weekly=N monthly=N yearly=N, UTC periods). Empty keeps everything.')
+param retention string = 'last=7 daily=30 weekly=12 monthly=12'
+
+@description('VERIFY_PERCENT: share of each disk compared with its source after every backup (rolling verification); 0 turns it off.')
+param verifyPercent string = '5'
+
 @description('storage: Durable Functions state in the host storage account. scheduler: the Durable Task Scheduler (Consumption SKU).')
 @allowed(['storage', 'scheduler'])
 param durableBackend string = 'storage'
@@ -212,6 +218,8 @@ module functionApp 'modules/function-app.bicep' = {
     lineageTable: backupAccess.outputs.tableUrl
     backupSchedule: backupSchedule
     restoreTargets: restoreTargets
+    retention: retention
+    verifyPercent: verifyPercent
     taskHubName: hubName
     durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
   }

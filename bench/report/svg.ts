@@ -11,6 +11,7 @@ const COLORS: Record<string, string> = {
   "4c latency": "#9467bd",
   "5 scale": "#17becf",
   "7 restore": "#8c564b",
+  "9 lifecycle": "#e377c2",
 };
 
 function escapeXml(text: string): string {

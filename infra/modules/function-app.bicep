@@ -17,6 +17,8 @@ param lineageTable string
 param backupSchedule string
 @description('RESTORE_TARGETS: account or container URLs restores may write to besides the source containers.')
 param restoreTargets string
+param retention string
+param verifyPercent string
 param taskHubName string
 @description('Durable Task Scheduler endpoint; empty keeps Durable state in the host storage account.')
 param durableTaskSchedulerEndpoint string
@@ -31,6 +33,8 @@ var backupAppSettings = {
   LINEAGE_TABLE: lineageTable
   BACKUP_SCHEDULE: backupSchedule
   RESTORE_TARGETS: restoreTargets
+  RETENTION: retention
+  VERIFY_PERCENT: verifyPercent
   DURABLE_TASK_HUB_NAME: taskHubName
   AZURE_CLIENT_ID: identityClientId
 }

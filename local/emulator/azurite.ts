@@ -3,8 +3,8 @@
 import Module from "node:module";
 import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
-import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
-import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
+import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
+import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
 
 export interface AzuriteAccount {
   name: string;

@@ -1,7 +1,7 @@
 // Invokes a registered function through the app's own ProgrammingModel, in the worker's order:
 // getArguments, preInvocation hooks, invokeFunction, postInvocation hooks, getResponse.
 import { randomUUID } from "node:crypto";
-import type { CoreRegistry, RegisteredFunction, RpcInvocationResponse } from "./core-shim.js";
+import type { CoreRegistry, RegisteredFunction, RpcInvocationResponse } from "./coreShim";
 
 export interface RpcParameterBinding {
   name: string;

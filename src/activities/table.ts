@@ -3,7 +3,7 @@
 // becomes a failed Result (not retried: the answer would not change); anything else is thrown, so the
 // step's retry policy runs it again (steps are idempotent).
 import type { AppContext } from "../app/context";
-import type { DurableAccess } from "../app/instances";
+import type { DurableAccess, RestoreReaders } from "../app/instances";
 import { CodedError, type Failure, fail, ok, type Result } from "../app/result";
 import type { StepTable } from "../orchestrations/steps";
 import { messageOf } from "../storage/errors";
@@ -13,6 +13,8 @@ export interface StepEnv {
   app: AppContext;
   /** Other durable instances: the progress of a run's disk backups, telling a run that a disk ended. */
   durable: DurableAccess;
+  /** Restore points running restores read (retention keeps them); absent: unknown, nothing is deleted. */
+  readers?: RestoreReaders;
 }
 
 /** The bodies of a procedure's steps, one per step name, typed by the procedure's step signatures. */

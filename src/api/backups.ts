@@ -9,6 +9,7 @@ import { discoverDisks } from "../disks/discovery";
 import { isDiskId } from "../disks/identity";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { type JsonResponse, json, jsonError, parseJsonObject } from "./responses";
+import { diskSizesOf } from "./sizes";
 
 /** The disks to back up (`undefined`: all of them), or the response that refuses the request. */
 export type BackupRequest = Result<string[] | undefined, JsonResponse>;
@@ -45,12 +46,14 @@ export async function disksView(ctx: AppContext): Promise<JsonResponse> {
   const rows = await Promise.all(
     disks.map(async (disk) => {
       const latest = await ctx.lineage.latestCompleted(disk.id);
+      const backupUrl = backupLocationOf(ctx, disk.source, latest).url;
       return {
         id: disk.id,
         kind: "pageBlob",
         sourceUrl: disk.source.url,
-        backupUrl: backupLocationOf(ctx, disk.source, latest).url,
+        backupUrl,
         lastRestorePoint: latest ?? null,
+        ...(await diskSizesOf(ctx, disk.id, backupUrl)),
       };
     }),
   );

@@ -30,8 +30,8 @@ export const RECENT_MS = 24 * 3600 * 1000;
 /** At most this many runs, newest first: the page shows a day of activity, not an archive. */
 export const MAX_RUNS = 100;
 
-/** The app's orchestrations; retention ones (whatever their names) are listed when they exist. */
-const PROCEDURES = new Set(["backupRun", "backupDisk", "restoreDisk"]);
+/** The app's orchestrations (and any later retention one). */
+const PROCEDURES = new Set(["backupRun", "backupDisk", "restoreDisk", "retentionRun", "verifyRestorePoint"]);
 
 function iso(value: Date | string | undefined): string {
   if (value === undefined) return "";

@@ -31,6 +31,8 @@ export interface Tuning {
   stepBudgetMs: number;
   /** What one destination blob absorbs (the service's target for a standard page blob): sizes batches. */
   blobBytesPerSecond: number;
+  /** Rolling verification compares the disk in chunks of this size (the unit of its rotation). */
+  verifyChunkBytes: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -44,6 +46,7 @@ export const DEFAULT_TUNING: Tuning = {
   lockTtlMs: 30 * 60_000,
   stepBudgetMs: 10 * 60_000,
   blobBytesPerSecond: 60 * 1024 ** 2,
+  verifyChunkBytes: 4 * 1024 * 1024,
 };
 
 /** host.json's `functionTimeout` as the host reads it, with the app setting override the host honours. */

@@ -52,6 +52,12 @@ async function decideMode(
 ): Promise<{ mode: BackupMode; reason: string | null }> {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
+  if (latest.suspect) {
+    // Verification found the backup differing from its source: a full copy rewrites every allocated range.
+    return full(
+      `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
+    );
+  }
   if ((await metadataOf(ctx, source, latest.sourceSnapshot)) === undefined) {
     return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }

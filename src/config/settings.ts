@@ -3,6 +3,7 @@
 // Errors always name the setting so a misconfigured deployment says what to fix.
 import { Cron } from "croner";
 import { z } from "zod";
+import { parseRetention, type RetentionPolicy } from "../retention/policy";
 import type { StorageEndpoints } from "../storage/clients";
 import {
   type BlobLocation,
@@ -24,12 +25,15 @@ export const SETTING_NAMES = [
   "AzureWebJobsStorage",
   "AZURE_CLIENT_ID",
   "RESTORE_TARGETS",
+  "RETENTION",
+  "VERIFY_PERCENT",
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_SCHEDULE = "0 0 */12 * * *";
 export const DEFAULT_LINEAGE_TABLE_NAME = "lineage";
+export const DEFAULT_VERIFY_PERCENT = 5;
 
 export interface Settings {
   /** Page blobs or containers (container: `blobName` undefined) to back up. */
@@ -45,6 +49,10 @@ export interface Settings {
   azureClientId: string | undefined;
   /** Accounts or containers (besides those of `sources`) that restores may write to. */
   restoreTargets: StorageScope[];
+  /** Which restore points to keep (`null`: RETENTION unset, keep everything). */
+  retention: RetentionPolicy | null;
+  /** Share of a disk's allocated bytes compared with the source after each backup (0: off). */
+  verifyPercent: number;
 }
 
 export class SettingsError extends Error {
@@ -208,6 +216,21 @@ export function parseTaskHubName(raw: string | undefined): string | undefined {
   return raw;
 }
 
+function parseRetentionSetting(raw: string | undefined): RetentionPolicy | null {
+  const parsed = parseRetention(raw);
+  if (!parsed.ok) throw new SettingsError("RETENTION", `"${raw}": ${parsed.error}`);
+  return parsed.value;
+}
+
+function parseVerifyPercent(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_VERIFY_PERCENT;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(value >= 0 && value <= 100)) {
+    throw new SettingsError("VERIFY_PERCENT", `"${raw}" must be a number from 0 (off) to 100`);
+  }
+  return value;
+}
+
 /** Reads and validates all settings; throws SettingsError naming the first bad setting. */
 export function loadSettings(env: Env = process.env): Settings {
   const sources = parseSources(required(env, "BACKUP_SOURCES", "page blob or container URLs to back up"));
@@ -221,6 +244,8 @@ export function loadSettings(env: Env = process.env): Settings {
     durableTaskHubName: parseTaskHubName(optional(env, "DURABLE_TASK_HUB_NAME")),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
     restoreTargets: parseRestoreTargets(optional(env, "RESTORE_TARGETS"), target),
+    retention: parseRetentionSetting(optional(env, "RETENTION")),
+    verifyPercent: parseVerifyPercent(optional(env, "VERIFY_PERCENT")),
   };
 }
 

@@ -92,10 +92,24 @@ function updateCard(card, disk) {
     fact("Last restore point", last ? `${age} (${last.kind}, ${last.status})` : "none yet"),
     fact("Completed", formatTime(last?.completedAt)),
     fact("Added by it", formatBytes(last?.changedBytes)),
-    disk.restorePointCount !== undefined ? fact("Restore points", String(disk.restorePointCount)) : null,
-    disk.verificationCoverage !== undefined
-      ? fact("Verification coverage", coverageText(disk.verificationCoverage))
+    // Issue 13's fields of GET /api/disks, shown when the API has them.
+    typeof disk.restorePointCount === "number"
+      ? fact("Restore points", `${disk.restorePointCount} (${formatBytes(disk.restorePointBytes)} added)`)
       : null,
+    typeof disk.backupAllocatedBytes === "number"
+      ? fact("Backup blob", formatBytes(disk.backupAllocatedBytes))
+      : null,
+    disk.retention !== undefined ? fact("Retention", disk.retention || "keep everything") : null,
+    disk.verification !== undefined
+      ? fact(
+          "Verification",
+          disk.verification
+            ? `${coverageText(disk.verification.coverage)} of pass ${disk.verification.pass} (${disk.verification.mode})` +
+                (disk.verification.mismatches > 0 ? `, ${disk.verification.mismatches} MISMATCHES` : "")
+            : "none yet",
+        )
+      : null,
+    disk.suspectRestorePoints > 0 ? fact("Suspect restore points", String(disk.suspectRestorePoints)) : null,
     fact("Source", disk.sourceUrl),
   ];
   card.facts.replaceChildren(...facts.filter(Boolean));

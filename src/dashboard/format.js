@@ -47,26 +47,35 @@ export function coverageText(value) {
   return JSON.stringify(value);
 }
 
-export function verifiedOf(point) {
-  if (!point.verification) return false;
+/** A point's `verification` column (JSON text): a restore's result or a backup's rolling/full record. */
+function verificationOf(point) {
+  if (!point.verification) return null;
   try {
-    const v = typeof point.verification === "string" ? JSON.parse(point.verification) : point.verification;
-    return v?.verified === true;
+    return typeof point.verification === "string" ? JSON.parse(point.verification) : point.verification;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** Verified without a difference: a restore's `verified`, or a backup's record with no mismatch. */
+export function verifiedOf(point) {
+  const v = verificationOf(point);
+  if (!v) return false;
+  if (typeof v.verified === "boolean") return v.verified;
+  return typeof v.mismatches === "number" && v.mismatches === 0 && typeof v.coverage === "number";
 }
 
 export function verificationText(point) {
   if (!point.verification) return "—";
-  try {
-    const v = typeof point.verification === "string" ? JSON.parse(point.verification) : point.verification;
-    const parts = [];
-    if (typeof v.verified === "boolean") parts.push(v.verified ? "verified" : "MISMATCH");
-    if (typeof v.bytesCompared === "number") parts.push(`${formatBytes(v.bytesCompared)} compared`);
-    if (typeof v.coverage === "number") parts.push(`coverage ${coverageText(v.coverage)}`);
-    return parts.join(", ") || "recorded";
-  } catch {
-    return "recorded";
-  }
+  const v = verificationOf(point);
+  if (!v) return "recorded";
+  const parts = [];
+  if (typeof v.verified === "boolean") parts.push(v.verified ? "verified" : "MISMATCH");
+  if (typeof v.mismatches === "number")
+    parts.push(v.mismatches === 0 ? "no mismatch" : `${v.mismatches} MISMATCHES`);
+  if (typeof v.mode === "string")
+    parts.push(`${v.mode}${typeof v.pass === "number" ? `, pass ${v.pass}` : ""}`);
+  if (typeof v.bytesCompared === "number") parts.push(`${formatBytes(v.bytesCompared)} compared`);
+  if (typeof v.coverage === "number") parts.push(`coverage ${coverageText(v.coverage)}`);
+  return parts.join(", ") || "recorded";
 }

@@ -14,6 +14,8 @@ function runTitle(run) {
   }
   if (run.name === "backupDisk") return `Backup of ${nameOfDisk(run.input?.diskId)}`;
   if (run.name === "restoreDisk") return `Restore of ${nameOfDisk(run.input?.diskId)}`;
+  if (run.name === "verifyRestorePoint") return `Verification of ${nameOfDisk(run.input?.diskId)}`;
+  if (run.name === "retentionRun") return run.input?.dryRun ? "Retention (dry run)" : "Retention";
   return run.name;
 }
 

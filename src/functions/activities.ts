@@ -8,6 +8,7 @@ import { appContextFromEnv } from "../app/context";
 import { type DurableAccess, isBusy } from "../app/instances";
 import { formatStepEvent, stepEventOf } from "../app/stepEvents";
 import type { StepTable } from "../orchestrations/steps";
+import { restoreReadersOf } from "./restoreReaders";
 
 /**
  * Other instances through the durable client bound to this invocation (v3 getStatus throws on 404).
@@ -64,7 +65,15 @@ export function registerActivities<S extends StepTable<S>>(
       extraInputs: [df.input.durableClient()],
       handler: (input: S[typeof name]["input"], context: InvocationContext) =>
         runStep(
-          () => body({ app: appContextFromEnv(), durable: durableFor(context) }, input),
+          () =>
+            body(
+              {
+                app: appContextFromEnv(),
+                durable: durableFor(context),
+                readers: restoreReadersOf(() => df.getClient(context)),
+              },
+              input,
+            ),
           (result, durationMs) =>
             context.info(
               formatStepEvent(

@@ -2,7 +2,8 @@
 // Table Storage keys: PartitionKey = disk id, RowKey sorts newest first and stays unique per point.
 
 export type RestorePointKind = "full" | "incremental" | "restored";
-export type RestorePointStatus = "completed" | "failed";
+/** `deleting`: retention is deleting the point (its backup snapshot, then its row); restores refuse it. */
+export type RestorePointStatus = "completed" | "failed" | "deleting";
 
 export interface RestorePoint {
   restorePointId: string;
@@ -23,8 +24,15 @@ export interface RestorePoint {
   status: RestorePointStatus;
   /** Why the point is full (first backup, chain break) or why it failed; null otherwise. */
   reason: string | null;
-  /** Restored points only: the verification result of the restore, as JSON text (an extension of §5). */
+  /**
+   * The verification result as JSON text: for restored points the restore's verification, for backups
+   * the rolling (or full) comparison with the source snapshot (src/verification/record.ts).
+   */
   verification?: string;
+  /** Held: never deleted by retention, whatever the policy. */
+  hold?: boolean;
+  /** Verification found a mismatch between the backup snapshot and its source snapshot. */
+  suspect?: boolean;
 }
 
 /** Largest millisecond timestamp that fits 13 digits (year 2286): inverted times sort newest first. */

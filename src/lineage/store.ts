@@ -33,7 +33,8 @@ function num(value: unknown): number {
   return typeof value === "number" ? value : Number(value ?? 0);
 }
 
-function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint {
+/** A restore point from its table row (missing fields read as empty). */
+export function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint {
   return {
     restorePointId: str(row.restorePointId),
     diskId: str(row.diskId),
@@ -53,6 +54,8 @@ function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint 
     status: str(row.status) as RestorePoint["status"],
     reason: str(row.reason) || null,
     ...(str(row.verification) ? { verification: str(row.verification) } : {}),
+    ...(row.hold === true ? { hold: true } : {}),
+    ...(row.suspect === true ? { suspect: true } : {}),
   };
 }
 

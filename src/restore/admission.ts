@@ -121,7 +121,10 @@ export async function admitRequest(
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
   const selected = selectRestorePoint(request.diskId, points, request);
-  if (!selected.ok) return refuse(404, selected.error.code, selected.error.message);
+  if (!selected.ok) {
+    const status = selected.error.code === "RestorePointDeleting" ? 409 : 404;
+    return refuse(status, selected.error.code, selected.error.message);
+  }
   const point = selected.value;
   if (!(await backupSnapshotExists(ctx, point))) {
     return refuse(
