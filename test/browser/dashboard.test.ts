@@ -121,7 +121,7 @@ async function stopApp(app: App | undefined): Promise<void> {
 
 /** `npm run demo:change`: random data into scattered pages of the demo disk. */
 function changePages(app: App, mib: number): void {
-  execFileSync(process.execPath, [path.join(root, "dist/local/change-pages.js"), "--mib", String(mib)], {
+  execFileSync(process.execPath, [path.join(root, "dist/local/changePages.js"), "--mib", String(mib)], {
     cwd: root,
     env: app.env,
     stdio: "pipe",
