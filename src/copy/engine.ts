@@ -87,6 +87,20 @@ function operationsOf(job: CopyJob): Operation[] {
   return ops;
 }
 
+/**
+ * A per-request timeout. Not AbortSignal.timeout(): AbortSignal.any() holds its sources weakly, and an
+ * unreferenced timeout signal can be garbage collected before it fires (the request then never times
+ * out). The timer's closure keeps this controller alive until it fires or is cleared.
+ */
+function requestTimeout(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The request timed out", "TimeoutError")),
+    ms,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 function backoff(attempt: number, options: Required<CopyRetryOptions>): number {
   const exp = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return exp / 2 + Math.random() * (exp / 2);
@@ -149,13 +163,16 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
         release();
         return false;
       }
-      const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(retry.requestTimeoutMs)]);
+      const timeout = requestTimeout(retry.requestTimeoutMs);
+      const requestSignal = AbortSignal.any([signal, timeout.signal]);
       try {
         await send(op, requestSignal);
+        timeout.clear();
         pacer.onSuccess();
         release();
         return true;
       } catch (error) {
+        timeout.clear();
         release();
         signal.throwIfAborted();
         if (isServerBusy(error)) {
