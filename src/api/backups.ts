@@ -49,6 +49,7 @@ export async function disksView(ctx: AppContext): Promise<JsonResponse> {
       const backupUrl = backupLocationOf(ctx, disk.source, latest).url;
       return {
         id: disk.id,
+        kind: "pageBlob",
         sourceUrl: disk.source.url,
         backupUrl,
         lastRestorePoint: latest ?? null,
