@@ -1,28 +1,15 @@
 // Operations API (README "Health and alerts", "HTTP API"): GET /api/health for uptime monitors (200 when
 // every disk is fresh, 503 with the stale or failing ones) and GET /api/runs for the dashboard (backups and
 // restores of the last day with their progress and results). Registration and translation only.
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { healthView } from "../api/health";
-import { jsonError } from "../api/responses";
 import { RECENT_MS, runsView } from "../api/runs";
 import { appContextFromEnv } from "../app/context";
-import { messageOf } from "../storage/errors";
+import { guarded } from "./guarded";
 import { validateSettingsAtStartup } from "./startup";
 
 validateSettingsAtStartup();
-
-async function guarded(
-  context: InvocationContext,
-  work: () => Promise<HttpResponseInit>,
-): Promise<HttpResponseInit> {
-  try {
-    return await work();
-  } catch (error) {
-    context.error(`request failed: ${messageOf(error)}`);
-    return jsonError(500, "InternalError", messageOf(error));
-  }
-}
 
 app.http("health", {
   route: "health",
