@@ -2,14 +2,13 @@
 // no restore point, 200 once every disk is fresh, 503 with the failing disk and its reason after a failed
 // backup; every step invocation logs exactly one StepEvent line (read back from the host's log) with the
 // disk, restore point, run, bytes, duration and outcome. GET /api/runs lists the runs with their results.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startLocalHost } from "../../local/host/index";
+import type { RunningHost } from "../../local/host/index";
 import { parseStepEvent, type StepEvent } from "../../src/app/stepEvents";
 import { MiB, writeRandom } from "../integration/support/harness";
 import { testEmulator, uniqueName } from "../support/emulator";
+import { startApp } from "./support/appHost";
 
-const root = path.resolve(__dirname, "../..");
 const emu = testEmulator();
 const sourceContainer = uniqueName("healthsrc");
 const backupContainer = uniqueName("healthbak");
@@ -68,22 +67,13 @@ describe("health and step events through the local Functions runtime", () => {
       await blob.create(size);
       await writeRandom(blob, MiB, 2 * MiB);
     }
-    host = await startLocalHost({
-      appRoot: root,
-      port: 0,
-      settings: {
-        FUNCTIONS_WORKER_RUNTIME: "node",
-        AzureWebJobsStorage: emu.connectionString("devstoreaccount1"),
-        DURABLE_TASK_HUB_NAME: "healthe2e",
-        BACKUP_SOURCES: `${emu.blobEndpoint("devstoreaccount1")}/${sourceContainer}`,
-        BACKUP_TARGET: `${emu.blobEndpoint("devbackupaccount")}/${backupContainer}`,
-        LINEAGE_TABLE: `${emu.tableEndpoint("devbackupaccount")}/${uniqueName("healthlineage")}`,
-        BACKUP_SCHEDULE: "0 0 */6 * * *",
-        STORAGE_ACCOUNT_KEYS: emu.storageAccountKeys,
-      },
-      durableStore: { kind: "memory" },
-      log: (line) => logs.push(line),
-    });
+    ({ host } = await startApp({
+      hub: "healthe2e",
+      sourceContainer,
+      backupContainer,
+      logs,
+      settings: { BACKUP_SCHEDULE: "0 0 */6 * * *" },
+    }));
     api = `${host.baseUrl}/api`;
     const disks = (await get(`${api}/disks`)).body.disks as Array<{
       id: string;

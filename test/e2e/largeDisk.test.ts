@@ -2,13 +2,12 @@
 // the runtime enforces (as the host does) and a slowed emulator: every copy step stops at its time
 // budget and records its checkpoint, the next call goes on from there, no invocation runs past the
 // timeout, the disk's bytes are copied about once, and the restore point equals its source snapshot.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startLocalHost } from "../../local/host/index";
+import type { RunningHost } from "../../local/host/index";
 import { contentOf, MiB, writeRandom } from "../integration/support/harness";
 import { testEmulator, uniqueName } from "../support/emulator";
+import { startApp } from "./support/appHost";
 
-const root = path.resolve(__dirname, "../..");
 const emu = testEmulator();
 const sourceContainer = uniqueName("e2elargesrc");
 const backupContainer = uniqueName("e2elargebak");
@@ -36,25 +35,15 @@ describe("a disk larger than one step (local runtime, enforced functionTimeout)"
     const blob = sources.getPageBlobClient("large.vhd");
     await blob.create(DISK_BYTES);
     await writeRandom(blob, 0, DISK_BYTES);
-    host = await startLocalHost({
-      appRoot: root,
-      port: 0,
-      settings: {
-        FUNCTIONS_WORKER_RUNTIME: "node",
-        AzureWebJobsStorage: emu.connectionString("devstoreaccount1"),
-        DURABLE_TASK_HUB_NAME: "largee2e",
-        BACKUP_SOURCES: `${emu.blobEndpoint("devstoreaccount1")}/${sourceContainer}`,
-        BACKUP_TARGET: `${emu.blobEndpoint("devbackupaccount")}/${backupContainer}`,
-        LINEAGE_TABLE: `${emu.tableEndpoint("devbackupaccount")}/${uniqueName("e2elargelin")}`,
-        BACKUP_SCHEDULE: "0 0 0 1 1 *",
-        STORAGE_ACCOUNT_KEYS: emu.storageAccountKeys,
-        // the host fails any invocation past 10 s; the app then budgets 5 s per copy step, so a
-        // request in flight at the budget (2 s) ends well before the timeout, even on a loaded machine
-        AzureFunctionsJobHost__functionTimeout: "00:00:10",
-      },
-      durableStore: { kind: "memory" },
-      log: (line) => logs.push(line),
-    });
+    // the host fails any invocation past 10 s; the app then budgets 5 s per copy step, so a request in
+    // flight at the budget (2 s) ends well before the timeout, even on a loaded machine
+    ({ host } = await startApp({
+      hub: "largee2e",
+      sourceContainer,
+      backupContainer,
+      logs,
+      settings: { AzureFunctionsJobHost__functionTimeout: "00:00:10" },
+    }));
   });
 
   afterAll(async () => {
