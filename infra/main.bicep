@@ -61,8 +61,14 @@ param durableBackend string = 'storage'
 
 @minLength(3)
 @maxLength(45)
-@description('Durable task hub name (DURABLE_TASK_HUB_NAME); letters and digits only so both backends accept it.')
+@description('Durable task hub name (DURABLE_TASK_HUB_NAME): letters and digits only, starting with a letter, 3-45 characters (what the storage backend requires; the scheduler accepts it too).')
 param taskHubName string = 'diskbackup'
+
+@description('E-mail address for the alerts (failed backup, stale disk, failed restore). Empty: the alert rules still fire in Azure Monitor, nobody is e-mailed.')
+param alertEmail string = ''
+
+@description('KQL timespan after which a disk without a completed restore point alerts: twice the interval of backupSchedule (24h for every 12 hours). At most 2d.')
+param staleAfter string = '24h'
 
 @description('Upper bound on Flex Consumption instances.')
 @minValue(1)
@@ -76,7 +82,22 @@ param instanceMemoryMB int = 2048
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var useNewBackupAccount = empty(backupStorageAccountId)
-var sourceIds = filter(split(replace(replace(sourceStorageAccountIds, ' ', ','), ';', ','), ','), id => !empty(id))
+// Resource ids compare without case and without a trailing slash; each account appears once, or two module
+// deployments would create the same role assignment and the second would fail.
+var sourceIdList = map(
+  filter(split(replace(replace(sourceStorageAccountIds, ' ', ','), ';', ','), ','), id => !empty(id)),
+  id => toLower(endsWith(id, '/') ? substring(id, 0, length(id) - 1) : id)
+)
+var sourceIds = filter(sourceIdList, (id, i) => indexOf(sourceIdList, id) == i)
+// The storage backend's rule for task hub names (the @minLength/@maxLength above check the length).
+var letters = 'abcdefghijklmnopqrstuvwxyz'
+var taskHubNameValid = contains(letters, substring(toLower(taskHubName), 0, 1)) && empty(filter(
+  range(0, length(taskHubName)),
+  i => !contains('${letters}0123456789', substring(toLower(taskHubName), i, 1))
+))
+var hubName = taskHubNameValid
+  ? taskHubName
+  : fail('taskHubName (DURABLE_TASK_HUB_NAME) must hold only letters and digits and start with a letter.')
 var sourceSubscriptions = union([subscription().id], map(sourceIds, id => '/subscriptions/${split(id, '/')[2]}'))
 var sourceRoleGuid = guid(subscription().id, 'disk-backup-source-operator', resourceToken)
 // Built-in role: Storage Blob Data Contributor.
@@ -102,13 +123,13 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 }
 
 module identity 'modules/identity.bicep' = {
-  name: 'identity'
+  name: 'identity-${resourceToken}'
   scope: rg
   params: { name: 'id-${resourceToken}', location: location, tags: tags }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
-  name: 'monitoring'
+  name: 'monitoring-${resourceToken}'
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
@@ -120,7 +141,7 @@ module monitoring 'modules/monitoring.bicep' = {
 }
 
 module hostStorage 'modules/host-storage.bicep' = {
-  name: 'host-storage'
+  name: 'host-storage-${resourceToken}'
   scope: rg
   params: {
     name: 'st${resourceToken}'
@@ -132,11 +153,11 @@ module hostStorage 'modules/host-storage.bicep' = {
 }
 
 module scheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 'scheduler') {
-  name: 'durable-task-scheduler'
+  name: 'durable-task-scheduler-${resourceToken}'
   scope: rg
   params: {
     name: 'dts-${resourceToken}'
-    taskHubName: taskHubName
+    taskHubName: hubName
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -144,7 +165,7 @@ module scheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 
 }
 
 module backupStorage 'modules/backup-storage.bicep' = if (useNewBackupAccount) {
-  name: 'backup-storage'
+  name: 'backup-storage-${resourceToken}'
   scope: rg
   params: { name: 'stbk${resourceToken}', location: location, tags: tags, sku: backupStorageSku }
 }
@@ -159,7 +180,7 @@ var backupIdParts = useNewBackupAccount
 var backupAccountName = last(backupIdParts)
 
 module backupAccess 'modules/backup-access.bicep' = {
-  name: 'backup-access'
+  name: 'backup-access-${resourceToken}'
   scope: resourceGroup(backupIdParts[2], backupIdParts[4])
   dependsOn: [backupStorage]
   params: {
@@ -171,7 +192,7 @@ module backupAccess 'modules/backup-access.bicep' = {
 }
 
 module sourceRole 'modules/source-role.bicep' = if (sourceRoleMode == 'custom' && !empty(sourceIds)) {
-  name: 'source-role'
+  name: 'source-role-${resourceToken}'
   params: {
     roleGuid: sourceRoleGuid
     roleName: 'Disk Backup Source Operator (${environmentName}-${resourceToken})'
@@ -181,7 +202,7 @@ module sourceRole 'modules/source-role.bicep' = if (sourceRoleMode == 'custom' &
 
 module sourceAccess 'modules/source-access.bicep' = [
   for (id, i) in sourceIds: {
-    name: 'source-access-${i}'
+    name: 'source-access-${i}-${resourceToken}'
     scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
     dependsOn: [sourceRole]
     params: {
@@ -249,7 +270,7 @@ module restoreGroupAccess 'modules/compute-access.bicep' = [
 ]
 
 module functionApp 'modules/function-app.bicep' = {
-  name: 'function-app'
+  name: 'function-app-${resourceToken}'
   scope: rg
   dependsOn: [backupAccess, sourceAccess, managedSourceAccess, snapshotAccess, restoreGroupAccess]
   params: {
@@ -273,8 +294,21 @@ module functionApp 'modules/function-app.bicep' = {
     verifyPercent: verifyPercent
     snapshotResourceGroup: snapshotResourceGroup
     armEndpoint: environment().resourceManager
-    taskHubName: taskHubName
+    taskHubName: hubName
     durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts-${resourceToken}'
+  scope: rg
+  params: {
+    namePrefix: resourceToken
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
+    staleAfter: staleAfter
   }
 }
 

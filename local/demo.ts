@@ -30,7 +30,11 @@ export interface DemoContext {
 const MiB = 1024 * 1024;
 const DISK_BYTES = 1024 * MiB;
 const CHUNK = 4 * MiB;
-const CHUNKS_WRITTEN = 50;
+/** 200 MiB; DEMO_WRITTEN_MIB writes less (the browser test wants a quick first backup). */
+const CHUNKS_WRITTEN = Math.min(
+  256,
+  Math.max(1, Math.round(Number(process.env.DEMO_WRITTEN_MIB ?? 200) / 4)),
+);
 
 async function isEmpty(storage: StorageAccess, container: BlobLocation): Promise<boolean> {
   const client = storage.container(container);

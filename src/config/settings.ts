@@ -316,6 +316,22 @@ export function parseAccountKeys(raw: string | undefined): Record<string, string
   return keys;
 }
 
+/**
+ * Task hub names as the Durable Task storage backend requires them (and the scheduler accepts): letters
+ * and digits only, starting with a letter, 3 to 45 characters. A bad name would otherwise only surface as
+ * a host that never starts its orchestrations.
+ */
+export function parseTaskHubName(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(raw)) {
+    throw new SettingsError(
+      "DURABLE_TASK_HUB_NAME",
+      `"${raw}" is not a task hub name: letters and digits only, starting with a letter, 3 to 45 characters`,
+    );
+  }
+  return raw;
+}
+
 function parseRetentionSetting(raw: string | undefined): RetentionPolicy | null {
   const parsed = parseRetention(raw);
   if (!parsed.ok) throw new SettingsError("RETENTION", `"${raw}": ${parsed.error}`);
@@ -354,7 +370,7 @@ export function loadSettings(env: Env = process.env): Settings {
     lineageTable: parseLineageTable(optional(env, "LINEAGE_TABLE"), target),
     schedule: parseSchedule(optional(env, "BACKUP_SCHEDULE")),
     accountKeys: parseAccountKeys(optional(env, "STORAGE_ACCOUNT_KEYS")),
-    durableTaskHubName: optional(env, "DURABLE_TASK_HUB_NAME"),
+    durableTaskHubName: parseTaskHubName(optional(env, "DURABLE_TASK_HUB_NAME")),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
     restoreTargets: restore.scopes,
     retention: parseRetentionSetting(optional(env, "RETENTION")),

@@ -10,4 +10,4 @@ import { validateSettingsAtStartup } from "./startup";
 validateSettingsAtStartup();
 
 df.app.orchestration(RETENTION_RUN, orchestrationOf(retentionRun));
-registerActivities(retentionActivities);
+registerActivities(retentionActivities, "retention");

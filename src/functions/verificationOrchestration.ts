@@ -11,4 +11,4 @@ import { validateSettingsAtStartup } from "./startup";
 validateSettingsAtStartup();
 
 df.app.orchestration(VERIFY_RESTORE_POINT, orchestrationOf(verifyRestorePoint));
-registerActivities(verificationActivities);
+registerActivities(verificationActivities, "verification");
