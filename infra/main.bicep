@@ -214,7 +214,7 @@ module sourceAccess 'modules/source-access.bicep' = [
 ]
 
 module computeRoles 'modules/compute-roles.bicep' = if (useManagedDisks) {
-  name: 'compute-roles'
+  name: 'compute-roles-${resourceToken}'
   params: {
     token: resourceToken
     environmentName: environmentName
@@ -224,7 +224,7 @@ module computeRoles 'modules/compute-roles.bicep' = if (useManagedDisks) {
 
 module snapshotGroups 'modules/compute-group.bicep' = [
   for (sub, i) in (empty(snapshotResourceGroup) ? [] : computeSubscriptions): {
-    name: 'snapshot-group-${i}'
+    name: 'snapshot-group-${i}-${resourceToken}'
     scope: subscription(sub)
     params: { name: snapshotResourceGroup, location: location, tags: tags }
   }
@@ -233,7 +233,7 @@ module snapshotGroups 'modules/compute-group.bicep' = [
 // Read (and get access) on each managed source: the disk itself, or its group for a group entry.
 module managedSourceAccess 'modules/compute-access.bicep' = [
   for (id, i) in managedSourceIds: {
-    name: 'managed-source-access-${i}'
+    name: 'managed-source-access-${i}-${resourceToken}'
     scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
     params: {
       principalId: identity.outputs.principalId
@@ -246,7 +246,7 @@ module managedSourceAccess 'modules/compute-access.bicep' = [
 
 module snapshotAccess 'modules/compute-access.bicep' = [
   for (group, i) in snapshotGroupIds: {
-    name: 'snapshot-access-${i}'
+    name: 'snapshot-access-${i}-${resourceToken}'
     scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
     dependsOn: [snapshotGroups]
     params: {
@@ -259,7 +259,7 @@ module snapshotAccess 'modules/compute-access.bicep' = [
 
 module restoreGroupAccess 'modules/compute-access.bicep' = [
   for (group, i) in diskGroupIds: {
-    name: 'restore-group-access-${i}'
+    name: 'restore-group-access-${i}-${resourceToken}'
     scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
     params: {
       principalId: identity.outputs.principalId

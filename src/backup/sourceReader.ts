@@ -4,12 +4,15 @@
 // segments, the SAS as copy source. Everything on the backup side (blob, stamp, lease, batches, copy
 // engine, restore point) is the same code for both.
 import type { AppContext } from "../app/context";
+import { requireComputeId, sasSecondsFor } from "../compute/resourceIds";
+import { grantRead } from "../compute/snapshots";
 import { listRanges, type RangeListing } from "../copy/diff";
 import { listManagedDiff } from "../copy/managedDiff";
+import { isPermissionDenied } from "../storage/errors";
 import { sasPageBlob, sasSource } from "../storage/sas";
 import { authorizeSource, type SourceAuthorizer } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
-import { loadAccess } from "./managedSource";
+import { loadAccess, saveAccess } from "./managedSource";
 import type { BeginResult } from "./types";
 
 export interface SourceReader {
@@ -26,15 +29,30 @@ export async function sourceReaderOf(ctx: AppContext, run: BeginResult): Promise
     const access = await loadAccess(ctx, run);
     const blob = sasPageBlob(access.sasUrl, "none");
     const common = { blob, sizeBytes: run.sizeBytes };
+    const diffAgainst = (previousSasUrl: string) =>
+      listManagedDiff({ ...common, previousSasUrl, segmentBytes: ctx.tuning.managedSegmentBytes });
     return {
-      diff: () => {
-        if (!access.previousSasUrl)
+      diff: async () => {
+        const base = run.managed?.prevSnapshotResourceId;
+        if (!access.previousSasUrl || !base) {
           throw new Error(`backup ${run.diskId}: no access to the diff base was granted`);
-        return listManagedDiff({
-          ...common,
-          previousSasUrl: access.previousSasUrl,
-          segmentBytes: ctx.tuning.managedSegmentBytes,
-        });
+        }
+        try {
+          return await diffAgainst(access.previousSasUrl);
+        } catch (error) {
+          if (!isPermissionDenied(error)) throw error;
+          // The previous point's verification may have been granted (and revoked) access to the same
+          // snapshot meanwhile, which ends this run's SAS on it: grant it again, once.
+          ctx.log(`backup ${run.diskId}: the SAS on the diff base ended early; granting it again`);
+          const previousSasUrl = await grantRead(
+            ctx.compute,
+            requireComputeId(base, "snapshots"),
+            sasSecondsFor(run.sizeBytes),
+            { waitMs: ctx.tuning.armWaitMs },
+          );
+          await saveAccess(ctx, run, { ...access, previousSasUrl });
+          return diffAgainst(previousSasUrl);
+        }
       },
       allocated: () => listRanges({ ...common, segmentBytes: ctx.tuning.segmentBytes }),
       copySource: () => sasSource(access.sasUrl),

@@ -6,6 +6,12 @@
 import { randomBytes } from "node:crypto";
 import type { Snapshot } from "@azure/arm-compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beginDiskBackup } from "../../src/backup/begin";
+import { completeDiskBackup } from "../../src/backup/complete";
+import { copyBackupBatch } from "../../src/backup/copyBatch";
+import { planDiskBackup } from "../../src/backup/plan";
+import { requireComputeId } from "../../src/compute/resourceIds";
+import { restorePointIdOf } from "../../src/lineage/restorePoint";
 import { POLL } from "../arm/harness";
 import { createManagedHarness, GIB, type ManagedHarness, MiB, sameSparseBytes } from "./support/managed";
 
@@ -177,5 +183,35 @@ describe("managed disk backups", () => {
     expect(next.restorePoint).toMatchObject({ status: "completed", kind: "full" });
     expect(next.restorePoint.reason).toMatch(/did not complete/);
     await expectSameAsDisk("fails", next.restorePoint);
+  });
+
+  it("grants the diff base again when another party's revoke ended the run's SAS on it", async () => {
+    await h.createDisk("race", 1);
+    await write("race", 0, MiB);
+    await h.backup("race");
+    await write("race", 4 * MiB, 8192);
+    const disk = h.disk("race");
+    const startedAt = new Date().toISOString();
+    const ref = {
+      diskId: disk.id,
+      sourceUrl: disk.sourceUrl,
+      runId: "race-run",
+      restorePointId: restorePointIdOf(startedAt, "abcdef01"),
+      startedAt,
+    };
+    // The steps one by one, with what the previous point's verification does when it records in between:
+    // it revokes access to its snapshot, the run's diff base, and with it the run's SAS.
+    const run = await beginDiskBackup(h.ctx, ref);
+    expect(run.mode).toBe("incremental");
+    const base = requireComputeId(run.managed?.prevSnapshotResourceId ?? "", "snapshots");
+    await h.arm.client.snapshots.beginRevokeAccessAndWait(base.resourceGroup, base.name, POLL);
+    const plan = await planDiskBackup(h.ctx, run);
+    expect(plan).toMatchObject({ mode: "incremental", changedBytes: 8192 });
+    expect(h.logs.some((l) => /the SAS on the diff base ended early; granting it again/.test(l))).toBe(true);
+    for (let batch = 0; batch < plan.batchBytes.length; batch++) await copyBackupBatch(h.ctx, { run, batch });
+    const point = await completeDiskBackup(h.ctx, { run, plan });
+    expect(point).toMatchObject({ kind: "incremental", changedBytes: 8192 });
+    await expectSameAsDisk("race", point);
+    expect((await appSnapshots("race")).every((s) => s.diskState === "Unattached")).toBe(true);
   });
 });
