@@ -4,6 +4,7 @@ import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
 import type { DurabilitySummary } from "./scenarios/durability";
 import type { LifecycleSummary } from "./scenarios/lifecycle";
+import type { ManagedSummary } from "./scenarios/managed";
 import type { ScaleSummary } from "./scenarios/scale";
 
 export interface BenchRun {
@@ -12,6 +13,7 @@ export interface BenchRun {
   scale?: ScaleSummary;
   durability?: DurabilitySummary;
   lifecycle?: LifecycleSummary;
+  managed?: ManagedSummary;
   wallSeconds: number;
 }
 

@@ -19,6 +19,7 @@ import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
 import { runDurability } from "./scenarios/durability";
 import { runLifecycle } from "./scenarios/lifecycle";
+import { runManaged } from "./scenarios/managed";
 import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       }
       if (wants(config, "app")) await runApp(bench, ceiling);
       if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
+      if (wants(config, "managed")) run.managed = await runManaged(bench);
     }
     if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {

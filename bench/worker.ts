@@ -6,6 +6,7 @@ import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
 import { ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
 import { appVerifyDirect, pairedReadCeiling, retentionDecision } from "./tasks/lifecycle";
+import { appBackupTimed } from "./tasks/managed";
 import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
 import { planFragmentedDiff } from "./tasks/planning";
 
@@ -24,6 +25,7 @@ const TASKS: Record<string, Task> = {
   retentionDecision,
   appVerifyDirect,
   pairedReadCeiling,
+  appBackupTimed,
 };
 
 /**

@@ -13,11 +13,14 @@ param environmentName string
 param location string
 
 @minLength(1)
-@description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs to back up.')
+@description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs, managed disk resource IDs or resource group IDs (every managed disk in it) to back up.')
 param backupSources string
 
-@description('RESTORE_TARGETS: account or container URLs (space- or comma-separated) that restores may write to besides the containers of BACKUP_SOURCES. Never the backup account. The identity needs the source role there too.')
+@description('RESTORE_TARGETS: account or container URLs (space- or comma-separated) that restores may write to besides the containers of BACKUP_SOURCES, and resource group IDs restores may create managed disks in besides the groups of BACKUP_SOURCES. Never the backup account. The identity needs the source role on the accounts; it gets the restore role on the groups.')
 param restoreTargets string = ''
+
+@description('SNAPSHOT_RESOURCE_GROUP: resource group (created in each managed disk\'s subscription) for the app\'s incremental snapshots. Empty: each disk\'s own group.')
+param snapshotResourceGroup string = ''
 
 @description('Resource ids of the storage accounts that hold the source disks, separated by commas or spaces. The app identity gets the source role on each one.')
 param sourceStorageAccountIds string = ''
@@ -99,6 +102,19 @@ var sourceSubscriptions = union([subscription().id], map(sourceIds, id => '/subs
 var sourceRoleGuid = guid(subscription().id, 'disk-backup-source-operator', resourceToken)
 // Built-in role: Storage Blob Data Contributor.
 var blobDataContributorGuid = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+// Managed disks: the resource-ID entries of BACKUP_SOURCES (a disk, or a group) and of RESTORE_TARGETS
+// (groups), split on '/' ('', 'subscriptions', <sub>, 'resourceGroups', <group>, 'providers', ..., <disk>).
+var managedSourceIds = filter(split(replace(replace(backupSources, ',', ' '), ';', ' '), ' '), e => startsWith(toLower(e), '/subscriptions/'))
+var restoreGroupIds = filter(split(replace(replace(restoreTargets, ',', ' '), ';', ' '), ' '), e => startsWith(toLower(e), '/subscriptions/'))
+var sourceGroupIds = union(map(managedSourceIds, id => '/subscriptions/${split(id, '/')[2]}/resourceGroups/${split(id, '/')[4]}'), [])
+// Restores default to a new disk next to the source: the source groups are restore groups too.
+var diskGroupIds = union(sourceGroupIds, map(restoreGroupIds, id => '/subscriptions/${split(id, '/')[2]}/resourceGroups/${split(id, '/')[4]}'))
+var computeSubscriptions = union(map(diskGroupIds, g => split(g, '/')[2]), [])
+var snapshotGroupIds = empty(snapshotResourceGroup)
+  ? diskGroupIds
+  : map(computeSubscriptions, sub => '/subscriptions/${sub}/resourceGroups/${snapshotResourceGroup}')
+var useManagedDisks = !empty(diskGroupIds)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -197,10 +213,66 @@ module sourceAccess 'modules/source-access.bicep' = [
   }
 ]
 
+module computeRoles 'modules/compute-roles.bicep' = if (useManagedDisks) {
+  name: 'compute-roles-${resourceToken}'
+  params: {
+    token: resourceToken
+    environmentName: environmentName
+    assignableScopes: union([subscription().id], map(computeSubscriptions, sub => '/subscriptions/${sub}'))
+  }
+}
+
+module snapshotGroups 'modules/compute-group.bicep' = [
+  for (sub, i) in (empty(snapshotResourceGroup) ? [] : computeSubscriptions): {
+    name: 'snapshot-group-${i}-${resourceToken}'
+    scope: subscription(sub)
+    params: { name: snapshotResourceGroup, location: location, tags: tags }
+  }
+]
+
+// Read (and get access) on each managed source: the disk itself, or its group for a group entry.
+module managedSourceAccess 'modules/compute-access.bicep' = [
+  for (id, i) in managedSourceIds: {
+    name: 'managed-source-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.sourceReaderGuid : ''
+      diskName: length(split(id, '/')) > 8 ? last(split(id, '/')) : ''
+      purpose: 'Disk backup: read the managed disks to back up.'
+    }
+  }
+]
+
+module snapshotAccess 'modules/compute-access.bicep' = [
+  for (group, i) in snapshotGroupIds: {
+    name: 'snapshot-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
+    dependsOn: [snapshotGroups]
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.snapshotOperatorGuid : ''
+      purpose: 'Disk backup: incremental snapshots of managed disks, their SAS, their deletion.'
+    }
+  }
+]
+
+module restoreGroupAccess 'modules/compute-access.bicep' = [
+  for (group, i) in diskGroupIds: {
+    name: 'restore-group-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.restoreOperatorGuid : ''
+      purpose: 'Disk backup: restores create managed disks by upload here.'
+    }
+  }
+]
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app-${resourceToken}'
   scope: rg
-  dependsOn: [backupAccess, sourceAccess]
+  dependsOn: [backupAccess, sourceAccess, managedSourceAccess, snapshotAccess, restoreGroupAccess]
   params: {
     name: 'func-${resourceToken}'
     planName: 'plan-${resourceToken}'
@@ -220,6 +292,8 @@ module functionApp 'modules/function-app.bicep' = {
     restoreTargets: restoreTargets
     retention: retention
     verifyPercent: verifyPercent
+    snapshotResourceGroup: snapshotResourceGroup
+    armEndpoint: environment().resourceManager
     taskHubName: hubName
     durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
   }

@@ -12,6 +12,7 @@ const COLORS: Record<string, string> = {
   "5 scale": "#17becf",
   "7 restore": "#8c564b",
   "9 lifecycle": "#e377c2",
+  "10 managed": "#bcbd22",
 };
 
 function escapeXml(text: string): string {

@@ -19,6 +19,10 @@ param backupSchedule string
 param restoreTargets string
 param retention string
 param verifyPercent string
+@description('SNAPSHOT_RESOURCE_GROUP: where managed-disk snapshots go; empty: each disk\'s own group.')
+param snapshotResourceGroup string
+@description('ARM_ENDPOINT: the cloud\'s Resource Manager endpoint (environment().resourceManager).')
+param armEndpoint string
 param taskHubName string
 @description('Durable Task Scheduler endpoint; empty keeps Durable state in the host storage account.')
 param durableTaskSchedulerEndpoint string
@@ -35,6 +39,8 @@ var backupAppSettings = {
   RESTORE_TARGETS: restoreTargets
   RETENTION: retention
   VERIFY_PERCENT: verifyPercent
+  SNAPSHOT_RESOURCE_GROUP: snapshotResourceGroup
+  ARM_ENDPOINT: armEndpoint
   DURABLE_TASK_HUB_NAME: taskHubName
   AZURE_CLIENT_ID: identityClientId
 }

@@ -3,7 +3,6 @@
 
 import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
-import { backupLocationOf } from "../backup/begin";
 import { selectDisks } from "../backup/resolve";
 import { discoverDisks } from "../disks/discovery";
 import { isDiskId } from "../disks/identity";
@@ -42,15 +41,17 @@ export async function parseBackupRequest(ctx: AppContext, text: string): Promise
 }
 
 export async function disksView(ctx: AppContext): Promise<JsonResponse> {
-  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
+  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log, ctx.compute);
   const rows = await Promise.all(
     disks.map(async (disk) => {
       const latest = await ctx.lineage.latestCompleted(disk.id);
-      const backupUrl = backupLocationOf(ctx, disk.source, latest).url;
+      // The chain's own backup blob (a restore may have moved it), else the one the disk would get.
+      const backupUrl = latest?.backupUrl || disk.backup.url;
       return {
         id: disk.id,
-        kind: "pageBlob",
-        sourceUrl: disk.source.url,
+        kind: disk.kind,
+        sourceUrl: disk.sourceUrl,
+        ...(disk.kind === "managedDisk" ? { resourceId: disk.ref.id } : {}),
         backupUrl,
         lastRestorePoint: latest ?? null,
         ...(await diskSizesOf(ctx, disk.id, backupUrl)),

@@ -63,11 +63,11 @@ export function freshnessOf(
 /** Every discovered disk's freshness now. */
 export async function healthReport(ctx: AppContext, now: Date = new Date()): Promise<HealthReport> {
   const schedule = scheduleInterval(ctx.settings.schedule, now);
-  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
+  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log, ctx.compute);
   const rows = await Promise.all(
     disks.map(async (disk) =>
       freshnessOf(
-        { diskId: disk.id, sourceUrl: disk.source.url },
+        { diskId: disk.id, sourceUrl: disk.sourceUrl },
         await ctx.lineage.list(disk.id),
         schedule,
         now,

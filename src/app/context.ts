@@ -1,6 +1,7 @@
 // What every step of every procedure needs: validated settings, storage access, the lineage store, a log
 // and the tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
-import { loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
+import { ComputeAccess } from "../compute/access";
+import { computeSubscriptionsOf, loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
 import { DiskLocks } from "../lineage/locks";
 import { LineageStore } from "../lineage/store";
 import { StorageAccess } from "../storage/clients";
@@ -31,6 +32,13 @@ export interface Tuning {
   stepBudgetMs: number;
   /** What one destination blob absorbs (the service's target for a standard page blob): sizes batches. */
   blobBytesPerSecond: number;
+  /**
+   * Offset segment per managed-disk diff request (`x-ms-previous-snapshot-url` has no paging in the
+   * SDK: a segment whose answer is cut short is halved and asked again).
+   */
+  managedSegmentBytes: number;
+  /** How long a procedure waits before asking Resource Manager again when it gave no time (limits). */
+  armWaitMs: number;
   /** Rolling verification compares the disk in chunks of this size (the unit of its rotation). */
   verifyChunkBytes: number;
 }
@@ -46,6 +54,8 @@ export const DEFAULT_TUNING: Tuning = {
   lockTtlMs: 30 * 60_000,
   stepBudgetMs: 10 * 60_000,
   blobBytesPerSecond: 60 * 1024 ** 2,
+  managedSegmentBytes: 16 * 1024 ** 3,
+  armWaitMs: 60_000,
   verifyChunkBytes: 4 * 1024 * 1024,
 };
 
@@ -72,6 +82,8 @@ export function stepBudgetFor(functionTimeout: string | undefined): number {
 export interface AppContext {
   settings: Settings;
   storage: StorageAccess;
+  /** Resource Manager's compute API (managed disks and snapshots). */
+  compute: ComputeAccess;
   lineage: LineageStore;
   /** One writer per disk: the lock rows beside the lineage. */
   locks: DiskLocks;
@@ -83,6 +95,7 @@ export interface AppContextOptions {
   tuning?: Partial<Tuning>;
   log?: (line: string) => void;
   storage?: StorageAccess;
+  compute?: ComputeAccess;
 }
 
 export function createAppContext(settings: Settings, options: AppContextOptions = {}): AppContext {
@@ -93,9 +106,18 @@ export function createAppContext(settings: Settings, options: AppContextOptions 
       accountKeys: settings.accountKeys,
       azureClientId: settings.azureClientId,
     });
+  const compute =
+    options.compute ??
+    new ComputeAccess({
+      endpoint: settings.armEndpoint,
+      caCertPem: settings.armCaCertPem,
+      subscriptions: computeSubscriptionsOf(settings),
+      azureClientId: settings.azureClientId,
+    });
   return {
     settings,
     storage,
+    compute,
     lineage: new LineageStore(storage, settings.lineageTable),
     locks: new DiskLocks(storage, settings.lineageTable),
     tuning: { ...DEFAULT_TUNING, ...options.tuning },

@@ -4,30 +4,17 @@
 import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
+import { isManagedDiskSource } from "../compute/resourceIds";
 import { diskIdOf, diskOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
-import { stampMismatch, stampOf } from "../lineage/stamp";
-import { isNotFound } from "../storage/errors";
 import { ensureSnapshot } from "../storage/snapshots";
 import { runTag } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { backupBlobProblem, metadataOf } from "./chainCheck";
+import { beginManagedDiskBackup } from "./managedBegin";
 import { lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
-
-/** The blob's (or snapshot's) metadata, or undefined when it does not exist. */
-async function metadataOf(
-  ctx: AppContext,
-  location: BlobLocation,
-  snapshot?: string,
-): Promise<Record<string, string> | undefined> {
-  try {
-    return (await ctx.storage.pageBlob(location, { snapshot }).getProperties()).metadata ?? {};
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
 
 /** Which backup blob a disk writes to: the one its chain already uses (a restore may have moved it). */
 export function backupLocationOf(
@@ -61,19 +48,13 @@ async function decideMode(
   if ((await metadataOf(ctx, source, latest.sourceSnapshot)) === undefined) {
     return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }
-  const blob = await metadataOf(ctx, backup);
-  if (blob === undefined) return full(`backup blob ${backup.url} not found`);
-  const mismatch = stampMismatch(stampOf(blob), latest.restorePointId, ref.restorePointId);
-  if (mismatch) return full(`chain check: ${mismatch}`);
-  if ((await metadataOf(ctx, backup, latest.backupSnapshot)) === undefined) {
-    return full(
-      `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`,
-    );
-  }
-  return { mode: "incremental", reason: null };
+  const problem = await backupBlobProblem(ctx, ref, backup, latest);
+  return problem ? full(problem) : { mode: "incremental", reason: null };
 }
 
 export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise<BeginResult> {
+  // A managed disk's source side is Resource Manager's (snapshots, SAS); the backup side is this one's.
+  if (isManagedDiskSource(ref.sourceUrl)) return beginManagedDiskBackup(ctx, ref);
   const source = requireBlobUrl(ref.sourceUrl);
   if (diskIdOf(source) !== ref.diskId)
     throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);

@@ -5,6 +5,7 @@ import { type BatchResult, copyBatchUnderLease } from "../copy/batches";
 import { keepLock } from "../lineage/locks";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
+import { sourceReaderOf } from "./sourceReader";
 import type { CopyBatchInput } from "./types";
 
 export async function copyBackupBatch(
@@ -16,7 +17,9 @@ export async function copyBackupBatch(
   const owner = lockOwnerOfRun(run);
   await ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs);
   const backup = requireBlobUrl(run.backupUrl);
+  const reader = await sourceReaderOf(ctx, run);
   const copy = {
+    source: reader.copySource(),
     sourceUrl: run.sourceUrl,
     sourceSnapshot: run.sourceSnapshot,
     destinationUrl: run.backupUrl,

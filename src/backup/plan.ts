@@ -12,6 +12,7 @@ import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
+import { sourceReaderOf } from "./sourceReader";
 import type { BackupMode, BeginResult, PlanResult } from "./types";
 
 /** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
@@ -44,12 +45,10 @@ async function listChanges(
   mode: BackupMode,
   fresh: boolean,
 ): Promise<Listing> {
-  const source = requireBlobUrl(run.sourceUrl);
-  const snapshotBlob = ctx.storage.pageBlob(source, { snapshot: run.sourceSnapshot, retry: "none" });
-  const common = { blob: snapshotBlob, sizeBytes: run.sizeBytes, segmentBytes: ctx.tuning.segmentBytes };
+  const source = await sourceReaderOf(ctx, run);
   if (mode === "incremental" && run.prevSourceSnapshot) {
     try {
-      const diff = await listRanges({ ...common, prevSnapshot: run.prevSourceSnapshot });
+      const diff = await source.diff();
       return {
         mode,
         reason: run.reason,
@@ -63,7 +62,7 @@ async function listChanges(
       return listChanges(ctx, { ...run, reason: `chain break: ${error.code}` }, "full", fresh);
     }
   }
-  const allocated = await listRanges(common);
+  const allocated = await source.allocated();
   const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
   if (fresh)
     return { mode: "full", reason, writes: allocated.changed, clears: [], requests: allocated.requests };

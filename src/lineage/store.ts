@@ -56,7 +56,19 @@ export function fromRow(row: TableEntityResult<Record<string, unknown>>): Restor
     ...(str(row.verification) ? { verification: str(row.verification) } : {}),
     ...(row.hold === true ? { hold: true } : {}),
     ...(row.suspect === true ? { suspect: true } : {}),
+    ...managedFieldsOf(row),
   };
+}
+
+const MANAGED_FIELDS = ["sourceResourceId", "sourceUniqueId", "snapshotResourceId", "sourceDisk"] as const;
+
+/** The managed-disk columns (absent on a page blob's rows). */
+function managedFieldsOf(row: Record<string, unknown>): Partial<RestorePoint> {
+  const fields: Partial<RestorePoint> = {};
+  const kind = str(row.sourceKind);
+  if (kind === "managedDisk" || kind === "pageBlob") fields.sourceKind = kind;
+  for (const name of MANAGED_FIELDS) if (str(row[name])) fields[name] = str(row[name]);
+  return fields;
 }
 
 export class LineageStore {

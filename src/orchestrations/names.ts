@@ -76,6 +76,10 @@ export interface RestoreSteps {
   restoreVerify: Step<VerifyPartInput, VerifyPartResult>;
   restoreComplete: Step<CompleteRestoreInput, RestoreOutput>;
   restoreFail: Step<FailRestoreInput, null>;
+  /** A managed disk target only: create it for upload and grant write (before the copy). */
+  restoreCreateDisk: Step<RestoreRun, null>;
+  /** A managed disk target only: the fixed-VHD footer on the new disk and the promoted blob (after the copy). */
+  restoreWriteFooter: Step<RestoreRun, null>;
 }
 
 /** Steps of retention (`retentionRun`, and after each disk backup), in procedure order. */

@@ -71,10 +71,14 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       const safetySnapshot = yield* steps.call("restoreSnapshot", safetyBlobSnapshotOf(run));
       yield* steps.call("restoreRecordSafety", { run, targetSnapshot, safetySnapshot, copied });
     }
+    // A managed disk target is created empty for upload, with a write SAS, before its first byte.
+    if (run.targetDisk) yield* steps.call("restoreCreateDisk", run);
     // The target copy reads the backup snapshot too, so it need not wait for the promoted blob.
     const { promote, restore } = restoreCopiesOf(run);
     const [, copied] = yield* copy("copy", [promote, restore]);
     if (!copied) throw new Error("the restore copy was not prepared");
+    // A managed disk's image ends with a fixed-VHD footer; the promoted blob gets the same bytes.
+    if (run.targetDisk) yield* steps.call("restoreWriteFooter", run);
     const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));
 
     // The verifier reads what was written (plus any range allocated only on the other side).

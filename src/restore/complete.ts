@@ -19,7 +19,10 @@ export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void
   const backups = ctx.storage.container(ctx.settings.target);
   const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
   const results = await Promise.allSettled([
-    releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    // A managed disk target is held by the disk lock and its upload SAS, not by a lease.
+    run.targetDisk
+      ? Promise.resolve()
+      : releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
     ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
     ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
   ]);

@@ -32,10 +32,10 @@ function firstDifference(a: Buffer, b: Buffer): number {
   return n;
 }
 
-const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+export const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /** Compares the two blobs over `ranges`; throws VerificationError at the first difference. */
-async function compareRanges(
+export async function compareRanges(
   expected: PageBlobClient,
   actual: PageBlobClient,
   ranges: ByteRange[],

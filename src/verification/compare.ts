@@ -9,6 +9,7 @@ import { loadBatch } from "../copy/runStore";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { SNAPSHOT_GONE } from "./codes";
+import { isAccessGone, managedSourceOf } from "./managedSource";
 import { verifyRunKey } from "./plan";
 import type { ComparePartInput, Mismatch, PartResult } from "./types";
 
@@ -32,9 +33,9 @@ export async function comparePart(ctx: AppContext, input: ComparePartInput): Pro
   const backup: PageBlobClient = ctx.storage.pageBlob(requireBlobUrl(plan.backupUrl), {
     snapshot: plan.backupSnapshot,
   });
-  const source: PageBlobClient = ctx.storage.pageBlob(requireBlobUrl(plan.sourceUrl), {
-    snapshot: plan.sourceSnapshot,
-  });
+  const source: PageBlobClient = plan.snapshotResourceId
+    ? await managedSourceOf(ctx, plan, verifyRunKey(plan))
+    : ctx.storage.pageBlob(requireBlobUrl(plan.sourceUrl), { snapshot: plan.sourceSnapshot });
   const spans = doc.writes;
   const result: PartResult = { bytesCompared: 0, chunks: spans.length, mismatchCount: 0, mismatches: [] };
   const found: Mismatch[] = [];
@@ -46,7 +47,7 @@ export async function comparePart(ctx: AppContext, input: ComparePartInput): Pro
         source.downloadToBuffer(offset, length),
         backup.downloadToBuffer(offset, length),
       ]).catch((error: unknown) => {
-        if (!isNotFound(error)) throw error;
+        if (!isNotFound(error) && !(plan.snapshotResourceId && isAccessGone(error))) throw error;
         throw new CodedError(
           SNAPSHOT_GONE,
           `a snapshot of ${plan.restorePointId} was deleted while it was verified`,

@@ -7,6 +7,7 @@ import { saveBatches } from "../copy/runStore";
 import { batchRanges, coalesce, totalBytes } from "../ranges";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
+import { isManagedPoint, openManagedSource } from "./managedSource";
 import { chooseWindow, stateBefore } from "./rotation";
 import type { PlanOutcome, VerifyInput, VerifyPlan } from "./types";
 
@@ -34,9 +35,18 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
   if (point?.status !== "completed") {
     return { skipped: `restore point ${input.restorePointId} is ${point?.status ?? "not recorded"}` };
   }
+  // A managed disk's source snapshot is read through a SAS granted for this verification.
+  const managed = isManagedPoint(point)
+    ? await openManagedSource(ctx, point, verifyRunKey(input))
+    : undefined;
+  const sourceBlob = (retry: "sdk" | "none") =>
+    managed ??
+    ctx.storage.pageBlob(requireBlobUrl(point.sourceUrl), { snapshot: point.sourceSnapshot, retry });
   const [backupSize, sourceSize] = await Promise.all([
     sizeOf(ctx, point.backupUrl, point.backupSnapshot),
-    sizeOf(ctx, point.sourceUrl, point.sourceSnapshot),
+    isManagedPoint(point)
+      ? managed?.getProperties().then((p) => p.contentLength ?? 0)
+      : sizeOf(ctx, point.sourceUrl, point.sourceSnapshot),
   ]);
   if (backupSize === undefined)
     return { skipped: `backup snapshot ${point.backupSnapshot} no longer exists` };
@@ -58,7 +68,7 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
     });
   const [backup, source] = await Promise.all([
     list(point.backupUrl, point.backupSnapshot),
-    list(point.sourceUrl, point.sourceSnapshot),
+    listRanges({ blob: sourceBlob("none"), sizeBytes, segmentBytes: ctx.tuning.segmentBytes }),
   ]);
   const percent = input.mode === "full" ? 100 : ctx.settings.verifyPercent;
   const chunkBytes = ctx.tuning.verifyChunkBytes;
@@ -103,6 +113,7 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
     parts: parts.length,
     window: ctx.tuning.batchWindow,
     layoutMismatch,
+    ...(isManagedPoint(point) ? { snapshotResourceId: point.snapshotResourceId } : {}),
   };
   return { plan };
 }

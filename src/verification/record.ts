@@ -7,6 +7,7 @@ import { updateRow } from "../lineage/updates";
 import { messageOf } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { MAX_LISTED_MISMATCHES } from "./compare";
+import { closeManagedSource } from "./managedSource";
 import { verifyRunKey } from "./plan";
 import type { RecordInput, VerificationRecord } from "./types";
 
@@ -55,6 +56,7 @@ export async function recordVerification(ctx: AppContext, input: RecordInput): P
     }),
     () => null,
   );
+  await closeManagedSource(ctx, plan);
   try {
     await deleteRun(ctx.storage.container(requireBlobUrl(plan.backupUrl)), plan.diskId, verifyRunKey(plan));
   } catch (error) {

@@ -52,6 +52,8 @@ export interface VerifyPlan extends VerifyInput {
   window: number;
   /** A difference found without reading (the two snapshots differ in size). */
   layoutMismatch: string | null;
+  /** A managed disk's point: its source snapshot (read through a SAS in the run store). */
+  snapshotResourceId?: string;
 }
 
 export type PlanOutcome = { plan: VerifyPlan } | { skipped: string };

@@ -77,6 +77,8 @@ async function startAppOnce(dataDir: string): Promise<App> {
     PORT: String(http),
     EMULATOR_BLOB_PORT: String(blob),
     EMULATOR_TABLE_PORT: String(table),
+    // The Resource Manager stand-in on any free port (the page-blob demo needs none of it).
+    ARM_PORT: "0",
     EMULATOR_LOCATION: dataDir,
     BACKUP_SOURCES: `http://127.0.0.1:${blob}/devstoreaccount1/vhds`,
     BACKUP_TARGET: `http://127.0.0.1:${blob}/devbackupaccount/backups`,

@@ -6,6 +6,8 @@ export const LOCAL_ONLY: Readonly<Record<string, string>> = {
   STORAGE_ACCOUNT_KEYS:
     "shared keys are for the emulator; in Azure every account is reached with the managed identity",
   FUNCTIONS_WORKER_RUNTIME: "Flex Consumption rejects it: functionAppConfig.runtime (node 22) replaces it",
+  ARM_CA_CERT_FILE:
+    "the local Resource Manager stand-in's certificate; in Azure, ARM_ENDPOINT is the cloud's own endpoint with a public CA",
 };
 
 /** Set in Azure but absent from local.settings.sample.json. */
