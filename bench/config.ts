@@ -33,13 +33,13 @@ export interface BenchConfig {
   appAllocatedBytes: number;
   /** Ranges in the synthetic fragmented diff of the planning scenario. */
   planningRanges: number;
-  /** Provisioned sizes of the disks a revert is measured on (scenario 10). */
+  /** Provisioned sizes of the disks a revert is measured on (scenario 12). */
   revertDiskBytes: number[];
-  /** Disks in one run through the local runtime (scenario 11), their allocation and change. */
+  /** Disks in one run through the local runtime (scenario 13), their allocation and change. */
   manyDisks: number;
   manyAllocatedBytes: number;
   manyChangedBytes: number;
-  /** The Azure-shaped profile of scenario 9 and the profiled reruns (EMULATOR_THROTTLE or --throttle). */
+  /** The Azure-shaped profile of scenario 11 and the profiled reruns (EMULATOR_THROTTLE or --throttle). */
   throttle: ThrottleProfile;
   only: Set<string> | undefined;
   keepData: boolean;
@@ -60,6 +60,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
       "keep-data": { type: "boolean", default: false },
       render: { type: "boolean", default: false },
       throttle: { type: "string" },
+      merge: { type: "boolean", default: false },
     },
   });
   const spec = values.throttle ?? process.env[THROTTLE_ENV] ?? "azure";

@@ -4,6 +4,8 @@ import type { ThrottleProfile } from "../local/emulator/throttle";
 import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
 import type { DurabilitySummary } from "./scenarios/durability";
+import type { LifecycleSummary } from "./scenarios/lifecycle";
+import type { ManagedSummary } from "./scenarios/managed";
 import type { ManySummary } from "./scenarios/many";
 import type { RevertSummary } from "./scenarios/revert";
 import type { ScaleSummary } from "./scenarios/scale";
@@ -15,8 +17,10 @@ export interface BenchRun {
   durability?: DurabilitySummary;
   revert?: RevertSummary;
   many?: ManySummary;
-  /** The Azure-shaped profile scenario 9 and the profiled reruns measured under. */
+  /** The Azure-shaped profile scenario 11 and the profiled reruns measured under. */
   throttle?: ThrottleProfile;
+  lifecycle?: LifecycleSummary;
+  managed?: ManagedSummary;
   wallSeconds: number;
 }
 

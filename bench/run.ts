@@ -1,9 +1,10 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios
 // with the copying side in child processes, prints a table and writes bench/results/
 // (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>
-// (backup, scale, app, revert, many, durability), --keep-data, --render (rewrite the report from
-// latest.json), --throttle <azure|JSON> (the Azure-shaped profile of the profiled scenarios; or
-// EMULATOR_THROTTLE). BENCH_NOTE adds a line to the report.
+// (backup, scale, app, lifecycle, managed, revert, many, durability), --keep-data, --render (rewrite the
+// report from latest.json), --merge (with --only: the scenarios run replace theirs in latest.json, the
+// rest is kept; the ceiling is taken from it), --throttle <azure|JSON> (the Azure-shaped profile of the
+// profiled scenarios; or EMULATOR_THROTTLE). BENCH_NOTE adds a line to the report.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,11 +15,13 @@ import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
 import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
-import { mergeDurability, renderFromLatest, writeResults } from "./report/write";
+import { mergeDurability, mergeIntoLatest, readLatest, renderFromLatest, writeResults } from "./report/write";
 import { runApp } from "./scenarios/app";
 import { runBackups } from "./scenarios/backup";
 import { runCeiling } from "./scenarios/ceiling";
 import { runDurability } from "./scenarios/durability";
+import { runLifecycle } from "./scenarios/lifecycle";
+import { runManaged } from "./scenarios/managed";
 import { runMany } from "./scenarios/many";
 import { runRevert } from "./scenarios/revert";
 import { runPlanning, runScale } from "./scenarios/scale";
@@ -52,11 +55,13 @@ async function main(): Promise<void> {
   });
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
   const run: BenchRun = { wallSeconds: 0, throttle: config.throttle };
+  const merge = process.argv.includes("--merge");
   try {
     // `--only durability` measures scenario 8 alone (it brings its own emulators and baselines).
     const onlyDurability = config.only?.size === 1 && config.only.has("durability");
     if (!onlyDurability) {
-      const ceiling = await runCeiling(bench);
+      const previous = merge ? (await readLatest()).run?.ceiling : undefined;
+      const ceiling = previous ?? (await runCeiling(bench));
       run.ceiling = ceiling;
       if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
       if (wants(config, "scale")) {
@@ -64,6 +69,8 @@ async function main(): Promise<void> {
         run.scale.planning = await runPlanning(bench);
       }
       if (wants(config, "app")) await runApp(bench, ceiling);
+      if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
+      if (wants(config, "managed")) run.managed = await runManaged(bench);
       if (wants(config, "revert")) run.revert = await runRevert(bench);
       if (wants(config, "many")) run.many = await runMany(bench);
     }
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
     note: process.env.BENCH_NOTE,
   };
   if (config.only?.size === 1 && config.only.has("durability")) await mergeDurability(run, meta);
+  else if (merge) await mergeIntoLatest(bench, run, meta);
   else await writeResults(bench, run, meta);
 }
 

@@ -5,6 +5,8 @@ import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
 import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
 import { engineManyDisks, ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
+import { appVerifyDirect, pairedReadCeiling, retentionDecision } from "./tasks/lifecycle";
+import { appBackupTimed } from "./tasks/managed";
 import { naiveFullCopy, naiveIncremental } from "./tasks/naive";
 import { planFragmentedDiff } from "./tasks/planning";
 
@@ -21,6 +23,10 @@ const TASKS: Record<string, Task> = {
   runtimeBackup,
   appBackupDirect,
   appRestoreDirect,
+  retentionDecision,
+  appVerifyDirect,
+  pairedReadCeiling,
+  appBackupTimed,
 };
 
 /**

@@ -13,11 +13,14 @@ param environmentName string
 param location string
 
 @minLength(1)
-@description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs to back up.')
+@description('BACKUP_SOURCES: space- or comma-separated URLs of page blobs or containers of page blobs, managed disk resource IDs or resource group IDs (every managed disk in it) to back up.')
 param backupSources string
 
-@description('RESTORE_TARGETS: account or container URLs (space- or comma-separated) that restores may write to besides the containers of BACKUP_SOURCES. Never the backup account. The identity needs the source role there too.')
+@description('RESTORE_TARGETS: account or container URLs (space- or comma-separated) that restores may write to besides the containers of BACKUP_SOURCES, and resource group IDs restores may create managed disks in besides the groups of BACKUP_SOURCES. Never the backup account. The identity needs the source role on the accounts; it gets the restore role on the groups.')
 param restoreTargets string = ''
+
+@description('SNAPSHOT_RESOURCE_GROUP: resource group (created in each managed disk\'s subscription) for the app\'s incremental snapshots. Empty: each disk\'s own group.')
+param snapshotResourceGroup string = ''
 
 @description('Resource ids of the storage accounts that hold the source disks, separated by commas or spaces. The app identity gets the source role on each one.')
 param sourceStorageAccountIds string = ''
@@ -46,14 +49,26 @@ param lineageTableName string = 'lineage'
 @description('BACKUP_SCHEDULE: NCRONTAB with 6 fields for the backup timer.')
 param backupSchedule string = '0 0 */12 * * *'
 
+@description('RETENTION: which restore points to keep (last=N hourly=N daily=N weekly=N monthly=N yearly=N, UTC periods). Empty keeps everything.')
+param retention string = 'last=7 daily=30 weekly=12 monthly=12'
+
+@description('VERIFY_PERCENT: share of each disk compared with its source after every backup (rolling verification); 0 turns it off.')
+param verifyPercent string = '5'
+
 @description('storage: Durable Functions state in the host storage account. scheduler: the Durable Task Scheduler (Consumption SKU).')
 @allowed(['storage', 'scheduler'])
 param durableBackend string = 'storage'
 
 @minLength(3)
 @maxLength(45)
-@description('Durable task hub name (DURABLE_TASK_HUB_NAME); letters and digits only so both backends accept it.')
+@description('Durable task hub name (DURABLE_TASK_HUB_NAME): letters and digits only, starting with a letter, 3-45 characters (what the storage backend requires; the scheduler accepts it too).')
 param taskHubName string = 'diskbackup'
+
+@description('E-mail address for the alerts (failed backup, stale disk, failed restore). Empty: the alert rules still fire in Azure Monitor, nobody is e-mailed.')
+param alertEmail string = ''
+
+@description('KQL timespan after which a disk without a completed restore point alerts: twice the interval of backupSchedule (24h for every 12 hours). At most 2d.')
+param staleAfter string = '24h'
 
 @description('Upper bound on Flex Consumption instances.')
 @minValue(1)
@@ -67,11 +82,39 @@ param instanceMemoryMB int = 2048
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var useNewBackupAccount = empty(backupStorageAccountId)
-var sourceIds = filter(split(replace(replace(sourceStorageAccountIds, ' ', ','), ';', ','), ','), id => !empty(id))
+// Resource ids compare without case and without a trailing slash; each account appears once, or two module
+// deployments would create the same role assignment and the second would fail.
+var sourceIdList = map(
+  filter(split(replace(replace(sourceStorageAccountIds, ' ', ','), ';', ','), ','), id => !empty(id)),
+  id => toLower(endsWith(id, '/') ? substring(id, 0, length(id) - 1) : id)
+)
+var sourceIds = filter(sourceIdList, (id, i) => indexOf(sourceIdList, id) == i)
+// The storage backend's rule for task hub names (the @minLength/@maxLength above check the length).
+var letters = 'abcdefghijklmnopqrstuvwxyz'
+var taskHubNameValid = contains(letters, substring(toLower(taskHubName), 0, 1)) && empty(filter(
+  range(0, length(taskHubName)),
+  i => !contains('${letters}0123456789', substring(toLower(taskHubName), i, 1))
+))
+var hubName = taskHubNameValid
+  ? taskHubName
+  : fail('taskHubName (DURABLE_TASK_HUB_NAME) must hold only letters and digits and start with a letter.')
 var sourceSubscriptions = union([subscription().id], map(sourceIds, id => '/subscriptions/${split(id, '/')[2]}'))
 var sourceRoleGuid = guid(subscription().id, 'disk-backup-source-operator', resourceToken)
 // Built-in role: Storage Blob Data Contributor.
 var blobDataContributorGuid = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+// Managed disks: the resource-ID entries of BACKUP_SOURCES (a disk, or a group) and of RESTORE_TARGETS
+// (groups), split on '/' ('', 'subscriptions', <sub>, 'resourceGroups', <group>, 'providers', ..., <disk>).
+var managedSourceIds = filter(split(replace(replace(backupSources, ',', ' '), ';', ' '), ' '), e => startsWith(toLower(e), '/subscriptions/'))
+var restoreGroupIds = filter(split(replace(replace(restoreTargets, ',', ' '), ';', ' '), ' '), e => startsWith(toLower(e), '/subscriptions/'))
+var sourceGroupIds = union(map(managedSourceIds, id => '/subscriptions/${split(id, '/')[2]}/resourceGroups/${split(id, '/')[4]}'), [])
+// Restores default to a new disk next to the source: the source groups are restore groups too.
+var diskGroupIds = union(sourceGroupIds, map(restoreGroupIds, id => '/subscriptions/${split(id, '/')[2]}/resourceGroups/${split(id, '/')[4]}'))
+var computeSubscriptions = union(map(diskGroupIds, g => split(g, '/')[2]), [])
+var snapshotGroupIds = empty(snapshotResourceGroup)
+  ? diskGroupIds
+  : map(computeSubscriptions, sub => '/subscriptions/${sub}/resourceGroups/${snapshotResourceGroup}')
+var useManagedDisks = !empty(diskGroupIds)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -80,13 +123,13 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 }
 
 module identity 'modules/identity.bicep' = {
-  name: 'identity'
+  name: 'identity-${resourceToken}'
   scope: rg
   params: { name: 'id-${resourceToken}', location: location, tags: tags }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
-  name: 'monitoring'
+  name: 'monitoring-${resourceToken}'
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
@@ -98,7 +141,7 @@ module monitoring 'modules/monitoring.bicep' = {
 }
 
 module hostStorage 'modules/host-storage.bicep' = {
-  name: 'host-storage'
+  name: 'host-storage-${resourceToken}'
   scope: rg
   params: {
     name: 'st${resourceToken}'
@@ -110,11 +153,11 @@ module hostStorage 'modules/host-storage.bicep' = {
 }
 
 module scheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 'scheduler') {
-  name: 'durable-task-scheduler'
+  name: 'durable-task-scheduler-${resourceToken}'
   scope: rg
   params: {
     name: 'dts-${resourceToken}'
-    taskHubName: taskHubName
+    taskHubName: hubName
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -122,7 +165,7 @@ module scheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 
 }
 
 module backupStorage 'modules/backup-storage.bicep' = if (useNewBackupAccount) {
-  name: 'backup-storage'
+  name: 'backup-storage-${resourceToken}'
   scope: rg
   params: { name: 'stbk${resourceToken}', location: location, tags: tags, sku: backupStorageSku }
 }
@@ -137,7 +180,7 @@ var backupIdParts = useNewBackupAccount
 var backupAccountName = last(backupIdParts)
 
 module backupAccess 'modules/backup-access.bicep' = {
-  name: 'backup-access'
+  name: 'backup-access-${resourceToken}'
   scope: resourceGroup(backupIdParts[2], backupIdParts[4])
   dependsOn: [backupStorage]
   params: {
@@ -149,7 +192,7 @@ module backupAccess 'modules/backup-access.bicep' = {
 }
 
 module sourceRole 'modules/source-role.bicep' = if (sourceRoleMode == 'custom' && !empty(sourceIds)) {
-  name: 'source-role'
+  name: 'source-role-${resourceToken}'
   params: {
     roleGuid: sourceRoleGuid
     roleName: 'Disk Backup Source Operator (${environmentName}-${resourceToken})'
@@ -159,7 +202,7 @@ module sourceRole 'modules/source-role.bicep' = if (sourceRoleMode == 'custom' &
 
 module sourceAccess 'modules/source-access.bicep' = [
   for (id, i) in sourceIds: {
-    name: 'source-access-${i}'
+    name: 'source-access-${i}-${resourceToken}'
     scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
     dependsOn: [sourceRole]
     params: {
@@ -170,10 +213,66 @@ module sourceAccess 'modules/source-access.bicep' = [
   }
 ]
 
+module computeRoles 'modules/compute-roles.bicep' = if (useManagedDisks) {
+  name: 'compute-roles-${resourceToken}'
+  params: {
+    token: resourceToken
+    environmentName: environmentName
+    assignableScopes: union([subscription().id], map(computeSubscriptions, sub => '/subscriptions/${sub}'))
+  }
+}
+
+module snapshotGroups 'modules/compute-group.bicep' = [
+  for (sub, i) in (empty(snapshotResourceGroup) ? [] : computeSubscriptions): {
+    name: 'snapshot-group-${i}-${resourceToken}'
+    scope: subscription(sub)
+    params: { name: snapshotResourceGroup, location: location, tags: tags }
+  }
+]
+
+// Read (and get access) on each managed source: the disk itself, or its group for a group entry.
+module managedSourceAccess 'modules/compute-access.bicep' = [
+  for (id, i) in managedSourceIds: {
+    name: 'managed-source-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.sourceReaderGuid : ''
+      diskName: length(split(id, '/')) > 8 ? last(split(id, '/')) : ''
+      purpose: 'Disk backup: read the managed disks to back up.'
+    }
+  }
+]
+
+module snapshotAccess 'modules/compute-access.bicep' = [
+  for (group, i) in snapshotGroupIds: {
+    name: 'snapshot-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
+    dependsOn: [snapshotGroups]
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.snapshotOperatorGuid : ''
+      purpose: 'Disk backup: incremental snapshots of managed disks, their SAS, their deletion.'
+    }
+  }
+]
+
+module restoreGroupAccess 'modules/compute-access.bicep' = [
+  for (group, i) in diskGroupIds: {
+    name: 'restore-group-access-${i}-${resourceToken}'
+    scope: resourceGroup(split(group, '/')[2], split(group, '/')[4])
+    params: {
+      principalId: identity.outputs.principalId
+      roleGuid: useManagedDisks ? computeRoles.outputs.restoreOperatorGuid : ''
+      purpose: 'Disk backup: restores create managed disks by upload here.'
+    }
+  }
+]
+
 module functionApp 'modules/function-app.bicep' = {
-  name: 'function-app'
+  name: 'function-app-${resourceToken}'
   scope: rg
-  dependsOn: [backupAccess, sourceAccess]
+  dependsOn: [backupAccess, sourceAccess, managedSourceAccess, snapshotAccess, restoreGroupAccess]
   params: {
     name: 'func-${resourceToken}'
     planName: 'plan-${resourceToken}'
@@ -191,8 +290,25 @@ module functionApp 'modules/function-app.bicep' = {
     lineageTable: backupAccess.outputs.tableUrl
     backupSchedule: backupSchedule
     restoreTargets: restoreTargets
-    taskHubName: taskHubName
+    retention: retention
+    verifyPercent: verifyPercent
+    snapshotResourceGroup: snapshotResourceGroup
+    armEndpoint: environment().resourceManager
+    taskHubName: hubName
     durableTaskSchedulerEndpoint: durableBackend == 'scheduler' ? scheduler.outputs.endpoint : ''
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts-${resourceToken}'
+  scope: rg
+  params: {
+    namePrefix: resourceToken
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
+    staleAfter: staleAfter
   }
 }
 

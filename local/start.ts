@@ -1,8 +1,10 @@
-// `npm start`: resolves the app settings, starts the storage emulator and the local Functions runtime
-// with the app (durable state in the emulator's Table storage), prints the endpoints and each run's
-// progress and result, and stops everything on Ctrl-C / SIGTERM.
+// `npm start`: resolves the app settings, starts the storage emulator, the Resource Manager stand-in
+// (managed disks) and the local Functions runtime with the app (durable state in the emulator's Table
+// storage), prints the endpoints and each run's progress and result, and stops everything on Ctrl-C /
+// SIGTERM.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { startArmStandIn } from "./arm/index";
 import { startEmulator } from "./emulator/index";
 import { startLocalHost } from "./host/index";
 import type { LogLevel, LogLine } from "./host/invoker";
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   // The sample settings name 10000 and 10002 in their URLs: moving these means overriding those too.
   const blobPort = portFrom("EMULATOR_BLOB_PORT", process.env.EMULATOR_BLOB_PORT, 10000);
   const tablePort = portFrom("EMULATOR_TABLE_PORT", process.env.EMULATOR_TABLE_PORT, 10002);
+  const armPort = portFrom("ARM_PORT", process.env.ARM_PORT, 10443);
   const log: LogLine = (line, lineLevel = "info") => {
     if (lineLevel === "verbose" && level !== "verbose") return;
     console.log(line);
@@ -73,6 +76,16 @@ async function main(): Promise<void> {
   });
   const storage = resolveStorage(settings.AzureWebJobsStorage, emulator.connectionString("devstoreaccount1"));
   settings.AzureWebJobsStorage = storage;
+  const arm = await startArmStandIn({
+    dataDir: location,
+    port: armPort,
+    blobEndpoint: emulator.blobEndpoint("devdiskaccount"),
+    log: (line) => log(`[arm] ${line}`, "verbose"),
+  }).catch(async (error: unknown) => {
+    await emulator.stop();
+    throw error;
+  });
+  useStandIn(settings, arm);
   let host: Awaited<ReturnType<typeof startLocalHost>> | undefined;
   let reporter: ReturnType<typeof startProgressReporter> | undefined;
   let stopping = false;
@@ -83,8 +96,9 @@ async function main(): Promise<void> {
     }
     stopping = true;
     reporter?.stop();
-    log(`${signal}: stopping the function host and the storage emulator...`);
+    log(`${signal}: stopping the function host, the Resource Manager stand-in and the storage emulator...`);
     await host?.stop();
+    await arm.stop();
     await emulator.stop();
     log("Stopped.");
     process.exit(0);
@@ -106,6 +120,8 @@ async function main(): Promise<void> {
   log(`  accounts: ${emulator.accounts.map((a) => a.name).join(", ")}`);
   if (emulator.throttle)
     log(`  Azure-shaped limits (EMULATOR_THROTTLE): ${JSON.stringify(emulator.throttle)}`);
+  log(`Resource Manager: ${arm.url} (stand-in: managed disks in resource group local-rg)`);
+  log(`  certificate:    ${arm.certPath} (trusted for ARM_ENDPOINT only)`);
   log(`Function host:    ${host.baseUrl}/api/...`);
   log(`Durable webhooks: ${host.baseUrl}/runtime/webhooks/durabletask/instances/<id>`);
   log(`Data:             ${location}`);
@@ -118,7 +134,26 @@ async function main(): Promise<void> {
   );
 
   // --- After start: demo disk + first backup (local/demo.ts, written by the backup helper) ---------
-  await runDemoIfPresent(settings, host.baseUrl, log);
+  await runDemoIfPresent(settings, host.baseUrl, log, emulator.blobEndpoint("devdiskaccount"));
+}
+
+/**
+ * Points the app at the stand-in: a loopback ARM_ENDPOINT (the sample's) becomes the stand-in's URL (its
+ * port may be ARM_PORT's), and ARM_CA_CERT_FILE, when not set, its certificate. Another endpoint (a
+ * real cloud) is left alone, and the app then never reads the certificate.
+ */
+export function useStandIn(settings: Record<string, string>, arm: { url: string; certPath: string }): void {
+  const endpoint = settings.ARM_ENDPOINT?.trim();
+  if (!endpoint) return;
+  let host = "";
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return; // the app reports the bad setting
+  }
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host) && host !== "localhost") return;
+  settings.ARM_ENDPOINT = arm.url;
+  if (!settings.ARM_CA_CERT_FILE?.trim()) settings.ARM_CA_CERT_FILE = arm.certPath;
 }
 
 function portFrom(name: string, value: string | undefined, fallback: number): number {
@@ -135,6 +170,7 @@ async function runDemoIfPresent(
   settings: Record<string, string>,
   baseUrl: string,
   log: (line: string) => void,
+  diskBlobEndpoint: string,
 ): Promise<void> {
   if ((settings.DEMO_DISK ?? process.env.DEMO_DISK)?.toLowerCase() === "false") return;
   const demoPath = path.join(__dirname, "demo.js");
@@ -145,9 +181,10 @@ async function runDemoIfPresent(
         settings: Record<string, string>;
         baseUrl: string;
         log: (s: string) => void;
+        diskBlobEndpoint?: string;
       }) => Promise<void>;
     };
-    await demo.runDemo?.({ settings, baseUrl, log: (s) => log(`[demo] ${s}`) });
+    await demo.runDemo?.({ settings, baseUrl, log: (s) => log(`[demo] ${s}`), diskBlobEndpoint });
   } catch (error) {
     log(`[demo] failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -162,7 +199,8 @@ export function startFailureMessage(error: unknown): string {
     return (
       `Port ${port ?? "?"} is in use: is another \`npm start\` or \`npm run emulator\` running? Stop it ` +
       "(PORT moves the function host, default 7071; EMULATOR_BLOB_PORT and EMULATOR_TABLE_PORT the storage " +
-      "emulator, default 10000 and 10002, which the sample settings' URLs name)."
+      "emulator, default 10000 and 10002, which the sample settings' URLs name; ARM_PORT the Resource " +
+      "Manager stand-in, default 10443)."
     );
   }
   return error.stack ?? error.message;

@@ -30,7 +30,7 @@ function throughputFinding(run: BenchRun, results: Measurement[]): string | unde
     `(${f(copyRate, 0)} MiB/s in the copy phase; listing ${f(Number(first.details.listSeconds))} s) = ` +
     `${f((first.ratios.ofCeiling ?? 0) * 100, 0)}% of the best minimal loop (${f(c.putPageFromUrl.mibps, 0)} MiB/s at ` +
     `concurrency ${c.putPageFromUrl.concurrency}). The engine runs at concurrency ${concurrency} (the app's default), ` +
-    "without its rate pacing (on loopback nothing enforces the service's targets; scenario 9 measures it paced); " +
+    "without its rate pacing (on loopback nothing enforces the service's targets; scenario 11 measures it paced); " +
     `the minimal loop at that same concurrency made ${f(same?.mibps, 0)} MiB/s. The emulator serves Put Page From URL ` +
     "with three requests to Azurite (an auth probe that Azurite answers 501, a GET of the source range, read as " +
     "4 MiB + 512 bytes and trimmed so that Azurite skips its MD5 of small GETs, and a Put Page), all on the one Node " +

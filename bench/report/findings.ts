@@ -17,9 +17,9 @@ function azureFinding(run: BenchRun, results: Measurement[]): string | undefined
   const ceiling = run.ceiling?.putPageFromUrl.mibps;
   if (!first || !profile) return undefined;
   const target = profile.blobBytesPerSecond / MiB;
-  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "9 azure");
+  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "11 azure");
   const busy = results
-    .filter((m) => m.scenario === "9 azure" && m.throttle)
+    .filter((m) => m.scenario === "11 azure" && m.throttle)
     .map(
       (m) => `${m.throttle?.serverBusy} of ${(m.throttle?.admitted ?? 0) + (m.throttle?.serverBusy ?? 0)}`,
     );

@@ -58,7 +58,7 @@ function busyText(m: Measurement | undefined): string {
 
 function azureGoals(run: BenchRun, results: Measurement[]): Goal[] {
   const first = run.backups?.azureFirst;
-  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "9 azure");
+  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "11 azure");
   const row = (what: string, m: Measurement | undefined, share: number | undefined): Goal => {
     const busy = busyShare(m);
     return {

@@ -1,5 +1,5 @@
-// REPORT.md sections of issue 16's scenarios: the Azure-shaped profile (9), the restore (7), revert by diff
-// (10), scattered small changes with gap bridging, and many disks in one run (11).
+// REPORT.md sections of issue 16's scenarios: the Azure-shaped profile (11), the restore (7), revert by diff
+// (12), scattered small changes with gap bridging, and many disks in one run (13).
 import type { Measurement } from "../bench";
 import { MiB } from "../config";
 import type { BenchRun } from "../model";
@@ -32,11 +32,11 @@ function throttleCells(m: Measurement | undefined): string[] {
 
 export function azureSection(run: BenchRun, results: Measurement[]): string[] {
   const profile = run.throttle;
-  const rows = results.filter((m) => m.scenario === "9 azure");
+  const rows = results.filter((m) => m.scenario === "11 azure");
   if (!profile || rows.length === 0) return [];
   const target = profile.blobBytesPerSecond / MiB;
   return [
-    "## Azure-shaped limits (scenario 9)",
+    "## Azure-shaped limits (scenario 11)",
     "",
     `The same work again with the emulator's Azure-shaped profile on: every request waits ${profile.latencyMs} ms, and ` +
       `each blob (with its snapshots) takes at most ${f(target, 0)} MiB/s and ${profile.blobRequestsPerSecond} requests/s, ` +
@@ -60,7 +60,7 @@ export function azureSection(run: BenchRun, results: Measurement[]): string[] {
 }
 
 export function restoreSection(results: Measurement[], ceilingMibps: number | undefined): string[] {
-  const rows = results.filter((m) => m.task === "appRestoreDirect" && m.scenario !== "10 revert");
+  const rows = results.filter((m) => m.task === "appRestoreDirect" && m.scenario !== "12 revert");
   if (rows.length === 0) return [];
   return [
     "## Restore (scenario 7)",
@@ -127,7 +127,7 @@ export function revertSection(run: BenchRun): string[] {
     ],
   ]);
   return [
-    "## Revert by diff (scenario 10)",
+    "## Revert by diff (scenario 12)",
     "",
     "The same allocation on a 1 GiB and a 64 GiB disk. A 1% change (random 64 KiB extents) is backed up through the " +
       "app's steps; another 1% change is then reverted by restoring the newest point in place: an incremental safety " +
@@ -194,7 +194,7 @@ export function manySection(run: BenchRun): string[] {
     f(m.peakRssMiB, 0),
   ];
   return [
-    "## Many disks at once (scenario 11)",
+    "## Many disks at once (scenario 13)",
     "",
     `${many.disks} disks of 1 GiB (1 MiB allocated, then ${f(many.changedBytesPerDisk / MiB, 1)} MiB changed on each in ` +
       `256 KiB blocks) in one backup run through the local runtime (HTTP API, durable replay, in-memory store), against ` +

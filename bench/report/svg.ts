@@ -10,9 +10,11 @@ const COLORS: Record<string, string> = {
   "4b naive": "#ff7f0e",
   "5 scale": "#17becf",
   "7 restore": "#8c564b",
-  "9 azure": "#9467bd",
-  "10 revert": "#e377c2",
-  "11 many": "#bcbd22",
+  "9 lifecycle": "#e377c2",
+  "10 managed": "#bcbd22",
+  "11 azure": "#9467bd",
+  "12 revert": "#17becf",
+  "13 many": "#8c564b",
 };
 
 function escapeXml(text: string): string {

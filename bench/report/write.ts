@@ -71,3 +71,39 @@ export async function renderFromLatest(): Promise<void> {
   const meta = process.env.BENCH_NOTE ? { ...json.meta, note: process.env.BENCH_NOTE } : json.meta;
   await writeResults({ results: json.results, notes: json.notes }, json.run, meta);
 }
+
+/** The previous run (latest.json), for `--merge`. */
+export async function readLatest(): Promise<{
+  meta: RunMeta;
+  results: Bench["results"];
+  notes: string[];
+  run?: BenchRun;
+}> {
+  return JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8"));
+}
+
+/**
+ * `--merge`: the scenarios of this run replace the same scenarios of latest.json, everything else is kept
+ * from it, and the report's note says which figures come from which run.
+ */
+export async function mergeIntoLatest(bench: Rendered, run: BenchRun, meta: RunMeta): Promise<void> {
+  const previous = await readLatest();
+  if (previous.run === undefined) throw new Error("latest.json predates --merge: run the full bench once");
+  const scenarios = [...new Set(bench.results.map((m) => m.scenario))];
+  const results = [...previous.results.filter((m) => !scenarios.includes(m.scenario)), ...bench.results];
+  const { wallSeconds: _wall, ceiling: _ceiling, ...measured } = run;
+  const tag = `Scenario ${scenarios.join(", ")} comes from a separate`;
+  const note =
+    `${tag} \`npm run bench -- --only … --merge\` on ${meta.date}, commit \`${meta.commit}\`, load average ` +
+    `${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}, ${meta.wallSeconds.toFixed(0)} s` +
+    `${meta.note ? ` (${meta.note})` : ""}.`;
+  // A later merge of the same scenarios replaces its note instead of adding another.
+  const kept = (previous.meta.note ?? "")
+    .split(/(?<=\.) (?=Scenario )/)
+    .filter((n) => n && !n.startsWith(tag));
+  await writeResults(
+    { results, notes: previous.notes },
+    { ...previous.run, ...measured },
+    { ...previous.meta, note: [...kept, note].join(" ") },
+  );
+}

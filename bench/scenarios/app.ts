@@ -128,7 +128,7 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
   restore.ratios.timeVsOneCopy = restore.seconds / oneCopy;
   const azure = await bench.underProfile(() =>
     bench.measure(
-      "9 azure",
+      "11 azure",
       `restore ${label}, Azure-shaped`,
       "appRestoreDirect",
       restoreParams("disk-app-restored-azure.vhd", true),

@@ -1,4 +1,4 @@
-// Scenario 11, many disks at once: 100 disks of 1 GiB in one backup run through the local runtime, after
+// Scenario 13, many disks at once: 100 disks of 1 GiB in one backup run through the local runtime, after
 // a 1% change on each; against the copy engine doing the same copies as many disks at a time as the
 // runtime runs activities. Also the run's history per disk, how soon it ends after its last disk, and the
 // peak RSS of the process that hosts the runtime and the app.
@@ -71,7 +71,7 @@ export async function runMany(bench: Bench): Promise<ManySummary | undefined> {
   }
   const runParams = { appRoot: APP_ROOT, settings, diskIds };
   const first = await bench.measure(
-    "11 many",
+    "13 many",
     `first run, ${count} disks (full)`,
     "runtimeBackup",
     runParams,
@@ -94,13 +94,13 @@ export async function runMany(bench: Bench): Promise<ManySummary | undefined> {
     });
   }
   const engine = await bench.measure(
-    "11 many",
+    "13 many",
     `copy engine, ${count} disks, ${ACTIVITY_CONCURRENCY} at a time`,
     "engineManyDisks",
     { disks, sizeBytes: GiB, parallelDisks: ACTIVITY_CONCURRENCY },
   );
   const runtime = await bench.measure(
-    "11 many",
+    "13 many",
     `local runtime, one run of ${count} disks (1% changed)`,
     "runtimeBackup",
     runParams,

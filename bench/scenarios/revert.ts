@@ -1,4 +1,4 @@
-// Scenario 10, revert by diff: on a 1 GiB and a 64 GiB disk with the same allocation, the incremental
+// Scenario 12, revert by diff: on a 1 GiB and a 64 GiB disk with the same allocation, the incremental
 // backup of a 1% change through the app's steps, then (after another 1% change) the in-place restore of
 // the newest point (safety point, revert by diff, verification) through the same steps. Cost must follow
 // the change, not the disk.
@@ -60,11 +60,11 @@ export async function runRevert(bench: Bench): Promise<RevertSummary> {
     };
     const diskId = diskOf(requireBlobUrl(sourceUrl), containerOf(backupTarget)).id;
     const params = { settings, tuning: TUNING };
-    await bench.measure("10 revert", `first backup, ${label} disk`, "appBackupDirect", params);
+    await bench.measure("12 revert", `first backup, ${label} disk`, "appBackupDirect", params);
     const first = changeWrites(mulberry32(seed + 22), layout, "rand64K", 0.01);
     await bench.writeRanges(disk, first, 8);
     const backup = await bench.measure(
-      "10 revert",
+      "12 revert",
       `incremental backup of a 1% change, ${label} disk`,
       "appBackupDirect",
       params,
@@ -72,7 +72,7 @@ export async function runRevert(bench: Bench): Promise<RevertSummary> {
     const second = changeWrites(mulberry32(seed + 23), layout, "rand64K", 0.01);
     await bench.writeRanges(disk, second, 8);
     const revert = await bench.measure(
-      "10 revert",
+      "12 revert",
       `revert a 1% change in place, ${label} disk`,
       "appRestoreDirect",
       { ...params, diskId, targetUrl: sourceUrl, overwrite: true },
@@ -81,7 +81,7 @@ export async function runRevert(bench: Bench): Promise<RevertSummary> {
       bench.notes.push(`10 revert: the ${label} disk was not reverted by diff.`);
     revert.ratios.timeVsBackup = revert.seconds / backup.seconds;
     const full = await bench.measure(
-      "10 revert",
+      "12 revert",
       `full restore of the same point to a new disk, ${label}`,
       "appRestoreDirect",
       { ...params, diskId, targetUrl: sourceUrl.replace(/\.vhd$/, "-full.vhd"), allocatedBytes: allocated },

@@ -32,10 +32,19 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2024-01-0
   name: 'default'
 }
 
+// The backup account must be Standard general-purpose v2 (kind StorageV2, a Standard_* SKU): page blobs,
+// their snapshots and Put Page From URL at standard prices. GPv1 (Storage), BlobStorage, BlockBlobStorage,
+// FileStorage and premium accounts are refused here, before anything is written to them.
+var isStandardGpv2 = account.kind == 'StorageV2' && account.sku.tier == 'Standard'
+
 resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
   parent: blobService
   name: containerName
-  properties: { publicAccess: 'None' }
+  properties: {
+    publicAccess: isStandardGpv2
+      ? 'None'
+      : fail('backupStorageAccountId: ${accountName} is ${account.kind} ${account.sku.name}; the backup account must be Standard general-purpose v2 (StorageV2, Standard_*).')
+  }
 }
 
 resource table 'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-01' = {

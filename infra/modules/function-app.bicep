@@ -17,6 +17,12 @@ param lineageTable string
 param backupSchedule string
 @description('RESTORE_TARGETS: account or container URLs restores may write to besides the source containers.')
 param restoreTargets string
+param retention string
+param verifyPercent string
+@description('SNAPSHOT_RESOURCE_GROUP: where managed-disk snapshots go; empty: each disk\'s own group.')
+param snapshotResourceGroup string
+@description('ARM_ENDPOINT: the cloud\'s Resource Manager endpoint (environment().resourceManager).')
+param armEndpoint string
 param taskHubName string
 @description('Durable Task Scheduler endpoint; empty keeps Durable state in the host storage account.')
 param durableTaskSchedulerEndpoint string
@@ -31,6 +37,10 @@ var backupAppSettings = {
   LINEAGE_TABLE: lineageTable
   BACKUP_SCHEDULE: backupSchedule
   RESTORE_TARGETS: restoreTargets
+  RETENTION: retention
+  VERIFY_PERCENT: verifyPercent
+  SNAPSHOT_RESOURCE_GROUP: snapshotResourceGroup
+  ARM_ENDPOINT: armEndpoint
   DURABLE_TASK_HUB_NAME: taskHubName
   AZURE_CLIENT_ID: identityClientId
 }

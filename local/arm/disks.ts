@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { endGrant, issueGrant, parseGrantRequest } from "./access";
 import { type Reply, requireGroup, type StandInContext } from "./context";
-import { createFromSource, updateDisk } from "./disk-create";
+import { createFromSource, updateDisk } from "./diskCreate";
 import { ArmError, notFound, operationNotAllowed } from "./errors";
 import {
   type Json,

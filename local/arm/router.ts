@@ -4,7 +4,7 @@ import type { Reply, StandInContext } from "./context";
 import { deleteDisk, getDisk, grantDiskAccess, listDisks, putDisk, revokeDiskAccess } from "./disks";
 import { ArmError } from "./errors";
 import { API_VERSION } from "./operations";
-import { deleteGroup, getGroup, putGroup } from "./resource-groups";
+import { deleteGroup, getGroup, putGroup } from "./resourceGroups";
 import {
   deleteSnapshot,
   getSnapshot,

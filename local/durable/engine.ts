@@ -1,13 +1,13 @@
 // The durable engine: per-instance serialized episodes, activity dispatch and durable timers under the
 // host.json throttles, sub-orchestrations, and the client operations (start, raise, terminate, purge).
 import { randomUUID } from "node:crypto";
-import { runEpisode } from "./episode.js";
-import * as ev from "./events.js";
-import type { FunctionRunner } from "./function-runner.js";
-import { type InstanceRecord, isRunning, type PendingChild, type PendingTimer } from "./instance.js";
-import { InstanceQueue } from "./instance-queue.js";
-import { Semaphore } from "./semaphore.js";
-import type { DurableStore } from "./store.js";
+import { runEpisode } from "./episode";
+import * as ev from "./events";
+import type { FunctionRunner } from "./functionRunner";
+import { type InstanceRecord, isRunning, type PendingChild, type PendingTimer } from "./instance";
+import { InstanceQueue } from "./instanceQueue";
+import { Semaphore } from "./semaphore";
+import type { DurableStore } from "./store";
 
 export class EngineError extends Error {
   constructor(

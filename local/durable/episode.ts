@@ -1,11 +1,11 @@
 // One orchestration episode: hands the pending messages to the orchestrator (full replay), runs the
 // extension-shim port over the result, and records the decisions and outcome in the instance.
 import { randomUUID } from "node:crypto";
-import { childFromDecision, decisionEvent, executionStarted } from "./events.js";
-import { replayEpisode } from "./extension-shim.js";
-import { type FunctionRunner, TIMER_SETTINGS } from "./function-runner.js";
-import { EventType, type HistoryEvent, newEvent, parseJsonText, toJsonText } from "./history.js";
-import type { InstanceRecord, PendingActivity, PendingChild, PendingTimer } from "./instance.js";
+import { childFromDecision, decisionEvent, executionStarted } from "./events";
+import { replayEpisode } from "./extensionShim";
+import { type FunctionRunner, TIMER_SETTINGS } from "./functionRunner";
+import { EventType, type HistoryEvent, newEvent, parseJsonText, toJsonText } from "./history";
+import type { InstanceRecord, PendingActivity, PendingChild, PendingTimer } from "./instance";
 
 export interface EpisodeEffects {
   activities: PendingActivity[];

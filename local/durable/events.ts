@@ -1,8 +1,8 @@
 // Builders for the history events the engine writes, in the shapes DTFx stores them.
 
-import { EventType, type HistoryEvent, newEvent, type ParentInstanceInfo, toJsonText } from "./history.js";
-import type { PendingChild } from "./instance.js";
-import type { Decision } from "./replay-context.js";
+import { EventType, type HistoryEvent, newEvent, type ParentInstanceInfo, toJsonText } from "./history";
+import type { PendingChild } from "./instance";
+import type { Decision } from "./replayContext";
 
 export function executionStarted(
   now: Date,

@@ -1,6 +1,6 @@
 // The state the engine keeps per orchestration instance: status, history, pending messages and the
 // work dispatched but not yet answered (so a restart can dispatch it again).
-import type { HistoryEvent, ParentInstanceInfo } from "./history.js";
+import type { HistoryEvent, ParentInstanceInfo } from "./history";
 
 export type RuntimeStatus =
   | "Pending"

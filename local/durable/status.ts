@@ -1,7 +1,7 @@
 // The extension's StatusResponsePayload for an instance, and the simplified history it returns with
 // showHistory=true.
-import { EventType, type HistoryEvent, parseJsonText } from "./history.js";
-import type { InstanceRecord } from "./instance.js";
+import { EventType, type HistoryEvent, parseJsonText } from "./history";
+import type { InstanceRecord } from "./instance";
 
 export interface StatusOptions {
   showInput: boolean;

@@ -1,6 +1,6 @@
 // Where the engine persists instances. The engine keeps every instance in memory and writes through to
 // the store, so a store only needs to save, delete and load everything at start.
-import type { InstanceRecord } from "./instance.js";
+import type { InstanceRecord } from "./instance";
 
 export interface SaveOptions {
   /** Index of the first history event the store has not seen yet. */

@@ -3,8 +3,9 @@
 import Module from "node:module";
 import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
-import { makeBlobServerDurable, makeTableServerDurable } from "./durable-stores";
-import { type PutPageMode, runWithPutPageMode } from "./fast-put-page";
+import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
+import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
+import { allowSasPutPageFromUrl } from "./sasPermissions";
 
 export interface AzuriteAccount {
   name: string;
@@ -109,6 +110,8 @@ function portOf(server: AzuriteServerInstance): number {
 }
 
 function createBlobServer(options: AzuriteStartOptions): AzuriteServerInstance {
+  stubTelemetryLibrary();
+  allowSasPutPageFromUrl();
   const BlobConfiguration = load<ConfigCtor>("azurite/dist/src/blob/BlobConfiguration");
   const BlobServer = load<ServerCtor>("azurite/dist/src/blob/BlobServer");
   const memory = require("azurite/dist/src/common/persistence/MemoryExtentStore") as {

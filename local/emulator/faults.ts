@@ -7,6 +7,8 @@ export interface FaultRule {
   pathPrefix?: string;
   /** The rule ignores requests whose query has any of these parameters (e.g. `snapshot`). */
   exceptQuery?: string[];
+  /** The rule fires at most this many times (then matches nothing): exact, seed-independent faults. */
+  limit?: number;
   rate: number;
   /** `permissionDenied`: 403 AuthorizationPermissionMismatch, as an RBAC role or ABAC condition refuses. */
   kind: "serverBusy" | "operationTimedOut" | "dropConnection" | "permissionDenied" | "latency";
@@ -36,6 +38,8 @@ export function validateFaultRules(value: unknown): FaultRule[] {
 
 interface FaultScope {
   rules: FaultRule[];
+  /** Times each rule (by index) has fired. */
+  fired: number[];
   random: () => number;
   counts: Record<string, number>;
 }
@@ -55,7 +59,7 @@ export class FaultInjector {
   /** Replaces the scope's rules and restarts its random sequence (and counts) from the seed. */
   configure(rules: FaultRule[], seed = DEFAULT_SEED, scope = ""): void {
     if (rules.length === 0 && scope !== "") this.scopes.delete(scope);
-    else this.scopes.set(scope, { rules, random: mulberry32(seed), counts: {} });
+    else this.scopes.set(scope, { rules, fired: rules.map(() => 0), random: mulberry32(seed), counts: {} });
   }
 
   /** Counts by fault kind for one scope, or summed over all scopes. */
@@ -71,11 +75,13 @@ export class FaultInjector {
   decide(kind: OperationKind, path: string, query?: URLSearchParams): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, terminal: undefined };
     for (const state of this.scopes.values()) {
-      for (const rule of state.rules) {
+      for (const [index, rule] of state.rules.entries()) {
+        if (rule.limit !== undefined && (state.fired[index] ?? 0) >= rule.limit) continue;
         if (rule.operations !== undefined && !rule.operations.includes(kind)) continue;
         if (rule.pathPrefix !== undefined && !path.startsWith(rule.pathPrefix)) continue;
         if (rule.exceptQuery?.some((name) => query?.has(name))) continue;
         if (state.random() >= rule.rate) continue;
+        state.fired[index] = (state.fired[index] ?? 0) + 1;
         state.counts[rule.kind] = (state.counts[rule.kind] ?? 0) + 1;
         if (rule.kind === "latency") {
           decision.latencyMs += rule.latencyMs ?? 100;

@@ -1,8 +1,8 @@
 // Service limits Azurite does not enforce: 4 MiB Put Page bodies, 8 TiB page blobs, 512-byte
 // aligned page blob sizes and page ranges, blob names of at most 1,024 characters.
 import type { ProxyContext } from "./proxy/context";
-import { drain, headerValue, sendServiceError } from "./proxy/http-util";
-import { requestRange } from "./proxy/request-parts";
+import { drain, headerValue, sendServiceError } from "./proxy/httpUtil";
+import { requestRange } from "./proxy/requestParts";
 
 export const MAX_PUT_PAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_PAGE_BLOB_BYTES = 8 * 1024 ** 4;

@@ -3,8 +3,8 @@
 // SnapshotOperationRateExceeded, so the spelling is settable) and at most 100 snapshots per blob (409
 // SnapshotCountExceeded). Counts live in memory: a restart forgets them (a documented divergence).
 import type { ProxyContext } from "./proxy/context";
-import { drain, headerValue, sendServiceError } from "./proxy/http-util";
-import { blobKey } from "./proxy/request-parts";
+import { drain, headerValue, sendServiceError } from "./proxy/httpUtil";
+import { blobKey } from "./proxy/requestParts";
 
 /** The emulator's premium account (the well-known key): its page blobs have the premium limits. */
 export const PREMIUM_ACCOUNT = "devpremiumaccount";

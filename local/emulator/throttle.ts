@@ -5,8 +5,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BlobAddress } from "./proxy/classify";
 import type { ProxyContext } from "./proxy/context";
-import { drain, headerValue, readBody, sendJson, sendServiceError } from "./proxy/http-util";
-import { parseByteRange, requestRange } from "./proxy/request-parts";
+import { drain, headerValue, readBody, sendJson, sendServiceError } from "./proxy/httpUtil";
+import { parseByteRange, requestRange } from "./proxy/requestParts";
 
 export interface ThrottleProfile {
   /** Per-blob throughput target (reads and writes of the blob and its snapshots together), bytes/s. */

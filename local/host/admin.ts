@@ -1,8 +1,8 @@
 // The host's admin endpoint for running a non-HTTP function on demand:
 // POST /admin/functions/{name} (Core Tools answers 202 and runs the function in the background).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RouteHandler } from "./http/server.js";
-import type { TimerTriggers } from "./timers.js";
+import type { RouteHandler } from "./http/server";
+import type { TimerTriggers } from "./timers";
 
 export function adminHandler(timers: TimerTriggers): RouteHandler {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {

@@ -1,22 +1,22 @@
 // Public entry of the local Functions runtime: loads the app through the core shim and serves its HTTP
 // functions, timers and durable orchestrations on one port, as the Functions host and Durable extension do.
 import path from "node:path";
-import { DurableHttpApi } from "../durable/client-api.js";
-import { durableClientData } from "../durable/client-binding.js";
-import { DurableEngine } from "../durable/engine.js";
-import { FunctionRunner } from "../durable/function-runner.js";
-import type { InstanceRecord } from "../durable/instance.js";
-import { type DurableStore, MemoryStore } from "../durable/store.js";
-import { TableStore } from "../durable/table-store.js";
-import { adminHandler } from "./admin.js";
-import { loadEntryFiles, resolveEntryFiles, versionWarnings } from "./app-loader.js";
-import type { RpcBinding } from "./core-shim.js";
-import { installCoreShim } from "./core-shim.js";
-import { readHostConfig } from "./host-config.js";
-import { HttpFunctions } from "./http/http-functions.js";
-import { startFrontDoor } from "./http/server.js";
-import { Invoker, type LogLine } from "./invoker.js";
-import { TimerTriggers } from "./timers.js";
+import { DurableHttpApi } from "../durable/clientApi";
+import { durableClientData } from "../durable/clientBinding";
+import { DurableEngine } from "../durable/engine";
+import { FunctionRunner } from "../durable/functionRunner";
+import type { InstanceRecord } from "../durable/instance";
+import { type DurableStore, MemoryStore } from "../durable/store";
+import { TableStore } from "../durable/tableStore";
+import { adminHandler } from "./admin";
+import { loadEntryFiles, resolveEntryFiles, versionWarnings } from "./appLoader";
+import type { RpcBinding } from "./coreShim";
+import { installCoreShim } from "./coreShim";
+import { readHostConfig } from "./hostConfig";
+import { HttpFunctions } from "./http/httpFunctions";
+import { startFrontDoor } from "./http/server";
+import { Invoker, type LogLine } from "./invoker";
+import { TimerTriggers } from "./timers";
 
 export interface LocalHostOptions {
   appRoot: string;

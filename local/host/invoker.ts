@@ -1,7 +1,7 @@
 // Invokes a registered function through the app's own ProgrammingModel, in the worker's order:
 // getArguments, preInvocation hooks, invokeFunction, postInvocation hooks, getResponse.
 import { randomUUID } from "node:crypto";
-import type { CoreRegistry, RegisteredFunction, RpcInvocationResponse } from "./core-shim.js";
+import type { CoreRegistry, RegisteredFunction, RpcInvocationResponse } from "./coreShim";
 
 export interface RpcParameterBinding {
   name: string;
@@ -113,7 +113,10 @@ export class Invoker {
       metadata: { ...fn.metadata, functionId: functionName },
       state: "preInvocationHooks" as string,
       log: (level: string, category: string, message: string) => {
-        if (category === "user") this.#log(`  [${functionName}] ${level}: ${message}`);
+        // The app's one-per-step structured events (src/app/stepEvents.ts) are for Application Insights
+        // and tests: in the terminal they are verbose, or `npm start` would print a line per step.
+        const lineLevel = message.startsWith("StepEvent ") ? "verbose" : "info";
+        if (category === "user") this.#log(`  [${functionName}] ${level}: ${message}`, lineLevel);
         else if (level === "error" || level === "warning") this.#log(`  [${functionName}] ${message}`);
       },
     };

@@ -1,10 +1,10 @@
 // Timer triggers: six-field NCRONTAB (or TimeSpan) schedules with %SETTING% resolved, runOnStartup,
 // isPastDue and schedule status, and never two invocations of the same timer at once.
 import { Cron } from "croner";
-import type { CoreRegistry, RegisteredFunction, RpcBinding } from "./core-shim.js";
-import { extraInputsFor } from "./extra-inputs.js";
-import { resolveSettingExpression } from "./host-config.js";
-import type { Invoker } from "./invoker.js";
+import type { CoreRegistry, RegisteredFunction, RpcBinding } from "./coreShim";
+import { extraInputsFor } from "./extraInputs";
+import { resolveSettingExpression } from "./hostConfig";
+import type { Invoker } from "./invoker";
 
 /** How late an occurrence may start before the handler sees isPastDue (the host's own slack). */
 const PAST_DUE_SLACK_MS = 1000;

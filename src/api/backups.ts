@@ -3,12 +3,12 @@
 
 import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
-import { backupLocationOf } from "../backup/begin";
 import { selectDisks } from "../backup/resolve";
 import { discoverDisks } from "../disks/discovery";
 import { isDiskId } from "../disks/identity";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { type JsonResponse, json, jsonError, parseJsonObject } from "./responses";
+import { diskSizesOf } from "./sizes";
 
 /** The disks to back up (`undefined`: all of them), or the response that refuses the request. */
 export type BackupRequest = Result<string[] | undefined, JsonResponse>;
@@ -41,15 +41,20 @@ export async function parseBackupRequest(ctx: AppContext, text: string): Promise
 }
 
 export async function disksView(ctx: AppContext): Promise<JsonResponse> {
-  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log);
+  const disks = await discoverDisks(ctx.settings, ctx.storage, ctx.log, ctx.compute);
   const rows = await Promise.all(
     disks.map(async (disk) => {
       const latest = await ctx.lineage.latestCompleted(disk.id);
+      // The chain's own backup blob (a restore may have moved it), else the one the disk would get.
+      const backupUrl = latest?.backupUrl || disk.backup.url;
       return {
         id: disk.id,
-        sourceUrl: disk.source.url,
-        backupUrl: backupLocationOf(ctx, disk.source, latest).url,
+        kind: disk.kind,
+        sourceUrl: disk.sourceUrl,
+        ...(disk.kind === "managedDisk" ? { resourceId: disk.ref.id } : {}),
+        backupUrl,
         lastRestorePoint: latest ?? null,
+        ...(await diskSizesOf(ctx, disk.id, backupUrl)),
       };
     }),
   );

@@ -13,8 +13,35 @@ export const VERIFICATION_FAILED = "VerificationFailed";
 export const SNAPSHOT_RATE_LIMITED = "SnapshotRateLimited";
 /** The blob has as many snapshots as the service allows (premium: 100): someone must delete some. */
 export const SNAPSHOT_COUNT_EXCEEDED = "SnapshotCountExceeded";
+/** Resource Manager throttles this identity (429): wait as long as it says, then retry. */
+export const ARM_THROTTLED = "ResourceManagerThrottled";
+/** A managed disk's new snapshot is not readable yet (completionPercent < 100, snapshotAccessState Pending). */
+export const SNAPSHOT_PENDING = "SnapshotPending";
+/** A snapshot family has as many snapshots with an active SAS as the service allows (5): wait for one to end. */
+export const SNAPSHOT_ACCESS_LIMITED = "SnapshotAccessLimited";
+/** Resource Manager refused an operation for the resource's state (409) without saying which limit. */
+export const ARM_CONFLICT = "ResourceManagerConflict";
+/** A source the app cannot back up as it is (4096-byte sectors, Entra-only data access): the reason says why. */
+export const SOURCE_NOT_SUPPORTED = "SourceNotSupported";
 /** Failures a procedure waits out with a durable timer (never a failed run while waiting would do). */
-export const WAITABLE_CODES: readonly string[] = [SNAPSHOT_RATE_LIMITED];
+export const WAITABLE_CODES: readonly string[] = [
+  SNAPSHOT_RATE_LIMITED,
+  ARM_THROTTLED,
+  SNAPSHOT_PENDING,
+  SNAPSHOT_ACCESS_LIMITED,
+  ARM_CONFLICT,
+];
+/**
+ * How many waits a waitable failure gets before it stands, where the default (MAX_WAITS in
+ * src/orchestrations/steps.ts) does not fit: a large Premium SSD v2 snapshot copies for hours; another
+ * party's SAS on a snapshot of the family lasts as long as they asked; an unexplained conflict is
+ * given only a few tries.
+ */
+export const WAIT_LIMITS: Readonly<Record<string, number>> = {
+  [SNAPSHOT_PENDING]: 60,
+  [SNAPSHOT_ACCESS_LIMITED]: 12,
+  [ARM_CONFLICT]: 3,
+};
 
 /** A step kept throwing until its retries ran out (the message says what it threw). */
 export const STEP_FAILED = "StepFailed";

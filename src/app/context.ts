@@ -1,6 +1,7 @@
 // What every step of every procedure needs: validated settings, storage access, the lineage store, a log
 // and the tuning knobs (segment and batch sizes, concurrency). Built once per process from the app settings.
-import { loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
+import { ComputeAccess } from "../compute/access";
+import { computeSubscriptionsOf, loadSettings, type Settings, storageEndpointsOf } from "../config/settings";
 import { DiskLocks } from "../lineage/locks";
 import { LineageStore } from "../lineage/store";
 import { StorageAccess } from "../storage/clients";
@@ -51,6 +52,15 @@ export interface Tuning {
    * bytes (60 MiB/s ÷ 500 requests/s = 120 KiB). 0: never.
    */
   bridgeGapBytes: number;
+  /**
+   * Offset segment per managed-disk diff request (`x-ms-previous-snapshot-url` has no paging in the
+   * SDK: a segment whose answer is cut short is halved and asked again).
+   */
+  managedSegmentBytes: number;
+  /** How long a procedure waits before asking Resource Manager again when it gave no time (limits). */
+  armWaitMs: number;
+  /** Rolling verification compares the disk in chunks of this size (the unit of its rotation). */
+  verifyChunkBytes: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -67,6 +77,9 @@ export const DEFAULT_TUNING: Tuning = {
   blobRequestsPerSecond: 500,
   paceBlobTargets: true,
   bridgeGapBytes: (60 * 1024 ** 2) / 500,
+  managedSegmentBytes: 16 * 1024 ** 3,
+  armWaitMs: 60_000,
+  verifyChunkBytes: 4 * 1024 * 1024,
 };
 
 /** host.json's `functionTimeout` as the host reads it, with the app setting override the host honours. */
@@ -92,6 +105,8 @@ export function stepBudgetFor(functionTimeout: string | undefined): number {
 export interface AppContext {
   settings: Settings;
   storage: StorageAccess;
+  /** Resource Manager's compute API (managed disks and snapshots). */
+  compute: ComputeAccess;
   lineage: LineageStore;
   /** One writer per disk: the lock rows beside the lineage. */
   locks: DiskLocks;
@@ -103,6 +118,7 @@ export interface AppContextOptions {
   tuning?: Partial<Tuning>;
   log?: (line: string) => void;
   storage?: StorageAccess;
+  compute?: ComputeAccess;
 }
 
 export function createAppContext(settings: Settings, options: AppContextOptions = {}): AppContext {
@@ -113,9 +129,18 @@ export function createAppContext(settings: Settings, options: AppContextOptions 
       accountKeys: settings.accountKeys,
       azureClientId: settings.azureClientId,
     });
+  const compute =
+    options.compute ??
+    new ComputeAccess({
+      endpoint: settings.armEndpoint,
+      caCertPem: settings.armCaCertPem,
+      subscriptions: computeSubscriptionsOf(settings),
+      azureClientId: settings.azureClientId,
+    });
   return {
     settings,
     storage,
+    compute,
     lineage: new LineageStore(storage, settings.lineageTable),
     locks: new DiskLocks(storage, settings.lineageTable),
     tuning: { ...DEFAULT_TUNING, ...options.tuning },

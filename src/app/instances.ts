@@ -30,3 +30,51 @@ const BUSY = new Set(["Running", "Pending", "ContinuedAsNew", "Suspended"]);
 export function isBusy(status: Pick<InstanceStatus, "runtimeStatus"> | undefined): boolean {
   return status?.runtimeStatus !== undefined && BUSY.has(status.runtimeStatus);
 }
+
+/** A restore point named by its disk and id. */
+export interface PointRef {
+  diskId: string;
+  restorePointId: string;
+}
+
+/**
+ * The restore points that running restores read. "A point a running restore reads" is the restore point
+ * named in the input of a `restoreDisk` instance that has not finished (Pending, Running, Suspended,
+ * ContinuedAsNew): from its resolve step to its last verification it copies and compares that point's
+ * backup snapshot. In Azure they are listed through the durable client (src/functions/restoreReaders.ts),
+ * in process from the restores this process runs (src/direct/readers.ts). `undefined` when that cannot
+ * be known: then nothing may be deleted.
+ */
+export type RestoreReaders = () => Promise<PointRef[] | undefined>;
+
+/** A running orchestration as a durable status query lists it. */
+export interface RunningInstance {
+  name?: string | undefined;
+  input?: unknown;
+}
+
+/**
+ * The points read by the running instances of `restoreName`, from their inputs (`{ diskId,
+ * restorePointId }`); `undefined` if one has an input that does not say (it could read any point).
+ */
+export function pointsReadBy(
+  instances: readonly RunningInstance[],
+  restoreName: string,
+): PointRef[] | undefined {
+  const refs: PointRef[] = [];
+  for (const instance of instances) {
+    if (instance.name !== restoreName) continue;
+    let input = instance.input;
+    if (typeof input === "string") {
+      try {
+        input = JSON.parse(input);
+      } catch {
+        return undefined;
+      }
+    }
+    const { diskId, restorePointId } = (input ?? {}) as Record<string, unknown>;
+    if (typeof diskId !== "string" || typeof restorePointId !== "string") return undefined;
+    refs.push({ diskId, restorePointId });
+  }
+  return refs;
+}

@@ -4,30 +4,17 @@
 import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
+import { isManagedDiskSource } from "../compute/resourceIds";
 import { diskIdOf, diskOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
-import { stampMismatch, stampOf } from "../lineage/stamp";
-import { isNotFound } from "../storage/errors";
 import { ensureSnapshot } from "../storage/snapshots";
 import { runTag } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { backupBlobProblem, metadataOf } from "./chainCheck";
+import { beginManagedDiskBackup } from "./managedBegin";
 import { lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
-
-/** The blob's (or snapshot's) metadata, or undefined when it does not exist. */
-async function metadataOf(
-  ctx: AppContext,
-  location: BlobLocation,
-  snapshot?: string,
-): Promise<Record<string, string> | undefined> {
-  try {
-    return (await ctx.storage.pageBlob(location, { snapshot }).getProperties()).metadata ?? {};
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
 
 /** Which backup blob a disk writes to: the one its chain already uses (a restore may have moved it). */
 export function backupLocationOf(
@@ -52,27 +39,26 @@ async function decideMode(
 ): Promise<{ mode: BackupMode; reason: string | null }> {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
-  // The three reads side by side; judged in order.
-  const [sourceSnapshot, blob, backupSnapshot] = await Promise.all([
+  if (latest.suspect) {
+    // Verification found the backup differing from its source: a full copy rewrites every allocated range.
+    return full(
+      `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
+    );
+  }
+  // The reads side by side; judged in order.
+  const [sourceSnapshot, problem] = await Promise.all([
     metadataOf(ctx, source, latest.sourceSnapshot),
-    metadataOf(ctx, backup),
-    metadataOf(ctx, backup, latest.backupSnapshot),
+    backupBlobProblem(ctx, ref, backup, latest),
   ]);
   if (sourceSnapshot === undefined) {
     return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }
-  if (blob === undefined) return full(`backup blob ${backup.url} not found`);
-  const mismatch = stampMismatch(stampOf(blob), latest.restorePointId, ref.restorePointId);
-  if (mismatch) return full(`chain check: ${mismatch}`);
-  if (backupSnapshot === undefined) {
-    return full(
-      `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`,
-    );
-  }
-  return { mode: "incremental", reason: null };
+  return problem ? full(problem) : { mode: "incremental", reason: null };
 }
 
 export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise<BeginResult> {
+  // A managed disk's source side is Resource Manager's (snapshots, SAS); the backup side is this one's.
+  if (isManagedDiskSource(ref.sourceUrl)) return beginManagedDiskBackup(ctx, ref);
   const source = requireBlobUrl(ref.sourceUrl);
   if (diskIdOf(source) !== ref.diskId)
     throw new Error(`disk id ${ref.diskId} does not match ${ref.sourceUrl}`);

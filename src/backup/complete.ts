@@ -1,8 +1,10 @@
 // Last step of a disk backup: snapshot the backup blob (the restore point), record it in the lineage,
 // and only then delete older source snapshots of the chain; or, on failure, record why and clean up.
-// The source snapshot the next diff needs (the one just recorded) is never deleted.
+// The source snapshot the next diff needs (the one just recorded) is never deleted. A managed disk's
+// SAS end before the record, and its snapshots are Resource Manager's (src/backup/managedSource.ts).
 
 import type { AppContext } from "../app/context";
+import { isManagedDiskSource } from "../compute/resourceIds";
 import { deleteRun } from "../copy/runStore";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { writeStamp } from "../lineage/stamp";
@@ -11,8 +13,9 @@ import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { abandonManagedSource, pruneManagedSnapshots, revokeRunAccess } from "./managedSource";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
-import type { CompleteInput, FailInput } from "./types";
+import type { BeginResult, CompleteInput, FailInput } from "./types";
 
 /** Deletes source snapshots of this disk's chain older than `keep` (never `keep` itself). */
 async function pruneSourceSnapshots(ctx: AppContext, source: BlobLocation, diskId: string, keep: string) {
@@ -23,11 +26,27 @@ async function pruneSourceSnapshots(ctx: AppContext, source: BlobLocation, diskI
   }
 }
 
+/** The managed-disk columns of a run's restore point (none for a page blob). */
+function managedColumnsOf(run: Partial<BeginResult>): Partial<RestorePoint> {
+  const m = run.managed;
+  if (!m) return {};
+  return {
+    sourceKind: "managedDisk",
+    sourceResourceId: m.sourceResourceId,
+    sourceUniqueId: m.sourceUniqueId,
+    snapshotResourceId: m.snapshotResourceId,
+    sourceDisk: m.sourceDisk,
+  };
+}
+
 export async function completeDiskBackup(ctx: AppContext, input: CompleteInput): Promise<RestorePoint> {
   const { run, plan } = input;
   const backup = requireBlobUrl(run.backupUrl);
-  const source = requireBlobUrl(run.sourceUrl);
   const leaseId = leaseIdOfRun(run);
+  // Every byte is copied: the run's SAS on its snapshot and on the diff base end now.
+  if (run.managed) {
+    await revokeRunAccess(ctx, [run.managed.snapshotResourceId, run.managed.prevSnapshotResourceId]);
+  }
   const backupBlob = ctx.storage.pageBlob(backup);
   await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
   await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
@@ -47,7 +66,7 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
     backupSnapshot,
     parentRestorePointId: plan.mode === "incremental" ? run.parentRestorePointId : null,
     kind: plan.mode,
-    diskSizeBytes: plan.sizeBytes,
+    diskSizeBytes: run.managed?.diskSizeBytes ?? plan.sizeBytes,
     changedBytes: plan.changedBytes,
     clearedBytes: plan.clearedBytes,
     rangeCount: plan.rangeCount,
@@ -56,12 +75,15 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
     runId: run.runId,
     status: "completed",
     reason: plan.reason,
+    ...managedColumnsOf(run),
   };
   await ctx.lineage.upsert(point);
   // The restore point is recorded: what follows is housekeeping and must not turn it into a failure.
   const housekeeping = await Promise.allSettled([
     releaseLease(backupBlob, leaseId),
-    pruneSourceSnapshots(ctx, source, run.diskId, run.sourceSnapshot),
+    run.managed
+      ? pruneManagedSnapshots(ctx, run)
+      : pruneSourceSnapshots(ctx, requireBlobUrl(run.sourceUrl), run.diskId, run.sourceSnapshot),
     deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId),
     ctx.locks.release(run.diskId, lockOwnerOfRun(run)),
   ]);
@@ -87,7 +109,7 @@ export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise
     backupSnapshot: "",
     parentRestorePointId: run.parentRestorePointId ?? null,
     kind: input.mode ?? run.mode ?? "full",
-    diskSizeBytes: run.sizeBytes ?? 0,
+    diskSizeBytes: run.managed?.diskSizeBytes ?? run.sizeBytes ?? 0,
     changedBytes: 0,
     clearedBytes: 0,
     rangeCount: 0,
@@ -96,6 +118,10 @@ export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise
     runId: run.runId,
     status: "failed",
     reason: input.reason,
+    ...managedColumnsOf(run),
+    ...(isManagedDiskSource(run.sourceUrl)
+      ? { sourceKind: "managedDisk" as const, sourceResourceId: run.sourceUrl }
+      : {}),
   };
   await ctx.lineage.upsert(point);
   const cleanups: Array<Promise<unknown>> = [ctx.locks.release(run.diskId, lockOwnerOfRun(run))];
@@ -104,24 +130,27 @@ export async function failDiskBackup(ctx: AppContext, input: FailInput): Promise
     cleanups.push(releaseLease(ctx.storage.pageBlob(backup), leaseIdOfRun(run)));
     cleanups.push(deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId));
   }
-  const source = requireBlobUrl(run.sourceUrl);
-  const container = ctx.storage.container(source);
-  const mine = { [TAG_DISK_ID]: run.diskId, [TAG_RESTORE_POINT_ID]: run.restorePointId };
-  cleanups.push(
-    findSnapshots(container, source, mine).then((found) =>
-      Promise.all(
-        found.map((s) =>
-          container
-            .getBlobClient(source.blobName ?? "")
-            .withSnapshot(s.snapshot)
-            .deleteIfExists(),
-        ),
-      ),
-    ),
-  );
+  if (isManagedDiskSource(run.sourceUrl)) cleanups.push(abandonManagedSource(ctx, run));
+  else cleanups.push(deletePageBlobRunSnapshots(ctx, run));
   const results = await Promise.allSettled(cleanups);
   for (const r of results)
     if (r.status === "rejected") ctx.log(`cleanup after failure: ${messageOf(r.reason)}`);
   ctx.log(`backup ${run.diskId}: failed (${input.reason})`);
   return point;
+}
+
+/** The source snapshots a failed run of a page blob took (found by its tags). */
+async function deletePageBlobRunSnapshots(ctx: AppContext, run: FailInput["run"]): Promise<void> {
+  const source = requireBlobUrl(run.sourceUrl);
+  const container = ctx.storage.container(source);
+  const mine = { [TAG_DISK_ID]: run.diskId, [TAG_RESTORE_POINT_ID]: run.restorePointId };
+  const found = await findSnapshots(container, source, mine);
+  await Promise.all(
+    found.map((s) =>
+      container
+        .getBlobClient(source.blobName ?? "")
+        .withSnapshot(s.snapshot)
+        .deleteIfExists(),
+    ),
+  );
 }

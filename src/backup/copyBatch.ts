@@ -5,6 +5,7 @@ import { type BatchResult, copyBatchUnderLease } from "../copy/batches";
 import { keepLock } from "../lineage/locks";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
+import { sourceReaderOf } from "./sourceReader";
 import type { CopyBatchInput } from "./types";
 
 export async function copyBackupBatch(
@@ -15,9 +16,11 @@ export async function copyBackupBatch(
   const { run, batch } = input;
   const owner = lockOwnerOfRun(run);
   const backup = requireBlobUrl(run.backupUrl);
+  const reader = await sourceReaderOf(ctx, run);
   const copy = {
     // The lock is renewed alongside the batch's loads, and before its first write.
     ready: ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs),
+    source: reader.copySource(),
     sourceUrl: run.sourceUrl,
     sourceSnapshot: run.sourceSnapshot,
     destinationUrl: run.backupUrl,

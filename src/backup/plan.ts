@@ -13,6 +13,7 @@ import { errorCode, statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
+import { sourceReaderOf } from "./sourceReader";
 import type { BackupMode, BeginResult, PlanResult } from "./types";
 
 /** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
@@ -55,13 +56,16 @@ async function listChanges(
   mode: BackupMode,
   fresh: boolean,
 ): Promise<Listing> {
-  const source = requireBlobUrl(run.sourceUrl);
-  const snapshotBlob = ctx.storage.pageBlob(source, { snapshot: run.sourceSnapshot, retry: "none" });
-  const common = { blob: snapshotBlob, sizeBytes: run.sizeBytes, segmentBytes: ctx.tuning.segmentBytes };
+  const source = await sourceReaderOf(ctx, run);
   if (mode === "incremental" && run.prevSourceSnapshot) {
     try {
-      const diff = await listRanges({ ...common, prevSnapshot: run.prevSourceSnapshot });
-      const bridged = await bridgeSmallGaps(diff.changed, { ...common, maxGap: ctx.tuning.bridgeGapBytes });
+      const diff = await source.diff();
+      const bridged = await bridgeSmallGaps(diff.changed, {
+        blob: source.snapshot,
+        sizeBytes: run.sizeBytes,
+        segmentBytes: ctx.tuning.segmentBytes,
+        maxGap: ctx.tuning.bridgeGapBytes,
+      });
       return {
         mode,
         reason: run.reason,
@@ -76,7 +80,7 @@ async function listChanges(
       return listChanges(ctx, { ...run, reason: `chain break: ${error.code}` }, "full", fresh);
     }
   }
-  const allocated = await listRanges(common);
+  const allocated = await source.allocated();
   const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
   if (fresh)
     return {

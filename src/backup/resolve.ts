@@ -18,7 +18,7 @@ export async function selectDisks(
   ctx: AppContext,
   requested: string[] | undefined,
 ): Promise<{ disks: Disk[]; skipped: SkippedDisk[]; unknown: string[] }> {
-  const { disks: all, skipped } = await discover(ctx.settings, ctx.storage, ctx.log);
+  const { disks: all, skipped } = await discover(ctx.settings, ctx.storage, ctx.log, ctx.compute);
   if (requested === undefined) return { disks: all, skipped, unknown: [] };
   const byId = new Map(all.map((d) => [d.id, d]));
   const unique = [...new Set(requested)];
@@ -52,7 +52,7 @@ export async function resolveBackupDisks(
       ctx.log(`skipping ${disk.id}: ${reason}`);
       result.skipped.push({ diskId: disk.id, reason });
     } else {
-      result.disks.push({ diskId: disk.id, sourceUrl: disk.source.url });
+      result.disks.push({ diskId: disk.id, sourceUrl: disk.sourceUrl });
     }
   }
   return result;

@@ -33,6 +33,24 @@ export interface BeginResult extends DiskRunRef {
   parentRestorePointId: string | null;
   /** The source snapshot of the previous restore point: the diff base. */
   prevSourceSnapshot: string | null;
+  /** Managed disks only (src/backup/managedBegin.ts): what the lineage and the source side need. */
+  managed?: ManagedRun;
+}
+
+/**
+ * A managed disk's run: its snapshot (whose timeCreated is `sourceSnapshot`, the data's time) and the
+ * previous point's (the diff base). Their SAS URLs are credentials: they live in the run store, never
+ * in a payload.
+ */
+export interface ManagedRun {
+  sourceResourceId: string;
+  sourceUniqueId: string;
+  snapshotResourceId: string;
+  prevSnapshotResourceId: string | null;
+  /** The disk's size without the VHD footer (the backup blob is 512 bytes longer). */
+  diskSizeBytes: number;
+  /** JSON of SourceDiskFacts (src/lineage/restorePoint.ts). */
+  sourceDisk: string;
 }
 
 export interface PlanResult {

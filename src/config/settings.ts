@@ -1,8 +1,20 @@
 // App settings (README "Configuration"): the single place that names, parses and validates every setting
 // the app reads.
 // Errors always name the setting so a misconfigured deployment says what to fix.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
+import {
+  type ComputeRef,
+  isResourceGroupName,
+  looksLikeResourceId,
+  PUBLIC_ARM_ENDPOINT,
+  parseComputeId,
+  parseGroupId,
+  type ResourceGroupRef,
+} from "../compute/resourceIds";
+import { parseRetention, type RetentionPolicy } from "../retention/policy";
 import type { StorageEndpoints } from "../storage/clients";
 import {
   type BlobLocation,
@@ -24,16 +36,35 @@ export const SETTING_NAMES = [
   "AzureWebJobsStorage",
   "AZURE_CLIENT_ID",
   "RESTORE_TARGETS",
+  "SNAPSHOT_RESOURCE_GROUP",
+  "ARM_ENDPOINT",
+  "ARM_CA_CERT_FILE",
+  "RETENTION",
+  "VERIFY_PERCENT",
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_SCHEDULE = "0 0 */12 * * *";
 export const DEFAULT_LINEAGE_TABLE_NAME = "lineage";
+export const DEFAULT_VERIFY_PERCENT = 5;
+
+/** A managed-disk entry of BACKUP_SOURCES: one disk, or every managed disk of a resource group. */
+export type ManagedSource = { kind: "disk"; disk: ComputeRef } | { kind: "group"; group: ResourceGroupRef };
 
 export interface Settings {
   /** Page blobs or containers (container: `blobName` undefined) to back up. */
   sources: BlobLocation[];
+  /** Managed disks and resource groups of managed disks to back up. */
+  managedSources: ManagedSource[];
+  /** Resource group (in each disk's subscription) for the app's incremental snapshots; undefined: the disk's own. */
+  snapshotResourceGroup: string | undefined;
+  /** Resource Manager endpoint (origin, no trailing slash). */
+  armEndpoint: string;
+  /** CA certificate (PEM) trusted for `armEndpoint` only, read from ARM_CA_CERT_FILE when not the public cloud. */
+  armCaCertPem: string | undefined;
+  /** Resource groups (besides those of managed `sources`) that restores may create managed disks in. */
+  restoreTargetGroups: ResourceGroupRef[];
   /** The backup container (`blobName` undefined). */
   target: BlobLocation;
   lineageTable: TableLocation;
@@ -45,6 +76,10 @@ export interface Settings {
   azureClientId: string | undefined;
   /** Accounts or containers (besides those of `sources`) that restores may write to. */
   restoreTargets: StorageScope[];
+  /** Which restore points to keep (`null`: RETENTION unset, keep everything). */
+  retention: RetentionPolicy | null;
+  /** Share of a disk's allocated bytes compared with the source after each backup (0: off). */
+  verifyPercent: number;
 }
 
 export class SettingsError extends Error {
@@ -69,9 +104,28 @@ function required(env: Env, name: SettingName, meaning: string): string {
   return value;
 }
 
-function parseSources(raw: string): BlobLocation[] {
-  const urls = raw.split(/[\s,]+/).filter((u) => u.length > 0);
-  if (urls.length === 0) throw new SettingsError("BACKUP_SOURCES", "lists no URL");
+/** A resource ID entry of BACKUP_SOURCES: a managed disk, or a resource group (all its managed disks). */
+function parseManagedSource(text: string): ManagedSource {
+  const disk = parseComputeId(text, "disks");
+  if (disk.ok) return { kind: "disk", disk: disk.value };
+  const group = parseGroupId(text);
+  if (group.ok) return { kind: "group", group: group.value };
+  const problem = /\/providers\//i.test(text) ? disk.error : group.error;
+  throw new SettingsError("BACKUP_SOURCES", `"${text.slice(0, 300)}" ${problem}`);
+}
+
+function parseSources(raw: string): { sources: BlobLocation[]; managedSources: ManagedSource[] } {
+  const entries = raw.split(/[\s,]+/).filter((u) => u.length > 0);
+  if (entries.length === 0) throw new SettingsError("BACKUP_SOURCES", "lists no URL or resource ID");
+  const managedSources: ManagedSource[] = [];
+  const managedSeen = new Set<string>();
+  for (const text of entries.filter(looksLikeResourceId)) {
+    const parsed = parseManagedSource(text);
+    const key = (parsed.kind === "disk" ? parsed.disk.id : parsed.group.id).toLowerCase();
+    if (!managedSeen.has(key)) managedSources.push(parsed);
+    managedSeen.add(key);
+  }
+  const urls = entries.filter((e) => !looksLikeResourceId(e));
   const seen = new Set<string>();
   const sources: BlobLocation[] = [];
   for (const url of urls) {
@@ -81,7 +135,7 @@ function parseSources(raw: string): BlobLocation[] {
     if (!seen.has(key)) sources.push(parsed.value);
     seen.add(key);
   }
-  return sources;
+  return { sources, managedSources };
 }
 
 function parseTarget(raw: string): BlobLocation {
@@ -93,10 +147,23 @@ function parseTarget(raw: string): BlobLocation {
   return parsed.value;
 }
 
-/** Account or container URLs restores may write to, besides the sources' containers; never the backup account. */
-function parseRestoreTargets(raw: string | undefined, target: BlobLocation): StorageScope[] {
+/**
+ * Account or container URLs restores may write to, besides the sources' containers (never the backup
+ * account), and resource group IDs restores may create managed disks in.
+ */
+function parseRestoreTargets(
+  raw: string | undefined,
+  target: BlobLocation,
+): { scopes: StorageScope[]; groups: ResourceGroupRef[] } {
   const scopes: StorageScope[] = [];
+  const groups: ResourceGroupRef[] = [];
   for (const url of (raw ?? "").split(/[\s,]+/).filter((u) => u.length > 0)) {
+    if (looksLikeResourceId(url)) {
+      const group = parseGroupId(url);
+      if (!group.ok) throw new SettingsError("RESTORE_TARGETS", `"${url.slice(0, 300)}" ${group.error}`);
+      groups.push(group.value);
+      continue;
+    }
     const parsed = parseStorageScope(url);
     if (!parsed.ok) throw new SettingsError("RESTORE_TARGETS", `"${url}": ${parsed.error}`);
     if (parsed.value.accountName === target.accountName) {
@@ -107,7 +174,64 @@ function parseRestoreTargets(raw: string | undefined, target: BlobLocation): Sto
     }
     scopes.push(parsed.value);
   }
-  return scopes;
+  return { scopes, groups };
+}
+
+function parseSnapshotGroup(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!isResourceGroupName(raw)) {
+    throw new SettingsError(
+      "SNAPSHOT_RESOURCE_GROUP",
+      `"${raw.slice(0, 100)}" is not a resource group name (letters, digits, _ - . ( ), at most 90, not ending with a dot)`,
+    );
+  }
+  return raw;
+}
+
+/** The Resource Manager endpoint: an https origin (the public cloud, a sovereign cloud, or the local stand-in). */
+function parseArmEndpoint(raw: string | undefined): string {
+  if (raw === undefined) return PUBLIC_ARM_ENDPOINT;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingsError("ARM_ENDPOINT", `"${raw.slice(0, 200)}" is not a URL`);
+  }
+  if (url.protocol !== "https:") {
+    throw new SettingsError(
+      "ARM_ENDPOINT",
+      `"${raw}" must be https (the SDK sends bearer tokens over https only)`,
+    );
+  }
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== "/" && url.pathname !== "")
+  ) {
+    throw new SettingsError(
+      "ARM_ENDPOINT",
+      `"${raw}" must be an endpoint (https://host[:port]) with no path, query or user`,
+    );
+  }
+  return url.origin;
+}
+
+/** The CA for a non-public endpoint (the local stand-in's certificate); never read for the public cloud. */
+function readArmCa(raw: string | undefined, endpoint: string): string | undefined {
+  if (raw === undefined || endpoint === PUBLIC_ARM_ENDPOINT) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path.resolve(raw), "utf8");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SettingsError("ARM_CA_CERT_FILE", `cannot read "${raw}": ${reason}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new SettingsError("ARM_CA_CERT_FILE", `"${raw}" holds no PEM certificate`);
+  }
+  return pem;
 }
 
 const tableName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/);
@@ -192,20 +316,79 @@ export function parseAccountKeys(raw: string | undefined): Record<string, string
   return keys;
 }
 
+/**
+ * Task hub names as the Durable Task storage backend requires them (and the scheduler accepts): letters
+ * and digits only, starting with a letter, 3 to 45 characters. A bad name would otherwise only surface as
+ * a host that never starts its orchestrations.
+ */
+export function parseTaskHubName(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(raw)) {
+    throw new SettingsError(
+      "DURABLE_TASK_HUB_NAME",
+      `"${raw}" is not a task hub name: letters and digits only, starting with a letter, 3 to 45 characters`,
+    );
+  }
+  return raw;
+}
+
+function parseRetentionSetting(raw: string | undefined): RetentionPolicy | null {
+  const parsed = parseRetention(raw);
+  if (!parsed.ok) throw new SettingsError("RETENTION", `"${raw}": ${parsed.error}`);
+  return parsed.value;
+}
+
+function parseVerifyPercent(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_VERIFY_PERCENT;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(value >= 0 && value <= 100)) {
+    throw new SettingsError("VERIFY_PERCENT", `"${raw}" must be a number from 0 (off) to 100`);
+  }
+  return value;
+}
+
 /** Reads and validates all settings; throws SettingsError naming the first bad setting. */
 export function loadSettings(env: Env = process.env): Settings {
-  const sources = parseSources(required(env, "BACKUP_SOURCES", "page blob or container URLs to back up"));
+  const { sources, managedSources } = parseSources(
+    required(
+      env,
+      "BACKUP_SOURCES",
+      "page blob or container URLs, managed disk or resource group IDs to back up",
+    ),
+  );
   const target = parseTarget(required(env, "BACKUP_TARGET", "URL of the backup container"));
+  const restore = parseRestoreTargets(optional(env, "RESTORE_TARGETS"), target);
+  const armEndpoint = parseArmEndpoint(optional(env, "ARM_ENDPOINT"));
   return {
     sources,
+    managedSources,
+    snapshotResourceGroup: parseSnapshotGroup(optional(env, "SNAPSHOT_RESOURCE_GROUP")),
+    armEndpoint,
+    armCaCertPem: readArmCa(optional(env, "ARM_CA_CERT_FILE"), armEndpoint),
+    restoreTargetGroups: restore.groups,
     target,
     lineageTable: parseLineageTable(optional(env, "LINEAGE_TABLE"), target),
     schedule: parseSchedule(optional(env, "BACKUP_SCHEDULE")),
     accountKeys: parseAccountKeys(optional(env, "STORAGE_ACCOUNT_KEYS")),
-    durableTaskHubName: optional(env, "DURABLE_TASK_HUB_NAME"),
+    durableTaskHubName: parseTaskHubName(optional(env, "DURABLE_TASK_HUB_NAME")),
     azureClientId: optional(env, "AZURE_CLIENT_ID"),
-    restoreTargets: parseRestoreTargets(optional(env, "RESTORE_TARGETS"), target),
+    restoreTargets: restore.scopes,
+    retention: parseRetentionSetting(optional(env, "RETENTION")),
+    verifyPercent: parseVerifyPercent(optional(env, "VERIFY_PERCENT")),
   };
+}
+
+/** The resource groups of the managed-disk sources (a disk's own group, or the group listed). */
+export function sourceGroupsOf(settings: Pick<Settings, "managedSources">): ResourceGroupRef[] {
+  return settings.managedSources.map((s) => (s.kind === "disk" ? s.disk : s.group));
+}
+
+/** Every subscription the settings name: the only ones Resource Manager clients (and tokens) are built for. */
+export function computeSubscriptionsOf(
+  settings: Pick<Settings, "managedSources" | "restoreTargetGroups">,
+): string[] {
+  const groups = [...sourceGroupsOf(settings), ...settings.restoreTargetGroups];
+  return [...new Set(groups.map((g) => g.subscriptionId.toLowerCase()))];
 }
 
 /** Every storage endpoint the settings name: the only places clients and credentials are built for. */

@@ -1,10 +1,10 @@
 // Copy batches, shared by backup and restore: a range list split into bounded batch documents, and the
 // copy of one batch into a destination blob under a lease the run holds (renewed while it writes).
-import type { ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient, PageBlobClient } from "@azure/storage-blob";
 import type { AppContext, Tuning } from "../app/context";
 import { type ByteRange, batchRanges, splitRanges, totalBytes } from "../ranges";
 import { holdLease, keepLease } from "../storage/lease";
-import { authorizeSource } from "../storage/sourceAuth";
+import { authorizeSource, type SourceAuthorizer } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
 import { type CopyStats, copyRanges, type Pacing } from "./engine";
 import { relayRanges } from "./relay";
@@ -83,9 +83,13 @@ export function toBatchDocs(tuning: BatchTuning, writes: ByteRange[], clears: By
 
 /** One stored batch copied from a source (snapshot) into a destination blob, under a lease if given. */
 export interface BatchCopy {
+  /** How the source is read, when not by the app's own credential (a managed disk snapshot's SAS). */
+  source?: SourceAuthorizer;
   sourceUrl: string;
   sourceSnapshot: string | undefined;
   destinationUrl: string;
+  /** The destination's client when it carries its own authorization (a managed disk's upload SAS). */
+  destination?: PageBlobClient;
   leaseId: string | undefined;
   batch: BatchRef;
   /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
@@ -160,13 +164,18 @@ export async function copyBatchUnderLease(
     loadCheckpoint(container, diskId, key, batch),
     copy.ready,
   ]);
-  const destination = requireBlobUrl(copy.destinationUrl);
+  // A destination reached through its own SAS (an upload) takes no lease and no credential of the app.
+  const destination = copy.destination ? undefined : requireBlobUrl(copy.destinationUrl);
   const { leaseId } = copy;
-  return underLeases(ctx, [{ url: copy.destinationUrl, leaseId }], loads, async ([doc, skip]) => {
+  const leases = destination ? [{ url: copy.destinationUrl, leaseId }] : [];
+  return underLeases(ctx, leases, loads, async ([doc, skip]) => {
     const saver = checkpointer(copy.batch, skip);
     const stats = await copyRanges({
-      source: authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
-      destination: ctx.storage.pageBlob(destination, { retry: "none" }),
+      source:
+        copy.source ?? authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
+      destination:
+        copy.destination ??
+        ctx.storage.pageBlob(destination ?? requireBlobUrl(copy.destinationUrl), { retry: "none" }),
       writes: doc.writes,
       clears: doc.clears,
       leaseId,

@@ -77,7 +77,7 @@ function half(segment: ByteRange): ByteRange[] {
   ].filter((s) => s.length > 0);
 }
 
-function toChainBreak(error: unknown, prevSnapshot: string | undefined): ChainBreakError | undefined {
+export function toChainBreak(error: unknown, prevSnapshot: string | undefined): ChainBreakError | undefined {
   if (prevSnapshot === undefined) return undefined;
   const code = errorCode(error);
   if (code !== undefined && (CHAIN_BREAK_CODES as readonly string[]).includes(code)) {

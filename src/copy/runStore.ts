@@ -145,3 +145,40 @@ async function deleteUnder(container: ContainerClient, prefix: string): Promise<
   for (let i = 0; i < names.length; i += 8)
     await Promise.all(names.slice(i, i + 8).map((name) => container.getBlobClient(name).deleteIfExists()));
 }
+
+/** A run's named JSON document (e.g. a managed disk's snapshot access), kept with its batches. */
+function docName(diskId: string, restorePointId: string, name: string): string {
+  return `${runPrefix(diskId, restorePointId)}${name}.json`;
+}
+
+/** Writes (or replaces) a named document of a run. */
+export async function saveRunDoc(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  name: string,
+  doc: unknown,
+): Promise<void> {
+  const body = JSON.stringify(doc);
+  await container
+    .getBlockBlobClient(docName(diskId, restorePointId, name))
+    .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
+}
+
+/** A named document of a run, or undefined when it was never written (or the run was removed). */
+export async function loadRunDoc<T>(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  name: string,
+): Promise<T | undefined> {
+  try {
+    const buffer = await container
+      .getBlockBlobClient(docName(diskId, restorePointId, name))
+      .downloadToBuffer();
+    return JSON.parse(buffer.toString("utf8")) as T;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}

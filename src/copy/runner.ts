@@ -69,6 +69,20 @@ export class OperationError<Op = unknown> extends Error {
   }
 }
 
+/**
+ * A per-request timeout. Not AbortSignal.timeout(): AbortSignal.any() holds its sources weakly, and an
+ * unreferenced timeout signal can be garbage collected before it fires (the request then never times
+ * out). The timer's closure keeps this controller alive until it fires or is cleared.
+ */
+function requestTimeout(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The request timed out", "TimeoutError")),
+    ms,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 function backoff(attempt: number, options: Required<CopyRetryOptions>): number {
   const exp = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return exp / 2 + Math.random() * (exp / 2);
@@ -102,13 +116,16 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
         release();
         return false;
       }
-      const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(retry.requestTimeoutMs)]);
+      const timeout = requestTimeout(retry.requestTimeoutMs);
+      const requestSignal = AbortSignal.any([signal, timeout.signal]);
       try {
         await run.attempt(op, index, requestSignal);
+        timeout.clear();
         pacer.onSuccess();
         release();
         return true;
       } catch (error) {
+        timeout.clear();
         release();
         signal.throwIfAborted();
         // A domain refusal (a verification mismatch, say) is the operation's answer, not a request failure.

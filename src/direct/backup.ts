@@ -1,12 +1,18 @@
 // One disk backup run in this process through the backupDisk procedure and the backup step table (the
 // same generator Azure runs as an orchestration). For integration tests, benchmarks and tools.
 import { backupActivities } from "../activities/backup";
+import { retentionActivities } from "../activities/retention";
+import type { ActivityTable } from "../activities/table";
+import { verificationActivities } from "../activities/verification";
 import type { AppContext } from "../app/context";
 import { noDurable } from "../app/instances";
 import { CodedError, type Result } from "../app/result";
 import type { BatchResult, BeginResult, DiskBackupInput, PlanResult } from "../backup/types";
 import type { RestorePoint } from "../lineage/restorePoint";
+import type { AfterBackup } from "../orchestrations/afterBackup";
 import { backupDisk } from "../orchestrations/backupDisk";
+import type { BackupSteps, RetentionSteps, VerificationSteps } from "../orchestrations/names";
+import { inProcessReaders } from "./readers";
 import { type InProcessOptions, runInProcess } from "./runtime";
 
 export interface DirectRunResult {
@@ -16,6 +22,8 @@ export interface DirectRunResult {
   begin?: BeginResult;
   plan?: PlanResult;
   batches: BatchResult[];
+  /** What followed a completed backup: rolling verification and the retention pass. */
+  after?: AfterBackup;
 }
 
 export type DirectBackupInput = Pick<DiskBackupInput, "diskId" | "sourceUrl" | "runId">;
@@ -37,10 +45,16 @@ export async function runDiskBackupDirect(
     if (name === "completeDiskBackup" || name === "failDiskBackup")
       seen.restorePoint = r.value as RestorePoint;
   };
+  // The backup is followed by verification and retention steps (src/orchestrations/afterBackup.ts).
+  const table: ActivityTable<BackupSteps & VerificationSteps & RetentionSteps> = {
+    ...backupActivities,
+    ...verificationActivities,
+    ...retentionActivities,
+  };
   const outcome = await runInProcess(
     backupDisk,
-    backupActivities,
-    { app: ctx, durable: noDurable },
+    table,
+    { app: ctx, durable: noDurable, readers: inProcessReaders },
     { ...input, trigger: "http" },
     { instanceId: input.runId, ...options, onStep },
   );
@@ -55,5 +69,6 @@ export async function runDiskBackupDirect(
     begin: seen.begin,
     plan: seen.plan,
     batches,
+    ...("verification" in outcome ? { after: outcome as unknown as AfterBackup } : {}),
   };
 }

@@ -5,16 +5,23 @@ import type { AppContext } from "../app/context";
 import { noDurable } from "../app/instances";
 import { restoreDisk } from "../orchestrations/restoreDisk";
 import type { RestoreInput, RestoreOutput } from "../restore/types";
+import { trackReader } from "./readers";
 import { type InProcessOptions, runInProcess } from "./runtime";
 
-export function runRestoreDirect(
+export async function runRestoreDirect(
   ctx: AppContext,
   input: RestoreInput,
   runId: string,
   options: Partial<InProcessOptions> = {},
 ): Promise<RestoreOutput> {
-  return runInProcess(restoreDisk, restoreActivities, { app: ctx, durable: noDurable }, input, {
-    instanceId: runId,
-    ...options,
-  });
+  // While it runs, in-process retention sees that this restore reads the point (src/direct/readers.ts).
+  const done = trackReader(runId, input);
+  try {
+    return await runInProcess(restoreDisk, restoreActivities, { app: ctx, durable: noDurable }, input, {
+      instanceId: runId,
+      ...options,
+    });
+  } finally {
+    done();
+  }
 }

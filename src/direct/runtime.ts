@@ -23,6 +23,8 @@ export interface InProcessOptions {
   /** Called after each step with its input and outcome (tests and benchmarks read what steps returned). */
   onStep?: (name: string, input: unknown, result: unknown) => void;
   onStatus?: (status: unknown) => void;
+  /** The instant the procedure sees as its start (tests simulate backup windows on past days). */
+  startedAt?: Date;
 }
 
 const json = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
@@ -48,7 +50,7 @@ export async function runInProcess<S extends StepTable<S>, In, Out>(
   const runtime: ProcedureRuntime = {
     instanceId: options.instanceId,
     now: (() => {
-      const at = startInstant();
+      const at = options.startedAt ?? startInstant();
       return () => at;
     })(),
     newGuid: () => randomUUID(),

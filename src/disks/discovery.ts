@@ -1,13 +1,16 @@
 // Discovery of the disks to back up from BACKUP_SOURCES: a page blob URL is one disk, a container URL is
 // every page blob in it; other blob types are skipped with a log line. One odd blob (a name the app
 // cannot use, a half-written restore target, a blob that cannot be read) or one source that cannot be
-// listed is skipped with its reason and never stops the discovery of the others.
+// listed is skipped with its reason and never stops the discovery of the others. Managed disks
+// (resource IDs in BACKUP_SOURCES) are found through Resource Manager (managedDiscovery.ts).
+import type { ComputeAccess } from "../compute/access";
 import type { Settings } from "../config/settings";
 import type { StorageAccess } from "../storage/clients";
 import { isNotFound, messageOf } from "../storage/errors";
 import { TAG_RESTORE_RUN } from "../storage/tags";
 import { type BlobLocation, blobIn, blobNameProblem } from "../storage/urls";
 import { backupBlobNameOf, type Disk, diskIdOf, diskOf } from "./identity";
+import { discoverManaged } from "./managedDiscovery";
 
 export type Log = (line: string) => void;
 
@@ -86,11 +89,15 @@ async function checkBlob(
   return undefined;
 }
 
-/** Every disk named by the settings that exists now, and the page blobs skipped with their reasons. */
+/**
+ * Every disk named by the settings that exists now, and the disks skipped with their reasons. Managed
+ * disks are discovered only when a Resource Manager access is given.
+ */
 export async function discover(
   settings: Settings,
   storage: StorageAccess,
   log: Log = () => {},
+  compute?: ComputeAccess,
 ): Promise<Discovery> {
   const byId = new Map<string, Disk>();
   const skipped = new Map<string, SkippedDisk>();
@@ -115,6 +122,11 @@ export async function discover(
       else byId.set(diskId, diskOf(entry.blob, settings.target));
     }
   }
+  if (compute && settings.managedSources.length > 0) {
+    const managed = await discoverManaged(settings, compute, log);
+    for (const disk of managed.disks) byId.set(disk.id, disk);
+    for (const s of managed.skipped) skipped.set(s.diskId, s);
+  }
   return {
     disks: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
     skipped: [...skipped.values()]
@@ -128,6 +140,7 @@ export async function discoverDisks(
   settings: Settings,
   storage: StorageAccess,
   log: Log = () => {},
+  compute?: ComputeAccess,
 ): Promise<Disk[]> {
-  return (await discover(settings, storage, log)).disks;
+  return (await discover(settings, storage, log, compute)).disks;
 }

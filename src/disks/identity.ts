@@ -1,15 +1,34 @@
-// Disk identity: a stable id per source page blob that is URL-safe, Table-key-safe and readable by a
-// person, and the name of the disk's backup blob in the backup container (unique per source).
+// Disk identity: a stable id per source (a page blob, or a managed disk) that is URL-safe, Table-key-safe
+// and readable by a person, and the name of the disk's backup blob in the backup container (unique per
+// source).
 import { createHash } from "node:crypto";
+import type { ComputeRef } from "../compute/resourceIds";
 import { type BlobLocation, blobIn } from "../storage/urls";
 
-export interface Disk {
+/** A page blob to back up (a VHD, an unmanaged disk). */
+export interface PageBlobDisk {
+  kind: "pageBlob";
   /** e.g. devstoreaccount1-vhds-mypremiumdisk-vhd-3f2a9c1b */
   id: string;
+  /** The blob URL: what runs and lineage rows call the source. */
+  sourceUrl: string;
   source: BlobLocation;
   /** The backup blob derived from the source (a restored disk's lineage may point elsewhere). */
   backup: BlobLocation;
 }
+
+/** A managed disk to back up, through Resource Manager snapshots. */
+export interface ManagedDisk {
+  kind: "managedDisk";
+  /** e.g. md-local-rg-data1-3f2a9c1b */
+  id: string;
+  /** The disk's resource ID: what runs and lineage rows call the source. */
+  sourceUrl: string;
+  ref: ComputeRef;
+  backup: BlobLocation;
+}
+
+export type Disk = PageBlobDisk | ManagedDisk;
 
 const MAX_READABLE = 80;
 
@@ -44,6 +63,38 @@ export function backupBlobNameOf(source: BlobLocation): string {
   return `${source.accountName}/${source.containerName}/${source.blobName ?? ""}`;
 }
 
-export function diskOf(source: BlobLocation, target: BlobLocation): Disk {
-  return { id: diskIdOf(source), source, backup: blobIn(target, backupBlobNameOf(source)) };
+export function diskOf(source: BlobLocation, target: BlobLocation): PageBlobDisk {
+  return {
+    kind: "pageBlob",
+    id: diskIdOf(source),
+    sourceUrl: source.url,
+    source,
+    backup: blobIn(target, backupBlobNameOf(source)),
+  };
+}
+
+const hash8 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 8);
+
+/** `md-<resource group>-<disk name>-<8 hex>`; resource IDs are case-insensitive, so is the id. */
+export function managedDiskIdOf(disk: ComputeRef): string {
+  const readable = slug(`md-${disk.resourceGroup}-${disk.name}`).slice(0, MAX_READABLE);
+  return `${readable.replace(/-+$/, "")}-${hash8(disk.id.toLowerCase())}`;
+}
+
+/**
+ * Backup blob name of a managed disk: `managed-disks/<subscription>/<group>/<disk>` (lowercase, as the
+ * IDs are case-insensitive). A page blob's starts with an account name, which never holds a dash.
+ */
+export function managedBackupBlobNameOf(disk: ComputeRef): string {
+  return `managed-disks/${disk.subscriptionId}/${disk.resourceGroup}/${disk.name}`.toLowerCase();
+}
+
+export function managedDiskOf(disk: ComputeRef, target: BlobLocation): ManagedDisk {
+  return {
+    kind: "managedDisk",
+    id: managedDiskIdOf(disk),
+    sourceUrl: disk.id,
+    ref: disk,
+    backup: blobIn(target, managedBackupBlobNameOf(disk)),
+  };
 }

@@ -1,28 +1,15 @@
 // HTTP API of backups (README "HTTP API"): POST /api/backups starts a backupRun; GET /api/disks and
 // GET /api/disks/{diskId}/restore-points read the disks and the lineage. Registration and translation only.
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { disksView, parseBackupRequest, restorePointsView } from "../api/backups";
-import { jsonError } from "../api/responses";
 import { appContextFromEnv } from "../app/context";
 import type { BackupRunInput } from "../backup/types";
 import { BACKUP_RUN } from "../orchestrations/names";
-import { messageOf } from "../storage/errors";
+import { guarded } from "./guarded";
 import { validateSettingsAtStartup } from "./startup";
 
 validateSettingsAtStartup();
-
-async function guarded(
-  context: InvocationContext,
-  work: () => Promise<HttpResponseInit>,
-): Promise<HttpResponseInit> {
-  try {
-    return await work();
-  } catch (error) {
-    context.error(`request failed: ${messageOf(error)}`);
-    return jsonError(500, "InternalError", messageOf(error));
-  }
-}
 
 app.http("startBackup", {
   route: "backups",

@@ -12,4 +12,4 @@ validateSettingsAtStartup();
 
 df.app.orchestration(BACKUP_RUN, backupRunOrchestrator);
 df.app.orchestration(BACKUP_DISK, orchestrationOf(backupDisk));
-registerActivities(backupActivities);
+registerActivities(backupActivities, "backup");

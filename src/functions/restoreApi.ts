@@ -7,13 +7,13 @@ import { jsonError, parseJsonObject } from "../api/responses";
 import { appContextFromEnv } from "../app/context";
 import { RESTORE_DISK } from "../orchestrations/names";
 import { admitRestore } from "../restore/admission";
-import { messageOf } from "../storage/errors";
+import { guarded } from "./guarded";
 import { validateSettingsAtStartup } from "./startup";
 
 validateSettingsAtStartup();
 
 async function startRestore(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  try {
+  return guarded(context, async () => {
     const body = parseJsonObject(await request.text());
     if (!body.ok) return body.error;
     const admission = await admitRestore(appContextFromEnv(), body.value);
@@ -27,10 +27,7 @@ async function startRestore(request: HttpRequest, context: InvocationContext): P
       `started ${RESTORE_DISK} ${instanceId}: ${input.diskId}/${input.restorePointId} → ${input.targetUrl}`,
     );
     return client.createCheckStatusResponse(request, instanceId);
-  } catch (error) {
-    context.error(`restore request failed: ${messageOf(error)}`);
-    return jsonError(500, "InternalError", messageOf(error));
-  }
+  });
 }
 
 app.http("startRestore", {

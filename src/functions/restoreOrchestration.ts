@@ -10,4 +10,4 @@ import { validateSettingsAtStartup } from "./startup";
 validateSettingsAtStartup();
 
 df.app.orchestration(RESTORE_DISK, orchestrationOf(restoreDisk));
-registerActivities(restoreActivities);
+registerActivities(restoreActivities, "restore");

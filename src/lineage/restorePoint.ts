@@ -2,7 +2,8 @@
 // Table Storage keys: PartitionKey = disk id, RowKey sorts newest first and stays unique per point.
 
 export type RestorePointKind = "full" | "incremental" | "restored";
-export type RestorePointStatus = "completed" | "failed";
+/** `deleting`: retention is deleting the point (its backup snapshot, then its row); restores refuse it. */
+export type RestorePointStatus = "completed" | "failed" | "deleting";
 
 export interface RestorePoint {
   restorePointId: string;
@@ -23,8 +24,49 @@ export interface RestorePoint {
   status: RestorePointStatus;
   /** Why the point is full (first backup, chain break) or why it failed; null otherwise. */
   reason: string | null;
-  /** Restored points only: the verification result of the restore, as JSON text (an extension of §5). */
+  /**
+   * The verification result as JSON text: for restored points the restore's verification, for backups
+   * the rolling (or full) comparison with the source snapshot (src/verification/record.ts).
+   */
   verification?: string;
+  /** `managedDisk` for a managed disk's points; absent (or `pageBlob`) for a page blob's. */
+  sourceKind?: SourceKind;
+  /** Managed disks: the disk's resource ID (also in `sourceUrl`). */
+  sourceResourceId?: string;
+  /** Managed disks: the disk's uniqueId when the snapshot was taken (a recreated disk has another). */
+  sourceUniqueId?: string;
+  /** Managed disks: the incremental snapshot this point was copied from (the next backup's diff base). */
+  snapshotResourceId?: string;
+  /** Managed disks: what a restore needs to make a disk like it, as JSON text (see SourceDiskFacts). */
+  sourceDisk?: string;
+  /** Held: never deleted by retention, whatever the policy. */
+  hold?: boolean;
+  /** Verification found a mismatch between the backup snapshot and its source snapshot. */
+  suspect?: boolean;
+}
+
+export type SourceKind = "pageBlob" | "managedDisk";
+
+/** What a restore to a managed disk reads from a managed disk's restore point (the `sourceDisk` column). */
+export interface SourceDiskFacts {
+  location: string;
+  sku: string;
+  /** The disk's size without the 512-byte VHD footer. */
+  diskSizeBytes: number;
+  osType?: string;
+  hyperVGeneration?: string;
+}
+
+/** The `sourceDisk` facts of a point, if it has readable ones. */
+export function sourceDiskOf(point: Pick<RestorePoint, "sourceDisk">): SourceDiskFacts | undefined {
+  if (!point.sourceDisk) return undefined;
+  try {
+    const facts = JSON.parse(point.sourceDisk) as Partial<SourceDiskFacts>;
+    if (typeof facts.location !== "string" || typeof facts.sku !== "string") return undefined;
+    return facts as SourceDiskFacts;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Largest millisecond timestamp that fits 13 digits (year 2286): inverted times sort newest first. */

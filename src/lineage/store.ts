@@ -33,7 +33,8 @@ function num(value: unknown): number {
   return typeof value === "number" ? value : Number(value ?? 0);
 }
 
-function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint {
+/** A restore point from its table row (missing fields read as empty). */
+export function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint {
   return {
     restorePointId: str(row.restorePointId),
     diskId: str(row.diskId),
@@ -53,7 +54,21 @@ function fromRow(row: TableEntityResult<Record<string, unknown>>): RestorePoint 
     status: str(row.status) as RestorePoint["status"],
     reason: str(row.reason) || null,
     ...(str(row.verification) ? { verification: str(row.verification) } : {}),
+    ...(row.hold === true ? { hold: true } : {}),
+    ...(row.suspect === true ? { suspect: true } : {}),
+    ...managedFieldsOf(row),
   };
+}
+
+const MANAGED_FIELDS = ["sourceResourceId", "sourceUniqueId", "snapshotResourceId", "sourceDisk"] as const;
+
+/** The managed-disk columns (absent on a page blob's rows). */
+function managedFieldsOf(row: Record<string, unknown>): Partial<RestorePoint> {
+  const fields: Partial<RestorePoint> = {};
+  const kind = str(row.sourceKind);
+  if (kind === "managedDisk" || kind === "pageBlob") fields.sourceKind = kind;
+  for (const name of MANAGED_FIELDS) if (str(row[name])) fields[name] = str(row[name]);
+  return fields;
 }
 
 export class LineageStore {

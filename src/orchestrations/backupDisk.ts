@@ -7,6 +7,7 @@ import { DISK_BUSY } from "../app/codes";
 import { newProgress } from "../app/progress";
 import type { BeginResult, DiskBackupInput, DiskOutcome, DiskRunRef, PlanResult } from "../backup/types";
 import { restorePointIdOf } from "../lineage/restorePoint";
+import { afterBackup } from "./afterBackup";
 import { failureOf } from "./failures";
 import type { BackupSteps } from "./names";
 import { type ProcedureRuntime, type StepRunner, type Steps, stepsOf, windowsOf } from "./steps";
@@ -59,8 +60,16 @@ function* backUp(
     });
     status("complete");
     const restorePoint = yield* steps.call("completeDiskBackup", { run, plan });
+    // 5. verify a share of the new point, then apply retention to the disk (never fails the backup).
+    const after = yield* afterBackup(runtime, restorePoint, status);
     status("completed");
-    return { diskId: ref.diskId, status: "completed", restorePoint, bytesCopied: progress.bytesDone };
+    return {
+      diskId: ref.diskId,
+      status: "completed",
+      restorePoint,
+      bytesCopied: progress.bytesDone,
+      ...after,
+    };
   } catch (error) {
     const failure = failureOf(error);
     if (failure.code === DISK_BUSY) {

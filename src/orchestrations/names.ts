@@ -28,10 +28,21 @@ import type {
   VerifyPartInput,
   VerifyPartResult,
 } from "../restore/types";
+import type { PointOutcome, RetentionApplyInput, RetentionDisks, RetentionPlan } from "../retention/types";
+import type {
+  ComparePartInput,
+  PartResult,
+  PlanOutcome,
+  RecordInput,
+  VerificationRecord,
+  VerifyInput,
+} from "../verification/types";
 
 export const BACKUP_RUN = "backupRun";
 export const BACKUP_DISK = "backupDisk";
 export const RESTORE_DISK = "restoreDisk";
+export const RETENTION_RUN = "retentionRun";
+export const VERIFY_RESTORE_POINT = "verifyRestorePoint";
 
 /** What an orchestrator sends a step, and what the step gives back when it succeeds. */
 export interface Step<In, Out> {
@@ -65,6 +76,24 @@ export interface RestoreSteps {
   restoreVerify: Step<VerifyPartInput, VerifyPartResult>;
   restoreComplete: Step<CompleteRestoreInput, RestoreOutput>;
   restoreFail: Step<FailRestoreInput, null>;
+  /** A managed disk target only: create it for upload and grant write (before the copy). */
+  restoreCreateDisk: Step<RestoreRun, null>;
+  /** A managed disk target only: the fixed-VHD footer on the new disk and the promoted blob (after the copy). */
+  restoreWriteFooter: Step<RestoreRun, null>;
+}
+
+/** Steps of retention (`retentionRun`, and after each disk backup), in procedure order. */
+export interface RetentionSteps {
+  retentionDisks: Step<{ disks?: string[] | undefined }, RetentionDisks>;
+  retentionPlan: Step<{ diskId: string }, RetentionPlan>;
+  retentionApply: Step<RetentionApplyInput, PointOutcome[]>;
+}
+
+/** Steps of a verification of one restore point (`verifyRestorePoint`, and after each disk backup). */
+export interface VerificationSteps {
+  verifyPlan: Step<VerifyInput, PlanOutcome>;
+  verifyCompare: Step<ComparePartInput, PartResult>;
+  verifyRecord: Step<RecordInput, VerificationRecord>;
 }
 
 /**

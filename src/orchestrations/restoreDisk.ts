@@ -4,12 +4,14 @@
 // target first, reading it once (or, for a point of the target's own chain, only the ranges that differ:
 // revert by diff, which also writes the chain's backup blob back); 4. verify the target against what was
 // read, writing the verified bytes into the promoted blob (the new chain's backup blob) on the way, and
-// snapshot that blob; 5. snapshot the new disk and record its chain. A failure is recorded (with its code),
-// then fails the instance.
+// snapshot that blob; 5. snapshot the new disk and record its chain. A new managed disk takes the upload
+// route in step 3-4 (created empty, written beside the promoted blob, a VHD footer, verified through its
+// SAS). A failure is recorded (with its code), then fails the instance.
 import { REVERT_NOT_POSSIBLE } from "../app/codes";
 import { newProgress } from "../app/progress";
 import {
   pairedWindowsOf,
+  promoteCopyOf,
   promotedSnapshotOf,
   restoreCopyOf,
   revertCopyOf,
@@ -30,6 +32,14 @@ import type {
 import { failureOf } from "./failures";
 import type { RestoreSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
+
+/** What the copy and verification left for the completion step. */
+interface Written {
+  mode: RestoreMode;
+  copied: PreparedCopy;
+  verified: VerifyPartResult[];
+  promotedSnapshot: string | null;
+}
 
 export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): Steps<RestoreOutput> {
   const steps = stepsOf<RestoreSteps>(runtime);
@@ -92,6 +102,46 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     });
   }
 
+  /** A page blob target: the point copied into it first (or only what differs), then verified. */
+  function* copyThenVerify(
+    run: RestoreRun,
+    safety: { before: string; snapshot: string } | undefined,
+  ): Steps<Written> {
+    let mode: RestoreMode = run.revert ? "revert" : "full";
+    let copied: PreparedCopy | undefined;
+    if (mode === "revert" && safety !== undefined) {
+      try {
+        [copied] = yield* copy("copy", [revertCopyOf(run, safety.snapshot)]);
+      } catch (error) {
+        // The chain could not be diffed: nothing was written yet, the point is copied in full.
+        if (failureOf(error).code !== REVERT_NOT_POSSIBLE) throw error;
+        runtime.log(`restore ${run.newRestorePointId}: ${failureOf(error).message}; copying in full`);
+        mode = "full";
+      }
+    }
+    // The target first, at the full rate of the blobs; the promoted blob is written while verifying.
+    if (mode === "full") [copied] = yield* copy("copy", [restoreCopyOf(run)]);
+    if (!copied) throw new Error("the restore copy was not prepared");
+    const verified = yield* verify(run, mode, copied, safety?.before);
+    const promotedSnapshot =
+      mode === "full" ? yield* steps.call("restoreSnapshot", promotedSnapshotOf(run)) : null;
+    return { mode, copied, verified, promotedSnapshot };
+  }
+
+  /**
+   * A new managed disk: created empty for upload, written beside the promoted blob (server side), ended
+   * with a fixed-VHD footer (the promoted blob gets the same bytes), then verified through its upload SAS.
+   */
+  function* uploadToNewDisk(run: RestoreRun): Steps<Written> {
+    yield* steps.call("restoreCreateDisk", run);
+    const [, copied] = yield* copy("copy", [promoteCopyOf(run), restoreCopyOf(run)]);
+    if (!copied) throw new Error("the restore copy was not prepared");
+    yield* steps.call("restoreWriteFooter", run);
+    const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));
+    const verified = yield* verify(run, "full", copied, undefined);
+    return { mode: "full", copied, verified, promotedSnapshot };
+  }
+
   status("resolve");
   // A refused restore (target appeared, point gone) fails here, before anything is written.
   const run = yield* steps.call("restoreResolve", {
@@ -106,33 +156,23 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     restoredDiskUrl: run.targetUrl,
   };
   try {
-    let before: string | undefined;
-    let safetySnapshot: string | undefined;
+    let safety: { before: string; snapshot: string } | undefined;
     if (run.safety) {
-      before = yield* steps.call("restoreSnapshot", targetSafetySnapshotOf(run));
+      const before = yield* steps.call("restoreSnapshot", targetSafetySnapshotOf(run));
       const [copied] = yield* copy("safety", [safetyCopyOf(run, before)]);
       if (!copied) throw new Error("the safety copy was not prepared");
-      safetySnapshot = yield* steps.call("restoreSnapshot", safetyBlobSnapshotOf(run, before));
-      yield* steps.call("restoreRecordSafety", { run, targetSnapshot: before, safetySnapshot, copied });
+      const snapshot = yield* steps.call("restoreSnapshot", safetyBlobSnapshotOf(run, before));
+      yield* steps.call("restoreRecordSafety", {
+        run,
+        targetSnapshot: before,
+        safetySnapshot: snapshot,
+        copied,
+      });
+      safety = { before, snapshot };
     }
-    let mode: RestoreMode = run.revert ? "revert" : "full";
-    let copied: PreparedCopy | undefined;
-    if (mode === "revert" && safetySnapshot !== undefined) {
-      try {
-        [copied] = yield* copy("copy", [revertCopyOf(run, safetySnapshot)]);
-      } catch (error) {
-        // The chain could not be diffed: nothing was written yet, the point is copied in full.
-        if (failureOf(error).code !== REVERT_NOT_POSSIBLE) throw error;
-        runtime.log(`restore ${run.newRestorePointId}: ${failureOf(error).message}; copying in full`);
-        mode = "full";
-      }
-    }
-    // The target first, at the full rate of the blobs; the promoted blob is written while verifying.
-    if (mode === "full") [copied] = yield* copy("copy", [restoreCopyOf(run)]);
-    if (!copied) throw new Error("the restore copy was not prepared");
-    const verified = yield* verify(run, mode, copied, before);
-    const promotedSnapshot =
-      mode === "full" ? yield* steps.call("restoreSnapshot", promotedSnapshotOf(run)) : null;
+    const { mode, copied, verified, promotedSnapshot } = run.targetDisk
+      ? yield* uploadToNewDisk(run)
+      : yield* copyThenVerify(run, safety);
     progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
     status("complete", ids);
     const output = yield* steps.call("restoreComplete", { run, mode, promotedSnapshot, copied, verified });

@@ -3,7 +3,7 @@
 // and run many calls of a step in bounded windows. Works on any ProcedureRuntime: the durable context
 // in Azure (durableRuntime.ts), or the in-process stand-in that tests and benchmarks use.
 import type { Task } from "durable-functions";
-import { WAITABLE_CODES } from "../app/codes";
+import { WAIT_LIMITS, WAITABLE_CODES } from "../app/codes";
 import type { Result } from "../app/result";
 import { reasonOf, STEP_FAILED, StepFailure } from "./failures";
 import type { Step } from "./names";
@@ -89,7 +89,8 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
         return unwrap(name, yield* settle(name, runtime.schedule(name, input)));
       } catch (error) {
         const failure = error instanceof StepFailure ? error.failure : undefined;
-        if (!failure || !WAITABLE_CODES.includes(failure.code) || waits >= MAX_WAITS) throw error;
+        if (!failure || !WAITABLE_CODES.includes(failure.code)) throw error;
+        if (waits >= (WAIT_LIMITS[failure.code] ?? MAX_WAITS)) throw error;
         runtime.log(`${name}: ${failure.message}`);
         yield runtime.wait(failure.retryAfterMs ?? 60_000);
       }

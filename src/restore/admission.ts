@@ -4,11 +4,13 @@
 import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { fail, ok, type Result } from "../app/result";
-import { diskIdOf } from "../disks/identity";
+import { requireComputeId } from "../compute/resourceIds";
+import { diskIdOf, managedDiskIdOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import { type RestorePoint, restorePointIdOf } from "../lineage/restorePoint";
 import { isNotFound } from "../storage/errors";
 import { type BlobLocation, blobNameProblem, requireBlobUrl } from "../storage/urls";
+import { existingDiskRefusal, inspectDisk, targetDiskOf, targetGroupOf } from "./diskTarget";
 import { defaultTargetOf, promotedBlobOf, safetyBlobOf } from "./naming";
 import { parseRestoreRequest, type RestoreRequest } from "./request";
 import { selectRestorePoint } from "./select";
@@ -117,11 +119,16 @@ export async function admitRequest(
   const given = request.targetUrl === undefined ? undefined : requireBlobUrl(request.targetUrl);
   const givenRefusal = given && placeRefusal(ctx, given);
   if (givenRefusal) return givenRefusal;
+  const givenGroup = request.targetDisk && targetGroupOf(ctx.settings, request.targetDisk.resourceGroup);
+  if (givenGroup && !givenGroup.ok) return fail(givenGroup.error);
   const points = await ctx.lineage.list(request.diskId);
   if (points.length === 0)
     return refuse(404, "DiskNotFound", `no restore points recorded for disk ${request.diskId}`);
   const selected = selectRestorePoint(request.diskId, points, request);
-  if (!selected.ok) return refuse(404, selected.error.code, selected.error.message);
+  if (!selected.ok) {
+    const status = selected.error.code === "RestorePointDeleting" ? 409 : 404;
+    return refuse(status, selected.error.code, selected.error.message);
+  }
   const point = selected.value;
   if (!(await backupSnapshotExists(ctx, point))) {
     return refuse(
@@ -129,6 +136,9 @@ export async function admitRequest(
       "RestorePointDataMissing",
       `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
     );
+  }
+  if (request.targetDisk || (!given && point.sourceKind === "managedDisk")) {
+    return admitDiskTarget(ctx, request, point, options);
   }
   const target = given ?? defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
   const defaultRefusal = given ? undefined : placeRefusal(ctx, target);
@@ -147,6 +157,35 @@ export async function admitRequest(
     },
     point,
     target: state,
+  });
+}
+
+/** The rest of the admission when the target is a managed disk (created by upload; never overwritten). */
+async function admitDiskTarget(
+  ctx: AppContext,
+  request: RestoreRequest,
+  point: RestorePoint,
+  options: { lockCheck?: boolean },
+): Promise<Admission> {
+  const backup = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), { snapshot: point.backupSnapshot });
+  const sizeBytes = (await backup.getProperties()).contentLength ?? 0;
+  const spec = targetDiskOf(ctx.settings, point, sizeBytes, request.targetDisk);
+  if (!spec.ok) return fail(spec.error);
+  const existing = await inspectDisk(ctx, spec.value);
+  if (existing) return fail(existingDiskRefusal(existing, request.overwrite));
+  const diskId = managedDiskIdOf(requireComputeId(spec.value.id));
+  const holder = options.lockCheck === false ? undefined : await ctx.locks.holder(diskId);
+  if (holder) return refuse(409, DISK_BUSY, `${spec.value.id}: ${describeHolder(holder)}`);
+  return ok({
+    input: {
+      diskId: request.diskId,
+      restorePointId: point.restorePointId,
+      targetUrl: spec.value.id,
+      overwrite: request.overwrite,
+      targetDisk: spec.value,
+    },
+    point,
+    target: { kind: "absent" },
   });
 }
 

@@ -20,7 +20,10 @@ export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void
   const backups = ctx.storage.container(ctx.settings.target);
   const chain = run.chain;
   const results = await Promise.allSettled([
-    releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    // A managed disk target is held by the disk lock and its upload SAS, not by a lease.
+    run.targetDisk
+      ? Promise.resolve()
+      : releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
     chain ? releaseLease(ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl)), chain.leaseId) : undefined,
     ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
     // Every phase's documents (run keys `<new point>.<phase>`) in one listing.

@@ -9,6 +9,7 @@ import { isNotFound, isPermissionDenied, messageOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { releaseRun } from "./complete";
+import { removeNewDisk } from "./managedTarget";
 import { TAG_RESTORE_RUN } from "./naming";
 import { failedPointOf } from "./record";
 import type { FailRestoreInput, RestoreRun } from "./types";
@@ -56,7 +57,9 @@ export async function failRestore(ctx: AppContext, input: FailRestoreInput): Pro
   const [target, ...others] = await Promise.allSettled([
     run.targetExisted
       ? Promise.resolve("")
-      : removeNewTarget(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run),
+      : run.targetDisk
+        ? removeNewDisk(ctx, run)
+        : removeNewTarget(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run),
     safetyRecorded || !run.safety
       ? Promise.resolve()
       : deleteOwn(ctx.storage.pageBlob(requireBlobUrl(run.safety.blobUrl)), own),

@@ -2,7 +2,8 @@
 // in the backup container, run-store keys, snapshot tags and the target lease id. All deterministic, so
 // a re-run step finds what an earlier attempt created.
 
-import { backupBlobNameOf } from "../disks/identity";
+import type { ComputeRef } from "../compute/resourceIds";
+import { backupBlobNameOf, managedBackupBlobNameOf } from "../disks/identity";
 import type { LockOwner } from "../lineage/locks";
 import { leaseIdFor } from "../storage/lease";
 import { runTag, TAG_RESTORE_RUN } from "../storage/tags";
@@ -28,6 +29,15 @@ export function promotedBlobOf(
   newRestorePointId: string,
 ): BlobLocation {
   return blobIn(backupContainer, `${backupBlobNameOf(target)}.restore-${newRestorePointId}`);
+}
+
+/** The promoted backup base blob of a restored managed disk (next to its would-be backup blob). */
+export function promotedDiskBlobOf(
+  backupContainer: BlobLocation,
+  target: ComputeRef,
+  newRestorePointId: string,
+): BlobLocation {
+  return blobIn(backupContainer, `${managedBackupBlobNameOf(target)}.restore-${newRestorePointId}`);
 }
 
 /** The backup-account copy of an overwritten target's safety snapshot. */

@@ -27,6 +27,11 @@ export function restoreCopyOf(run: RestoreRun): CopyPhase {
   };
 }
 
+/** A managed disk's promoted blob: copied server side from the restore point, beside the upload. */
+export function promoteCopyOf(run: RestoreRun): CopyPhase {
+  return { ...restoreCopyOf(run), phase: "promote", destinationUrl: run.promotedUrl };
+}
+
 /** The revert copy: only the ranges where the safety point and the restore point differ. */
 export function revertCopyOf(run: RestoreRun, safetySnapshot: string): CopyPhase {
   return { ...restoreCopyOf(run), phase: "revert", againstSnapshot: safetySnapshot };

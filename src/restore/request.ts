@@ -2,6 +2,7 @@
 // malformed is a 400 with a message that says which field is wrong.
 import { z } from "zod";
 import { fail, ok } from "../app/result";
+import { isComputeName, isResourceGroupName } from "../compute/resourceIds";
 import { isDiskId } from "../disks/identity";
 import { type Parsed, parseBlobUrl } from "../storage/urls";
 
@@ -11,8 +12,49 @@ export interface RestoreRequest {
   /** Epoch milliseconds of `pointInTime`. */
   pointInTime?: number;
   targetUrl?: string;
+  /** A new managed disk instead of a page blob (`targetUrl`). */
+  targetDisk?: TargetDiskRequest;
   overwrite: boolean;
 }
+
+/** `targetDisk` of a restore request: a managed disk in a resource group the app is configured for. */
+export interface TargetDiskRequest {
+  resourceGroup: string;
+  name: string;
+  location?: string;
+  sku?: DiskSku;
+}
+
+/** Disk types a disk can be created with for an upload. */
+export const DISK_SKUS = [
+  "Standard_LRS",
+  "StandardSSD_LRS",
+  "StandardSSD_ZRS",
+  "Premium_LRS",
+  "Premium_ZRS",
+  "PremiumV2_LRS",
+  "UltraSSD_LRS",
+] as const;
+export type DiskSku = (typeof DISK_SKUS)[number];
+
+const targetDisk = z
+  .object({
+    resourceGroup: z
+      .string()
+      .refine(isResourceGroupName, "is not a resource group name (letters, digits, _ - . ( ), at most 90)"),
+    name: z
+      .string()
+      .refine(
+        isComputeName,
+        "is not a disk name (1-80 letters, digits, _ - ., starting with a letter or digit)",
+      ),
+    location: z
+      .string()
+      .regex(/^[a-z0-9]{1,40}$/, "is not an Azure location name (e.g. westeurope)")
+      .optional(),
+    sku: z.enum(DISK_SKUS).optional(),
+  })
+  .strict();
 
 /** An ISO 8601 instant with a date, a time and an offset, e.g. 2025-01-01T12:00:00Z or ...T12:00+01:00. */
 const INSTANT =
@@ -66,6 +108,7 @@ const body = z
       )
       .optional(),
     targetUrl: z.string().optional(),
+    targetDisk: targetDisk.optional(),
     overwrite: z.boolean().optional(),
   })
   .strict();
@@ -86,6 +129,9 @@ export function parseRestoreRequest(raw: unknown): Parsed<RestoreRequest> {
   if ((restorePointId === undefined) === (pointInTime === undefined)) {
     return fail("give exactly one of restorePointId and pointInTime");
   }
+  if (targetUrl !== undefined && parsed.data.targetDisk !== undefined) {
+    return fail("give at most one of targetUrl (a page blob) and targetDisk (a managed disk)");
+  }
   if (targetUrl !== undefined) {
     const target = parseBlobUrl(targetUrl);
     if (!target.ok) return fail(`targetUrl ${target.error}`);
@@ -96,6 +142,7 @@ export function parseRestoreRequest(raw: unknown): Parsed<RestoreRequest> {
     restorePointId,
     pointInTime: pointInTime === undefined ? undefined : parseInstant(pointInTime),
     targetUrl,
+    ...(parsed.data.targetDisk ? { targetDisk: parsed.data.targetDisk } : {}),
     overwrite: overwrite ?? false,
   });
 }

@@ -6,13 +6,22 @@ import { randomBytes } from "node:crypto";
 import { DISK_BUSY } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
-import { diskIdOf } from "../disks/identity";
+import { type ComputeRef, requireComputeId } from "../compute/resourceIds";
+import { diskIdOf, managedDiskIdOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { requireBlobUrl } from "../storage/urls";
 import { admitRequest } from "./admission";
 import { heldChainOf, revertsByDiff } from "./chain";
-import { chainLeaseIdOf, lockOwnerOfRestore, promotedBlobOf, restoreLeaseIdOf, safetyBlobOf } from "./naming";
+import { requestOf } from "./diskTarget";
+import {
+  chainLeaseIdOf,
+  lockOwnerOfRestore,
+  promotedBlobOf,
+  promotedDiskBlobOf,
+  restoreLeaseIdOf,
+  safetyBlobOf,
+} from "./naming";
 import type { HeldChain, RestoreInput, RestoreRun } from "./types";
 
 /** A restore that must not start: carries the API error code (e.g. TargetExists, TargetLeased). */
@@ -40,13 +49,19 @@ export async function resolveRestore(
   runId: string,
   identity: RestoreIdentity = newRestoreIdentity(),
 ): Promise<RestoreRun> {
-  const admission = await admitRequest(ctx, { ...input, pointInTime: undefined }, { lockCheck: false });
+  const { targetDisk, ...rest } = input;
+  const request = targetDisk
+    ? { ...rest, targetUrl: undefined, targetDisk: requestOf(targetDisk), pointInTime: undefined }
+    : { ...rest, pointInTime: undefined };
+  const admission = await admitRequest(ctx, request, { lockCheck: false });
   if (!admission.ok) throw new RestoreRefusedError(admission.error.code, admission.error.message);
   const { point, target: state } = admission.value;
   const backup = requireBlobUrl(point.backupUrl);
   const props = await ctx.storage.pageBlob(backup, { snapshot: point.backupSnapshot }).getProperties();
-  const target = requireBlobUrl(admission.value.input.targetUrl);
-  const targetDiskId = diskIdOf(target);
+  const diskTarget = admission.value.input.targetDisk;
+  const target = diskTarget ? undefined : requireBlobUrl(admission.value.input.targetUrl);
+  const targetRef = diskTarget ? requireComputeId(diskTarget.id) : undefined;
+  const targetDiskId = target ? diskIdOf(target) : managedDiskIdOf(targetRef as ComputeRef);
   const now = Date.parse(identity.startedAt);
   const hex = identity.nonce.replace(/[^0-9a-f]/gi, "");
   const targetExisted = state.kind === "exists";
@@ -57,10 +72,14 @@ export async function resolveRestore(
   const safetyId = targetExisted ? restorePointIdOf(safetyStartedAt, hex.slice(8, 16)) : undefined;
   const owner = lockOwnerOfRestore({ newRestorePointId, runId });
   const taken = await ctx.locks.acquire(targetDiskId, owner, ctx.tuning.lockTtlMs);
-  if (!taken.ok) throw new RestoreRefusedError(DISK_BUSY, `${target.url}: ${describeHolder(taken.error)}`);
+  if (!taken.ok)
+    throw new RestoreRefusedError(
+      DISK_BUSY,
+      `${admission.value.input.targetUrl}: ${describeHolder(taken.error)}`,
+    );
   // Under the lock (no backup of the target runs now): an overwritten disk whose chain this app holds
   // keeps it, with an incremental safety point, and a point of that same chain is restored by diff.
-  const latest = targetExisted ? await heldChainOf(ctx, targetDiskId, target) : undefined;
+  const latest = targetExisted && target ? await heldChainOf(ctx, targetDiskId, target) : undefined;
   const chain: HeldChain | null = latest
     ? {
         backupUrl: latest.backupUrl,
@@ -80,15 +99,19 @@ export async function resolveRestore(
     targetExisted,
     newRestorePointId,
     startedAt,
-    promotedUrl: promotedBlobOf(ctx.settings.target, target, newRestorePointId).url,
+    promotedUrl: (target
+      ? promotedBlobOf(ctx.settings.target, target, newRestorePointId)
+      : promotedDiskBlobOf(ctx.settings.target, targetRef as ComputeRef, newRestorePointId)
+    ).url,
     leaseId: restoreLeaseIdOf(targetDiskId, newRestorePointId),
-    safety: safetyId
-      ? {
-          restorePointId: safetyId,
-          startedAt: safetyStartedAt,
-          blobUrl: chain?.backupUrl ?? safetyBlobOf(ctx.settings.target, target, safetyId).url,
-        }
-      : null,
+    safety:
+      safetyId && target
+        ? {
+            restorePointId: safetyId,
+            startedAt: safetyStartedAt,
+            blobUrl: chain?.backupUrl ?? safetyBlobOf(ctx.settings.target, target, safetyId).url,
+          }
+        : null,
     chain,
     revert: latest !== undefined && revertsByDiff(point, latest, targetSize),
   };

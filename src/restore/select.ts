@@ -6,7 +6,7 @@ import type { RestorePoint } from "../lineage/restorePoint";
 
 /** Why no restore point was selected (the API's 404 codes). */
 export interface SelectionFailure {
-  code: "RestorePointNotFound" | "RestorePointNotCompleted";
+  code: "RestorePointNotFound" | "RestorePointNotCompleted" | "RestorePointDeleting";
   message: string;
 }
 
@@ -24,6 +24,12 @@ export function selectRestorePoint(
       return fail({
         code: "RestorePointNotFound",
         message: `disk ${diskId} has no restore point ${by.restorePointId}`,
+      });
+    }
+    if (point.status === "deleting") {
+      return fail({
+        code: "RestorePointDeleting",
+        message: `restore point ${by.restorePointId} of disk ${diskId} is being deleted by retention; choose another restore point`,
       });
     }
     if (point.status !== "completed") {

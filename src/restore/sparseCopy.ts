@@ -105,7 +105,8 @@ export async function copyBatch(
   const ref = { ...runStoreOf(ctx, copy), batch };
   const keeper = keepLock(ctx.locks, run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   try {
-    if (copy.phase === "safety") {
+    // The safety copy and (a managed disk's restore) the promoted blob are copied server side.
+    if (copy.phase === "safety" || copy.phase === "promote") {
       const { sourceUrl, sourceSnapshot, destinationUrl } = copy;
       const leaseId = leaseOf(copy);
       return await copyBatchUnderLease(

@@ -7,9 +7,21 @@ export interface RestoreInput {
   /** Disk whose restore point is restored. */
   diskId: string;
   restorePointId: string;
-  /** Blob URL of the new disk (already defaulted). */
+  /** Blob URL of the new disk (already defaulted); for a managed disk target, its resource ID. */
   targetUrl: string;
   overwrite: boolean;
+  /** A managed disk target (created by upload): where, and what kind of disk. */
+  targetDisk?: TargetDiskSpec;
+}
+
+/** The managed disk a restore creates (src/restore/diskTarget.ts). */
+export interface TargetDiskSpec {
+  /** Its resource ID (also the run's `targetUrl`). */
+  id: string;
+  location: string;
+  sku: string;
+  osType?: string;
+  hyperVGeneration?: string;
 }
 
 /**

@@ -22,6 +22,8 @@ import { runStoreOf } from "./store";
 import type { RestoreMode, Verification, VerifyPartInput, VerifyPartResult } from "./types";
 
 export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Reads in flight while comparing a managed disk's upload with the restore point. */
+const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
   "sha256 per read (<= 8 MiB) of every range allocated in the backup snapshot, as read for the copy, " +
   "against the restored disk read back; ranges allocated only on the restored disk read back as zeros";
@@ -55,6 +57,39 @@ function blobsOf(ctx: AppContext, input: VerifyPartInput) {
     actual: ctx.storage.pageBlob(requireBlobUrl(run.targetUrl), { retry: "none" }),
     promoted: ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl), { retry: "none" }),
   };
+}
+
+/** Compares the two blobs over `ranges` (a managed disk's upload); throws VerificationError at the first difference. */
+export async function compareRanges(
+  expected: PageBlobClient,
+  actual: PageBlobClient,
+  ranges: ByteRange[],
+): Promise<VerifyPartResult> {
+  const chunks = splitRanges(coalesce(ranges), VERIFY_CHUNK_BYTES);
+  const digests: string[] = new Array(chunks.length);
+  let next = 0;
+  let bytes = 0;
+  async function worker(): Promise<void> {
+    while (next < chunks.length) {
+      const index = next++;
+      const { offset, length } = chunks[index]!;
+      const [want, got] = await Promise.all([
+        readRange(expected, offset, length),
+        readRange(actual, offset, length),
+      ]);
+      const digest = sha256(want);
+      if (got.length !== want.length || sha256(got) !== digest) {
+        const at = offset + firstDifference(want, got);
+        throw new VerificationError(
+          `the restored disk differs from the backup snapshot at byte ${at} (chunk ${offset}+${length})`,
+        );
+      }
+      digests[index] = digest;
+      bytes += length;
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chunks.length) }, worker));
+  return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")), done: true };
 }
 
 /** Compares one copied batch with the disk (and writes the promoted blob in full mode). */

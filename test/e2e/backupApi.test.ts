@@ -1,14 +1,12 @@
 // End to end through the local Functions runtime: the real HTTP API, the real durable-functions replay
 // of backupRun/backupDisk, the storage emulator. Full then incremental backups, byte-for-byte checks,
 // 400/404 with nothing started, a disk already being backed up reported skipped, the timer singleton.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startLocalHost } from "../../local/host/index";
+import type { RunningHost } from "../../local/host/index";
 import { contentOf, MiB, writeRandom } from "../integration/support/harness";
 import { testEmulator, uniqueName } from "../support/emulator";
+import { startApp } from "./support/appHost";
 
-const root = path.resolve(__dirname, "../..");
 const emu = testEmulator();
 const sourceContainer = uniqueName("e2esrc");
 const backupContainer = uniqueName("e2ebak");
@@ -54,9 +52,6 @@ describe("backups through the local Functions runtime", () => {
   let api = "";
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, "dist/src/functions/backupApi.js"))) {
-      throw new Error("Build first: npx tsc -p . (dist/src/functions is missing)");
-    }
     await sources.create();
     for (const [name, size] of [
       ["alpha.vhd", 16 * MiB],
@@ -67,22 +62,7 @@ describe("backups through the local Functions runtime", () => {
       await writeRandom(blob, MiB, 3 * MiB);
       await writeRandom(blob, size - MiB, 512 * 4);
     }
-    host = await startLocalHost({
-      appRoot: root,
-      port: 0,
-      settings: {
-        FUNCTIONS_WORKER_RUNTIME: "node",
-        AzureWebJobsStorage: emu.connectionString("devstoreaccount1"),
-        DURABLE_TASK_HUB_NAME: "backupe2e",
-        BACKUP_SOURCES: `${emu.blobEndpoint("devstoreaccount1")}/${sourceContainer}`,
-        BACKUP_TARGET: `${emu.blobEndpoint("devbackupaccount")}/${backupContainer}`,
-        LINEAGE_TABLE: `${emu.tableEndpoint("devbackupaccount")}/${uniqueName("e2elineage")}`,
-        BACKUP_SCHEDULE: "0 0 0 1 1 *",
-        STORAGE_ACCOUNT_KEYS: emu.storageAccountKeys,
-      },
-      durableStore: { kind: "memory" },
-      log: (line) => logs.push(line),
-    });
+    ({ host } = await startApp({ hub: "backupe2e", sourceContainer, backupContainer, logs }));
     api = `${host.baseUrl}/api`;
   });
 

@@ -2,20 +2,19 @@
 // the runtime enforces (as the host does) and a slowed emulator: every copy step stops at its time
 // budget and records its checkpoint, the next call goes on from there, no invocation runs past the
 // timeout, the disk's bytes are copied about once, and the restore point equals its source snapshot.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startLocalHost } from "../../local/host/index";
+import type { RunningHost } from "../../local/host/index";
 import { contentOf, MiB, writeRandom } from "../integration/support/harness";
 import { testEmulator, uniqueName } from "../support/emulator";
+import { startApp } from "./support/appHost";
 
-const root = path.resolve(__dirname, "../..");
 const emu = testEmulator();
 const sourceContainer = uniqueName("e2elargesrc");
 const backupContainer = uniqueName("e2elargebak");
 const sources = emu.blobService("devstoreaccount1").getContainerClient(sourceContainer);
 const backups = emu.blobService("devbackupaccount").getContainerClient(backupContainer);
 const backupPrefix = `/devbackupaccount/${backupContainer}`;
-const DISK_BYTES = 96 * MiB;
+const DISK_BYTES = 128 * MiB;
 
 interface Status {
   runtimeStatus: string;
@@ -36,24 +35,15 @@ describe("a disk larger than one step (local runtime, enforced functionTimeout)"
     const blob = sources.getPageBlobClient("large.vhd");
     await blob.create(DISK_BYTES);
     await writeRandom(blob, 0, DISK_BYTES);
-    host = await startLocalHost({
-      appRoot: root,
-      port: 0,
-      settings: {
-        FUNCTIONS_WORKER_RUNTIME: "node",
-        AzureWebJobsStorage: emu.connectionString("devstoreaccount1"),
-        DURABLE_TASK_HUB_NAME: "largee2e",
-        BACKUP_SOURCES: `${emu.blobEndpoint("devstoreaccount1")}/${sourceContainer}`,
-        BACKUP_TARGET: `${emu.blobEndpoint("devbackupaccount")}/${backupContainer}`,
-        LINEAGE_TABLE: `${emu.tableEndpoint("devbackupaccount")}/${uniqueName("e2elargelin")}`,
-        BACKUP_SCHEDULE: "0 0 0 1 1 *",
-        STORAGE_ACCOUNT_KEYS: emu.storageAccountKeys,
-        // the host fails any invocation past 6 s; the app then budgets 3 s per copy step
-        AzureFunctionsJobHost__functionTimeout: "00:00:06",
-      },
-      durableStore: { kind: "memory" },
-      log: (line) => logs.push(line),
-    });
+    // the host fails any invocation past 10 s; the app then budgets 5 s per copy step, so a request in
+    // flight at the budget (2 s) ends well before the timeout, even on a loaded machine
+    ({ host } = await startApp({
+      hub: "largee2e",
+      sourceContainer,
+      backupContainer,
+      logs,
+      settings: { AzureFunctionsJobHost__functionTimeout: "00:00:10" },
+    }));
   });
 
   afterAll(async () => {
@@ -64,7 +54,7 @@ describe("a disk larger than one step (local runtime, enforced functionTimeout)"
   });
 
   it("copies in budgeted steps that resume from their checkpoints, never past the timeout", async () => {
-    // 24 requests of 4 MiB, 2 s each, 8 at a time on the blob: about 6 s of copying in 3 s steps
+    // 32 requests of 4 MiB, 2 s each, 8 at a time on the blob: about 8 s of copying in 5 s steps
     await emu.control.setFaults([
       { pathPrefix: backupPrefix, operations: ["putPageFromUrl"], rate: 1, kind: "latency", latencyMs: 2000 },
     ]);
@@ -84,7 +74,7 @@ describe("a disk larger than one step (local runtime, enforced functionTimeout)"
     expect(disk?.status).toBe("completed");
     expect(host.functionTimeouts()).toEqual([]);
     const copySteps = logs.filter((l) => l.startsWith("Executed 'copyBackupBatch'"));
-    const batches = 3; // 96 MiB in 32 MiB batches (a window's worth)
+    const batches = 4; // 128 MiB in 32 MiB batches (a window's worth)
     expect(copySteps.length).toBeGreaterThan(batches); // some batch was continued from its checkpoint
     const stats = await emu.control.getStats(backupPrefix);
     const copied = stats.operations.putPageFromUrl?.bytesIn ?? 0;

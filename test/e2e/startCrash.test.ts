@@ -166,6 +166,7 @@ it("resumes a backup killed at random points of its copy; every restore point ma
     EMULATOR_BLOB_PORT: String(blobPort),
     EMULATOR_TABLE_PORT: String(tablePort),
     PORT: "0",
+    ARM_PORT: "0",
     DEMO_DISK: "false",
     DURABLE_TASK_HUB_NAME: "crashhub",
     // Whatever a developer's local.settings.json says, this test runs against its own emulator only.

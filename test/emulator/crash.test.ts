@@ -9,7 +9,7 @@ import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, expect, it } from "vitest";
 import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
-import { type EmulatorChild, killEmulatorChildren, startEmulatorChild } from "./crash-support";
+import { type EmulatorChild, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
 import { prng, seedFromEnv } from "./helpers";
 
 const PAGE = 512;

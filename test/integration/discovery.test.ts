@@ -78,7 +78,7 @@ describe("discovery with odd blobs in the sources (against the emulator)", () =>
 
   it("finds the good disks and skips each odd one with its reason", async () => {
     const found = await discover(ctx.settings, ctx.storage, ctx.log);
-    expect(found.disks.map((d) => d.source.blobName)).toEqual(["ok.vhd"]);
+    expect(found.disks.map((d) => (d.kind === "pageBlob" ? d.source.blobName : d.id))).toEqual(["ok.vhd"]);
     const reasons = Object.fromEntries(
       found.skipped.map((s) => [s.sourceUrl.split("/").pop()?.slice(0, 12), s.reason]),
     );

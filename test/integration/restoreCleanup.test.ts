@@ -46,7 +46,10 @@ describe("half-written restore targets (against the emulator)", () => {
   });
   const discovered = async () => {
     const found = await discover(h.ctx.settings, h.ctx.storage);
-    return { disks: found.disks.map((d) => d.source.blobName), skipped: found.skipped };
+    return {
+      disks: found.disks.map((d) => (d.kind === "pageBlob" ? d.source.blobName : d.id)),
+      skipped: found.skipped,
+    };
   };
 
   beforeAll(async () => {

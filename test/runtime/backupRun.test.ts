@@ -9,7 +9,7 @@ import {
   startFixtureHost,
   startViaHttp,
   waitForStatus,
-} from "./fixture-host";
+} from "./fixtureHost";
 
 let host: FixtureHost;
 beforeAll(async () => {

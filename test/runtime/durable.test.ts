@@ -8,7 +8,7 @@ import {
   startFixtureHost,
   startViaHttp,
   waitForStatus,
-} from "./fixture-host";
+} from "./fixtureHost";
 
 let host: FixtureHost;
 

@@ -1,7 +1,7 @@
 // HTTP functions and timers through the local runtime: route templates (parameters, optional parts,
 // constraints, catch-all), methods, 404/405, bodies, headers and cookies, hooks, and the timer trigger.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type FixtureHost, startFixtureHost } from "./fixture-host";
+import { call, type FixtureHost, startFixtureHost } from "./fixtureHost";
 
 let host: FixtureHost;
 

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { ActionType, type OrchestratorAction, type OrchestratorState } from "../../local/durable/actions";
 import * as ev from "../../local/durable/events";
-import { nextRetryDelay, replayEpisode, type SdkResult } from "../../local/durable/extension-shim";
+import { nextRetryDelay, replayEpisode, type SdkResult } from "../../local/durable/extensionShim";
 import { EventType, type HistoryEvent, newEvent } from "../../local/durable/history";
 
 const sdkRequire = createRequire(require.resolve("durable-functions"));

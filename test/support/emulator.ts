@@ -1,4 +1,4 @@
-// Test access to the emulator started by test/global-setup.ts: endpoints, credentials, SDK
+// Test access to the emulator started by test/globalSetup.ts: endpoints, credentials, SDK
 // clients, the control client, and unique container/table names so test files run in parallel.
 import { randomBytes } from "node:crypto";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
@@ -21,9 +21,7 @@ export interface TestEmulator {
 function portFromEnv(name: string): number {
   const value = Number(process.env[name]);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(
-      `${name} is not set: run tests through vitest (test/global-setup.ts starts the emulator)`,
-    );
+    throw new Error(`${name} is not set: run tests through vitest (test/globalSetup.ts starts the emulator)`);
   }
   return value;
 }

@@ -1,8 +1,8 @@
 // Content-compare diff: the safe fallback when the journal cannot be trusted. Pages only in the
 // target are PageRanges, pages only in the previous snapshot ClearRanges, and pages in both are
 // read in windows just over 4 MiB and compared per page.
-import type { BlobRef, SideClient } from "../proxy/side-client";
-import { type Interval, intersect, normalize, subtract } from "./range-set";
+import type { BlobRef, SideClient } from "../proxy/sideClient";
+import { type Interval, intersect, normalize, subtract } from "./rangeSet";
 
 const PAGE = 512;
 // Just over 4 MiB: Azurite computes an MD5 on reads of 4 MiB or less.

@@ -3,13 +3,13 @@
 // array with the source; the destination is then rewritten page by page from the source.
 import type { OutgoingHttpHeaders } from "node:http";
 import type { ProxyContext } from "../proxy/context";
-import { endToEndHeaders, headerValue } from "../proxy/http-util";
-import { blobKey } from "../proxy/request-parts";
-import type { BlobRef, SideClient } from "../proxy/side-client";
+import { endToEndHeaders, headerValue } from "../proxy/httpUtil";
+import { blobKey } from "../proxy/requestParts";
+import type { BlobRef, SideClient } from "../proxy/sideClient";
 import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import type { Throttle } from "../throttle";
 import type { WriteJournal } from "./journal";
-import { normalize } from "./range-set";
+import { normalize } from "./rangeSet";
 
 export interface CopyDeps {
   side: SideClient;

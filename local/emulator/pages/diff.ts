@@ -2,13 +2,13 @@
 // answers from the write journal (service semantics) or, when the journal cannot be trusted or
 // compare mode is forced, by comparing contents.
 import type { ProxyContext } from "../proxy/context";
-import { headerValue } from "../proxy/http-util";
-import { snapshotOrderKey } from "../proxy/request-parts";
-import type { BlobRef, SideClient } from "../proxy/side-client";
+import { headerValue } from "../proxy/httpUtil";
+import { snapshotOrderKey } from "../proxy/requestParts";
+import type { BlobRef, SideClient } from "../proxy/sideClient";
 import { compareDiff, type DiffRanges, journalDiff } from "./compare";
 import type { WriteJournal } from "./journal";
-import { straddlesFourTiB } from "./managed-disk-diff";
-import { clip, type Interval, normalize } from "./range-set";
+import { straddlesFourTiB } from "./managedDiskDiff";
+import { clip, type Interval, normalize } from "./rangeSet";
 
 export interface DiffError {
   status: number;

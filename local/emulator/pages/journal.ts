@@ -1,7 +1,7 @@
 // The write journal: which pages each write through the proxy touched, per epoch between
 // snapshots, so a diff can report "pages written since" exactly as the service does. An epoch
 // boundary is a snapshot; writes in flight while a snapshot is taken count in both epochs.
-import { type Interval, normalize, union } from "./range-set";
+import { type Interval, normalize, union } from "./rangeSet";
 
 const MAX_KNOWN_ETAGS = 16384;
 

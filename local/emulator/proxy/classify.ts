@@ -1,6 +1,6 @@
 // Classifies a blob-service request into the operation kinds used by stats, faults and routing.
 import type { IncomingHttpHeaders } from "node:http";
-import { headerValue } from "./http-util";
+import { headerValue } from "./httpUtil";
 
 export const OPERATION_KINDS = [
   "putPage",

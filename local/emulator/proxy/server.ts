@@ -1,14 +1,14 @@
 // The public blob endpoint: a Host-preserving pass-through to Azurite, with fault injection,
 // counters and the control API, and handlers for the operations Azurite lacks or gets wrong.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { CONTROL_PREFIX, type ControlState, handleControl } from "../control-api";
+import { CONTROL_PREFIX, type ControlState, handleControl } from "../controlApi";
 import type { FaultInjector } from "../faults";
 import { rejectOverlongBlobName } from "../limits";
 import type { StatsRegistry } from "../stats";
 import type { Throttle } from "../throttle";
 import { classify, type OperationKind, parseAddress } from "./classify";
 import type { ProxyContext, Upstream } from "./context";
-import { drain, sendServiceError } from "./http-util";
+import { drain, sendServiceError } from "./httpUtil";
 import { forward } from "./upstream";
 
 export type OperationHandler = (ctx: ProxyContext) => Promise<void>;

@@ -3,8 +3,8 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, request, type ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ProxyContext, Upstream } from "./context";
-import { fixError, needsErrorFix } from "./error-fixups";
-import { endToEndHeaders, sendServiceError } from "./http-util";
+import { fixError, needsErrorFix } from "./errorFixups";
+import { endToEndHeaders, sendServiceError } from "./httpUtil";
 
 export interface ForwardOptions {
   /** Called with Azurite's status and headers before they are relayed (journal, ETag guard). */
