@@ -46,7 +46,13 @@ async function calls(code: string, liftsAfter: number) {
   };
   const outcome = await runInProcess(
     function* (rt) {
-      const wrapped = { ...rt, wait: (ms: number) => (waits.push(ms), rt.wait(ms)) };
+      const wrapped = {
+        ...rt,
+        wait: (ms: number) => {
+          waits.push(ms);
+          return rt.wait(ms);
+        },
+      };
       try {
         return yield* stepsOf<LimitSteps>(wrapped).call("limited", { code, liftsAfter });
       } catch (error) {
