@@ -4,7 +4,7 @@
 import type { PageBlobClient } from "@azure/storage-blob";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { EmulatorControl, type EmulatorStats } from "../local/emulator/control";
-import type { RunningEmulator } from "../local/emulator/index";
+import type { RunningEmulator, ThrottleProfile } from "../local/emulator/index";
 import { type ByteRange, MAX_PUT_PAGE_BYTES, splitRanges } from "../src/ranges";
 import { type ChildOutcome, runInChild } from "./child";
 import { type BenchConfig, MiB } from "./config";
@@ -29,6 +29,8 @@ export interface Measurement {
   bytesRead: number;
   peakRssMiB: number;
   cpuSeconds: number;
+  /** Under the Azure-shaped profile: requests it admitted, and those it answered 503 (the app provoked). */
+  throttle?: { profile: string; admitted: number; serverBusy: number; byReason: Record<string, number> };
   details: Record<string, number | string>;
   ratios: Record<string, number>;
 }
@@ -123,7 +125,31 @@ export class Bench {
     await this.control.resetStats();
     const outcome: ChildOutcome = await runInChild(task, this.endpoints, params);
     const stats = await this.control.getStats();
-    return toMeasurement(scenario, label, task, outcome, stats);
+    const m = toMeasurement(scenario, label, task, outcome, stats);
+    const throttle = await this.control.getThrottle();
+    if (throttle.profile !== null) {
+      const { admitted, serverBusy, byReason } = throttle.counts;
+      m.throttle = { profile: JSON.stringify(throttle.profile), admitted, serverBusy, byReason };
+    }
+    return m;
+  }
+
+  /**
+   * Runs `work` under the Azure-shaped profile (fresh buckets), then switches it off again. Measurements
+   * taken meanwhile record what the profile admitted and refused.
+   */
+  async underProfile<T>(work: () => Promise<T>): Promise<T> {
+    await this.control.setThrottle(this.profile);
+    try {
+      return await work();
+    } finally {
+      await this.control.setThrottle("off");
+    }
+  }
+
+  /** The Azure-shaped profile the bench measures under (EMULATOR_THROTTLE or --throttle; default azure). */
+  get profile(): ThrottleProfile {
+    return this.config.throttle;
   }
 }
 

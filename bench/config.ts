@@ -1,6 +1,12 @@
 // Benchmark sizes and switches: defaults fit a fresh clone on 2 cores in < 15 minutes; `--quick` or
 // BENCH_SCALE=<factor> shrinks the data sizes (counts of ranges shrink with them), `--only` picks scenarios.
 import { parseArgs } from "node:util";
+import {
+  AZURE_PROFILE,
+  parseThrottleSpec,
+  THROTTLE_ENV,
+  type ThrottleProfile,
+} from "../local/emulator/throttle";
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -27,6 +33,14 @@ export interface BenchConfig {
   appAllocatedBytes: number;
   /** Ranges in the synthetic fragmented diff of the planning scenario. */
   planningRanges: number;
+  /** Provisioned sizes of the disks a revert is measured on (scenario 12). */
+  revertDiskBytes: number[];
+  /** Disks in one run through the local runtime (scenario 13), their allocation and change. */
+  manyDisks: number;
+  manyAllocatedBytes: number;
+  manyChangedBytes: number;
+  /** The Azure-shaped profile of scenario 11 and the profiled reruns (EMULATOR_THROTTLE or --throttle). */
+  throttle: ThrottleProfile;
   only: Set<string> | undefined;
   keepData: boolean;
 }
@@ -45,9 +59,19 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
       only: { type: "string" },
       "keep-data": { type: "boolean", default: false },
       render: { type: "boolean", default: false },
+      throttle: { type: "string" },
       merge: { type: "boolean", default: false },
     },
   });
+  const spec = values.throttle ?? process.env[THROTTLE_ENV] ?? "azure";
+  let throttle: ThrottleProfile | undefined;
+  try {
+    throttle = parseThrottleSpec(spec);
+  } catch (error) {
+    throw new Error(
+      `--throttle / ${THROTTLE_ENV}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? (values.quick ? "0.125" : "1"));
   if (!(scale > 0 && scale <= 4)) throw new Error(`BENCH_SCALE must be in (0, 4], got ${scale}`);
   const seed = Number(values.seed ?? process.env.BENCH_SEED ?? "20261122");
@@ -65,6 +89,11 @@ export function loadConfig(argv: string[] = process.argv.slice(2)): BenchConfig 
     scaleChangedBytes: alignDown(16 * MiB * scale, 64 * 1024),
     appAllocatedBytes: alignDown(128 * MiB * scale, 4 * MiB),
     planningRanges: Math.max(1000, Math.round(100_000 * Math.min(1, scale))),
+    revertDiskBytes: [GiB, 64 * GiB],
+    manyDisks: 100,
+    manyAllocatedBytes: MiB,
+    manyChangedBytes: alignDown(0.01 * GiB * scale, 256 * 1024),
+    throttle: throttle ?? AZURE_PROFILE,
     only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined,
     keepData: values["keep-data"] ?? false,
   };

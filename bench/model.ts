@@ -1,10 +1,13 @@
 // The data model of one benchmark run: what the scenarios measured and the facts of the machine and
 // commit it ran on. Owned here, so the report modules and the command line both depend on it.
+import type { ThrottleProfile } from "../local/emulator/throttle";
 import type { BackupSummary } from "./scenarios/backup";
 import type { Ceiling } from "./scenarios/ceiling";
 import type { DurabilitySummary } from "./scenarios/durability";
 import type { LifecycleSummary } from "./scenarios/lifecycle";
 import type { ManagedSummary } from "./scenarios/managed";
+import type { ManySummary } from "./scenarios/many";
+import type { RevertSummary } from "./scenarios/revert";
 import type { ScaleSummary } from "./scenarios/scale";
 
 export interface BenchRun {
@@ -12,6 +15,10 @@ export interface BenchRun {
   backups?: BackupSummary;
   scale?: ScaleSummary;
   durability?: DurabilitySummary;
+  revert?: RevertSummary;
+  many?: ManySummary;
+  /** The Azure-shaped profile scenario 11 and the profiled reruns measured under. */
+  throttle?: ThrottleProfile;
   lifecycle?: LifecycleSummary;
   managed?: ManagedSummary;
   wallSeconds: number;

@@ -1,8 +1,10 @@
 // `npm run bench`: starts the storage emulator in disk mode in a temp folder, runs the scenarios
 // with the copying side in child processes, prints a table and writes bench/results/
-// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>,
-// --keep-data, --render (rewrite the report from latest.json), --merge (with --only: the scenarios run
-// replace theirs in latest.json, the rest is kept; the ceiling is taken from it). BENCH_NOTE adds a line.
+// (latest.json, REPORT.md, throughput.svg). Flags: --quick, --scale <f>, --seed <n>, --only <ids>
+// (backup, scale, app, lifecycle, managed, revert, many, durability), --keep-data, --render (rewrite the
+// report from latest.json), --merge (with --only: the scenarios run replace theirs in latest.json, the
+// rest is kept; the ceiling is taken from it), --throttle <azure|JSON> (the Azure-shaped profile of the
+// profiled scenarios; or EMULATOR_THROTTLE). BENCH_NOTE adds a line to the report.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -20,6 +22,8 @@ import { runCeiling } from "./scenarios/ceiling";
 import { runDurability } from "./scenarios/durability";
 import { runLifecycle } from "./scenarios/lifecycle";
 import { runManaged } from "./scenarios/managed";
+import { runMany } from "./scenarios/many";
+import { runRevert } from "./scenarios/revert";
 import { runPlanning, runScale } from "./scenarios/scale";
 
 function commit(): string {
@@ -41,9 +45,16 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const location = await mkdtemp(join(tmpdir(), "bench-emulator-"));
   log(`bench: scale ${config.scale}, seed ${config.seed}, ${cpus().length} cores, data in ${location}`);
-  const emulator = await startEmulator({ blobPort: 0, tablePort: 0, location, fastPutPage: true });
+  // The Azure-shaped profile is switched on per scenario (bench.underProfile), never for the whole run.
+  const emulator = await startEmulator({
+    blobPort: 0,
+    tablePort: 0,
+    location,
+    fastPutPage: true,
+    throttle: false,
+  });
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
-  const run: BenchRun = { wallSeconds: 0 };
+  const run: BenchRun = { wallSeconds: 0, throttle: config.throttle };
   const merge = process.argv.includes("--merge");
   try {
     // `--only durability` measures scenario 8 alone (it brings its own emulators and baselines).
@@ -60,6 +71,8 @@ async function main(): Promise<void> {
       if (wants(config, "app")) await runApp(bench, ceiling);
       if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
       if (wants(config, "managed")) run.managed = await runManaged(bench);
+      if (wants(config, "revert")) run.revert = await runRevert(bench);
+      if (wants(config, "many")) run.many = await runMany(bench);
     }
     if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {

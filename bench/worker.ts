@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Endpoints, TaskReply, TaskRequest, TaskResult } from "./protocol";
 import { appBackupDirect, appRestoreDirect, runtimeBackup } from "./tasks/app";
-import { ourBackup } from "./tasks/backup";
+import { engineManyDisks, ourBackup } from "./tasks/backup";
 import { ceilingPutPage, ceilingPutPageFromUrl } from "./tasks/ceiling";
 import { appVerifyDirect, pairedReadCeiling, retentionDecision } from "./tasks/lifecycle";
 import { appBackupTimed } from "./tasks/managed";
@@ -16,6 +16,7 @@ const TASKS: Record<string, Task> = {
   ceilingPutPageFromUrl,
   ceilingPutPage,
   ourBackup,
+  engineManyDisks,
   naiveFullCopy,
   naiveIncremental,
   planFragmentedDiff,

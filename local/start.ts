@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     `Storage emulator: blob ${emulator.blobEndpoint("<account>")}, table ${emulator.tableEndpoint("<account>")}`,
   );
   log(`  accounts: ${emulator.accounts.map((a) => a.name).join(", ")}`);
+  if (emulator.throttle)
+    log(`  Azure-shaped limits (EMULATOR_THROTTLE): ${JSON.stringify(emulator.throttle)}`);
   log(`Resource Manager: ${arm.url} (stand-in: managed disks in resource group local-rg)`);
   log(`  certificate:    ${arm.certPath} (trusted for ARM_ENDPOINT only)`);
   log(`Function host:    ${host.baseUrl}/api/...`);

@@ -8,11 +8,13 @@ const COLORS: Record<string, string> = {
   "3 incr": "#2ca02c",
   "4a naive": "#d62728",
   "4b naive": "#ff7f0e",
-  "4c latency": "#9467bd",
   "5 scale": "#17becf",
   "7 restore": "#8c564b",
   "9 lifecycle": "#e377c2",
   "10 managed": "#bcbd22",
+  "11 azure": "#9467bd",
+  "12 revert": "#17becf",
+  "13 many": "#8c564b",
 };
 
 function escapeXml(text: string): string {

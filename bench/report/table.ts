@@ -37,6 +37,12 @@ const RATIO_NAMES: Record<string, string> = {
   timeVsEngine: "t/engine",
   activitiesPerGiB: "activities/GiB",
   historyEventsPerGiB: "events/GiB",
+  ofTarget: "of target",
+  usableOfCeiling: "usable/ceil",
+  usableOfTarget: "usable/target",
+  timeVsOneCopy: "t/one copy",
+  timeVsBackup: "t/backup",
+  historyEventsPerDisk: "events/disk",
 };
 
 function requestsText(m: Measurement): string {
@@ -46,10 +52,11 @@ function requestsText(m: Measurement): string {
 }
 
 function ratiosText(m: Measurement): string {
-  return Object.entries(m.ratios)
+  const ratios = Object.entries(m.ratios)
     .filter(([name]) => RATIO_NAMES[name] !== undefined)
-    .map(([name, value]) => `${RATIO_NAMES[name]} ${value.toFixed(2)}`)
-    .join(", ");
+    .map(([name, value]) => `${RATIO_NAMES[name]} ${value.toFixed(2)}`);
+  if (m.throttle) ratios.push(`503s ${m.throttle.serverBusy}/${m.throttle.admitted + m.throttle.serverBusy}`);
+  return ratios.join(", ");
 }
 
 export function rowOf(m: Measurement): string[] {

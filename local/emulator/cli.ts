@@ -1,8 +1,10 @@
 // `npm run emulator`: runs the storage emulator alone until Ctrl-C, printing endpoints, accounts
 // and connection strings. Flags: --blob-port, --table-port, --location <dir>, --stock-put-page,
-// --diff-mode journal|compare, --lazy-saves (env: EMULATOR_BLOB_PORT, EMULATOR_TABLE_PORT, EMULATOR_LOCATION).
+// --diff-mode journal|compare, --lazy-saves, --throttle azure|off|<JSON> (env: EMULATOR_BLOB_PORT,
+// EMULATOR_TABLE_PORT, EMULATOR_LOCATION, EMULATOR_THROTTLE).
 import { parseArgs } from "node:util";
-import { FAULTS_ENV, startEmulator } from "./index";
+import { FAULTS_ENV, startEmulator, THROTTLE_ENV } from "./index";
+import { parseThrottleSpec } from "./throttle";
 
 function port(value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
@@ -22,12 +24,23 @@ async function main(): Promise<void> {
       // Azurite's own 5-second saves instead of a save per acknowledged request: loses writes on a
       // kill; only there to measure what durability costs and to show the crash test failing.
       "lazy-saves": { type: "boolean", default: false },
+      // The Azure-shaped limits: `azure` (the service's targets, 10 ms per request), `off`, or JSON fields.
+      throttle: { type: "string" },
     },
   });
   const diffMode = values["diff-mode"] ?? "journal";
   if (diffMode !== "journal" && diffMode !== "compare")
     throw new Error("--diff-mode must be journal or compare");
   const location = values.location ?? process.env.EMULATOR_LOCATION;
+  const throttleSpec = values.throttle ?? process.env[THROTTLE_ENV] ?? "";
+  let throttle: ReturnType<typeof parseThrottleSpec>;
+  try {
+    throttle = parseThrottleSpec(throttleSpec);
+  } catch (error) {
+    throw new Error(
+      `${values.throttle !== undefined ? "--throttle" : THROTTLE_ENV}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const emulator = await startEmulator({
     blobPort: port(values["blob-port"] ?? process.env.EMULATOR_BLOB_PORT, 10000),
     tablePort: port(values["table-port"] ?? process.env.EMULATOR_TABLE_PORT, 10002),
@@ -35,6 +48,7 @@ async function main(): Promise<void> {
     fastPutPage: !values["stock-put-page"],
     durable: !values["lazy-saves"],
     diffMode,
+    throttle: throttle ?? false,
     log: (line) => console.log(line),
   });
   const lines = [
@@ -42,6 +56,7 @@ async function main(): Promise<void> {
     `  blob:  http://${emulator.host}:${emulator.blobPort}/<account>`,
     `  table: http://${emulator.host}:${emulator.tablePort}/<account>`,
     `  data:  ${location ? `disk (${location}${values["lazy-saves"] ? ", lazy saves" : ""})` : "in memory"}; Put Page: ${values["stock-put-page"] ? "stock" : "fast"}; diff: ${diffMode}`,
+    `  throttle: ${throttle ? `Azure-shaped ${JSON.stringify(throttle)}` : "off"}`,
     `  control: http://${emulator.host}:${emulator.blobPort}/__emulator/stats (faults via ${FAULTS_ENV} or PUT /__emulator/faults)`,
     "Accounts:",
   ];

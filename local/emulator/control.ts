@@ -2,6 +2,7 @@
 import type { FaultRule } from "./faults";
 import type { PremiumLimits } from "./premium";
 import type { EmulatorStats } from "./stats";
+import type { ThrottleCounts, ThrottleProfile } from "./throttle";
 
 export type { EmulatorStats, OperationStats } from "./stats";
 
@@ -78,6 +79,21 @@ export class EmulatorControl {
    */
   async setDiffMode(mode: "journal" | "compare", pathPrefix = ""): Promise<void> {
     await this.call("PUT", "/__emulator/diff-mode", undefined, { mode, prefix: pathPrefix });
+  }
+  /**
+   * Switches the Azure-shaped throttle profile on (`"azure"` or fields overriding it) or off; the whole
+   * emulator is affected, so only a test or benchmark that owns its emulator should call it.
+   */
+  async setThrottle(profile: "azure" | "off" | Partial<ThrottleProfile>): Promise<void> {
+    const body = typeof profile === "string" ? { profile } : profile;
+    await this.call("PUT", "/__emulator/throttle", undefined, body);
+  }
+  /** The profile in force and what it admitted and refused under `prefix` since the last stats reset. */
+  async getThrottle(prefix?: string): Promise<{ profile: ThrottleProfile | null; counts: ThrottleCounts }> {
+    return (await this.call("GET", "/__emulator/throttle", prefix)) as {
+      profile: ThrottleProfile | null;
+      counts: ThrottleCounts;
+    };
   }
   /** The premium account's snapshot limits (omitted fields: the service's values). */
   async setPremiumLimits(limits: Partial<PremiumLimits>): Promise<void> {

@@ -3,12 +3,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FaultInjector, validateFaultRules } from "./faults";
 import { readBody, sendJson } from "./proxy/httpUtil";
 import type { StatsRegistry } from "./stats";
+import type { Throttle } from "./throttle";
 
 export const CONTROL_PREFIX = "/__emulator/";
 
 export interface ControlState {
   stats: StatsRegistry;
   faults: FaultInjector;
+  throttle?: Throttle | undefined;
   /** Extra endpoints contributed by features (for example the diff mode switch). */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
@@ -40,6 +42,7 @@ export async function handleControl(
         return sendJson(res, 200, state.stats.snapshot(prefix));
       case "POST /__emulator/stats/reset":
         state.stats.reset(prefix);
+        state.throttle?.reset(prefix);
         return sendJson(res, 200, {});
       case "PUT /__emulator/faults":
         return await putFaults(req, res, state);
@@ -48,6 +51,7 @@ export async function handleControl(
       case "GET /__emulator/health":
         return sendJson(res, 200, { ok: true });
       default:
+        if (state.throttle !== undefined && (await state.throttle.control(req, res, url))) return;
         if (state.extra !== undefined && (await state.extra(req, res, url))) return;
         return sendJson(res, 404, { error: `unknown control endpoint ${route}` });
     }

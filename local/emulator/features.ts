@@ -16,6 +16,7 @@ import { readBody, sendJson } from "./proxy/httpUtil";
 import type { OperationHandler } from "./proxy/server";
 import { SideClient } from "./proxy/sideClient";
 import { accountKeys } from "./signer";
+import type { Throttle } from "./throttle";
 
 export type DiffMode = "journal" | "compare";
 
@@ -25,6 +26,8 @@ export interface FeatureOptions {
   log: (line: string) => void;
   /** Source-side faults of Put Page From URL (operation kind `copySource`, matched on the source path). */
   faults?: FaultInjector;
+  /** Server-side copies are held until the destination blob's throughput target absorbed them. */
+  throttle?: Throttle;
 }
 
 export interface Features {
@@ -77,6 +80,7 @@ export function createFeatures(options: FeatureOptions): Features {
     log: options.log,
     localHosts: () => hosts,
     faults: options.faults,
+    throttle: options.throttle,
   };
   const pageList = createPageListHandler(lazy);
   const premium = new PremiumSnapshots();

@@ -8,10 +8,12 @@ import { FaultInjector, type FaultRule, validateFaultRules } from "./faults";
 import { createFeatures } from "./features";
 import { createProxyServer } from "./proxy/server";
 import { StatsRegistry } from "./stats";
+import { parseThrottleSpec, THROTTLE_ENV, Throttle, type ThrottleProfile } from "./throttle";
 
 export { EmulatorControl } from "./control";
 export type { FaultRule } from "./faults";
 export type { EmulatorStats, OperationStats } from "./stats";
+export { AZURE_PROFILE, THROTTLE_ENV, type ThrottleProfile } from "./throttle";
 
 export const WELL_KNOWN_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -53,6 +55,11 @@ export interface EmulatorOptions {
   putPageCrc?: boolean;
   /** Diff strategy: "journal" (default; service semantics, compare as fallback) or "compare" (always compare). */
   diffMode?: "journal" | "compare";
+  /**
+   * The Azure-shaped throttle profile (per-request latency, per-blob and per-account targets, 503 beyond);
+   * `false`: off; undefined: from EMULATOR_THROTTLE (`azure`, `off` or JSON), off when unset.
+   */
+  throttle?: ThrottleProfile | false;
   log?: (line: string) => void;
 }
 
@@ -66,6 +73,8 @@ export interface RunningEmulator {
   connectionString(account: string): string;
   /** Azurite's own blob port behind the proxy (for tests that must bypass the emulator's layer). */
   azuriteBlobPort: number;
+  /** The throttle profile in force at start (the control API may change it), or undefined. */
+  throttle: ThrottleProfile | undefined;
   /** Save counters of the blob and table stores (disk mode with durability only). */
   commitStats?: { blob: CommitStats; table: CommitStats };
   stop(): Promise<void>;
@@ -80,6 +89,16 @@ function faultsFromEnv(): { rules: FaultRule[]; seed?: number } {
   } catch (error) {
     // Named after the variable, so `npm start` prints it as a bad setting, not a stack trace.
     const named = new Error(`${FAULTS_ENV}: ${error instanceof Error ? error.message : String(error)}`);
+    named.name = "SettingsError";
+    throw named;
+  }
+}
+
+function throttleFromEnv(): ThrottleProfile | undefined {
+  try {
+    return parseThrottleSpec(process.env[THROTTLE_ENV] ?? "");
+  } catch (error) {
+    const named = new Error(`${THROTTLE_ENV}: ${error instanceof Error ? error.message : String(error)}`);
     named.name = "SettingsError";
     throw named;
   }
@@ -114,6 +133,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = loopbackHost(options.host ?? "127.0.0.1");
   const accounts = options.accounts ?? DEFAULT_ACCOUNTS;
   const log = options.log ?? (() => {});
+  // Settings first: a bad EMULATOR_THROTTLE stops the start before anything listens.
+  const throttle = new Throttle(
+    options.throttle === undefined ? throttleFromEnv() : options.throttle || undefined,
+  );
   const azurite = await startAzurite({
     host,
     blobPort: 0,
@@ -127,12 +150,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const envFaults = options.faults === undefined ? faultsFromEnv() : { rules: options.faults };
   const faults = new FaultInjector(envFaults.rules, options.faultSeed ?? envFaults.seed);
   const stats = new StatsRegistry();
-  const features = createFeatures({ accounts, diffMode: options.diffMode ?? "journal", log, faults });
+  const features = createFeatures({
+    accounts,
+    diffMode: options.diffMode ?? "journal",
+    log,
+    faults,
+    throttle,
+  });
   const upstream = { host, port: azurite.blobPort, agent: new Agent({ keepAlive: true, maxSockets: 64 }) };
   const proxy = createProxyServer({
     upstream,
     stats,
     faults,
+    throttle,
     handlers: features.handlers,
     controlExtra: features.control,
     log,
@@ -145,7 +175,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw error;
   }
   const tablePort = azurite.tablePort;
-  features.attach(upstream, [`${host}:${blobPort}`, `${host}:${azurite.blobPort}`, `localhost:${blobPort}`]);
+  const localHosts = [`${host}:${blobPort}`, `${host}:${azurite.blobPort}`, `localhost:${blobPort}`];
+  features.attach(upstream, localHosts);
+  throttle.attach(() => localHosts);
   const keyOf = (name: string): string => {
     const account = accounts.find((a) => a.name === name);
     if (account === undefined) throw new Error(`unknown emulator account ${name}`);
@@ -154,7 +186,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const blobEndpoint = (account: string) => `http://${host}:${blobPort}/${account}`;
   const tableEndpoint = (account: string) => `http://${host}:${tablePort}/${account}`;
   log(
-    `storage emulator ready: blob ${host}:${blobPort} (Azurite ${azurite.blobPort}), table ${host}:${tablePort}`,
+    `storage emulator ready: blob ${host}:${blobPort} (Azurite ${azurite.blobPort}), table ${host}:${tablePort}` +
+      (throttle.current ? `; throttle profile ${JSON.stringify(throttle.current)}` : ""),
   );
   return {
     host,
@@ -164,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     blobEndpoint,
     tableEndpoint,
     azuriteBlobPort: azurite.blobPort,
+    throttle: throttle.current,
     commitStats: azurite.commitStats,
     connectionString: (account) =>
       `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${keyOf(account)};` +

@@ -5,6 +5,8 @@
 export const DISK_BUSY = "DiskBusy";
 /** The run's disk lock expired and another run took the disk: the run stops writing. */
 export const LOCK_LOST = "LockLost";
+/** A revert by diff found the backup chain cannot be diffed: the restore copies the point in full. */
+export const REVERT_NOT_POSSIBLE = "RevertNotPossible";
 /** A restored disk differs from the restore point it was restored from. */
 export const VERIFICATION_FAILED = "VerificationFailed";
 /** The service allows no snapshot of this blob now (premium: one per 10 minutes): wait, then retry. */

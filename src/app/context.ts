@@ -8,7 +8,10 @@ import { StorageAccess } from "../storage/clients";
 
 /** Sizes and limits of the copy work; defaults suit the service, tests shrink them. */
 export interface Tuning {
-  /** Offset segment per Get Page Ranges listing (halved on server timeouts). */
+  /**
+   * Offset segment per Get Page Ranges listing: by default the whole blob (one listing, paged by marker, as
+   * the service allows); a segment the service times out on is halved, so fragmented disks split on demand.
+   */
   segmentBytes: number;
   /** Copy batches per copy at most: bounds the activities one orchestration schedules. */
   maxBatches: number;
@@ -30,8 +33,25 @@ export interface Tuning {
    * gives a running function when it recycles a worker.
    */
   stepBudgetMs: number;
-  /** What one destination blob absorbs (the service's target for a standard page blob): sizes batches. */
+  /**
+   * What one blob absorbs (the service's target for a standard page blob): sizes batches and paces every
+   * request that reads or writes the blob (raise it for premium blobs, whose targets are higher).
+   */
   blobBytesPerSecond: number;
+  /** Requests one blob serves per second (the service's target for a standard page blob): paces them. */
+  blobRequestsPerSecond: number;
+  /**
+   * Start requests under the two targets above (true, the default). false: no rate pacing, only the
+   * reaction to busy signals (where nothing enforces the targets, e.g. the local emulator without its
+   * Azure-shaped profile).
+   */
+  paceBlobTargets: boolean;
+  /**
+   * Unchanged gaps of at most this many bytes between changed ranges (inside allocated ranges) are copied
+   * with them, when that saves requests: one request costs the blob as much of its targets as this many
+   * bytes (60 MiB/s ÷ 500 requests/s = 120 KiB). 0: never.
+   */
+  bridgeGapBytes: number;
   /**
    * Offset segment per managed-disk diff request (`x-ms-previous-snapshot-url` has no paging in the
    * SDK: a segment whose answer is cut short is halved and asked again).
@@ -44,7 +64,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  segmentBytes: 128 * 1024 ** 3,
+  segmentBytes: 8 * 1024 ** 4,
   maxBatches: 200,
   minBatchBytes: 32 * 1024 ** 2,
   maxClearsPerBatch: 2000,
@@ -54,6 +74,9 @@ export const DEFAULT_TUNING: Tuning = {
   lockTtlMs: 30 * 60_000,
   stepBudgetMs: 10 * 60_000,
   blobBytesPerSecond: 60 * 1024 ** 2,
+  blobRequestsPerSecond: 500,
+  paceBlobTargets: true,
+  bridgeGapBytes: (60 * 1024 ** 2) / 500,
   managedSegmentBytes: 16 * 1024 ** 3,
   armWaitMs: 60_000,
   verifyChunkBytes: 4 * 1024 * 1024,

@@ -45,10 +45,14 @@ async function decideMode(
       `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
     );
   }
-  if ((await metadataOf(ctx, source, latest.sourceSnapshot)) === undefined) {
+  // The reads side by side; judged in order.
+  const [sourceSnapshot, problem] = await Promise.all([
+    metadataOf(ctx, source, latest.sourceSnapshot),
+    backupBlobProblem(ctx, ref, backup, latest),
+  ]);
+  if (sourceSnapshot === undefined) {
     return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
   }
-  const problem = await backupBlobProblem(ctx, ref, backup, latest);
   return problem ? full(problem) : { mode: "incremental", reason: null };
 }
 

@@ -15,10 +15,11 @@ export async function copyBackupBatch(
 ): Promise<BatchResult> {
   const { run, batch } = input;
   const owner = lockOwnerOfRun(run);
-  await ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs);
   const backup = requireBlobUrl(run.backupUrl);
   const reader = await sourceReaderOf(ctx, run);
   const copy = {
+    // The lock is renewed alongside the batch's loads, and before its first write.
+    ready: ctx.locks.renew(run.diskId, owner, ctx.tuning.lockTtlMs),
     source: reader.copySource(),
     sourceUrl: run.sourceUrl,
     sourceSnapshot: run.sourceSnapshot,

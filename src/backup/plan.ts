@@ -4,11 +4,12 @@
 
 import type { AppContext } from "../app/context";
 import { toBatchDocs } from "../copy/batches";
+import { bridgeSmallGaps } from "../copy/bridge";
 import { ChainBreakError, listRanges } from "../copy/diff";
 import { saveBatches } from "../copy/runStore";
 import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
-import { statusOf } from "../storage/errors";
+import { errorCode, statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
@@ -18,12 +19,20 @@ import type { BackupMode, BeginResult, PlanResult } from "./types";
 /** Creates the backup blob if missing (stamped as written by this run); true when it was created now. */
 async function ensureBackupBlob(ctx: AppContext, run: BeginResult): Promise<boolean> {
   const backup = requireBlobUrl(run.backupUrl);
-  await ctx.storage.container(backup).createIfNotExists();
-  try {
-    await ctx.storage.pageBlob(backup).create(run.sizeBytes, {
+  const create = () =>
+    ctx.storage.pageBlob(backup).create(run.sizeBytes, {
       conditions: { ifNoneMatch: "*" },
       metadata: { [STAMP_WRITING]: run.restorePointId },
     });
+  try {
+    try {
+      await create();
+    } catch (error) {
+      // The container is created only when it is missing (a request saved on every other run).
+      if (errorCode(error) !== "ContainerNotFound") throw error;
+      await ctx.storage.container(backup).createIfNotExists();
+      await create();
+    }
     return true;
   } catch (error) {
     if (statusOf(error) === 409 || statusOf(error) === 412) return false;
@@ -37,6 +46,8 @@ interface Listing {
   writes: ByteRange[];
   clears: ByteRange[];
   requests: number;
+  /** Unchanged bytes copied along with small changes (bridged gaps), included in `writes`. */
+  bridgedBytes: number;
 }
 
 async function listChanges(
@@ -49,12 +60,19 @@ async function listChanges(
   if (mode === "incremental" && run.prevSourceSnapshot) {
     try {
       const diff = await source.diff();
+      const bridged = await bridgeSmallGaps(diff.changed, {
+        blob: source.snapshot,
+        sizeBytes: run.sizeBytes,
+        segmentBytes: ctx.tuning.segmentBytes,
+        maxGap: ctx.tuning.bridgeGapBytes,
+      });
       return {
         mode,
         reason: run.reason,
-        writes: diff.changed,
+        writes: bridged.writes,
         clears: diff.cleared,
-        requests: diff.requests,
+        requests: diff.requests + bridged.listRequests,
+        bridgedBytes: bridged.bridgedBytes,
       };
     } catch (error) {
       if (!(error instanceof ChainBreakError)) throw error;
@@ -65,7 +83,14 @@ async function listChanges(
   const allocated = await source.allocated();
   const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
   if (fresh)
-    return { mode: "full", reason, writes: allocated.changed, clears: [], requests: allocated.requests };
+    return {
+      mode: "full",
+      reason,
+      writes: allocated.changed,
+      clears: [],
+      requests: allocated.requests,
+      bridgedBytes: 0,
+    };
   // A full copy into an existing backup blob must also clear the pages the source no longer has.
   const backupBlob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { retry: "none" });
   const old = await listRanges({
@@ -79,6 +104,7 @@ async function listChanges(
     writes: allocated.changed,
     clears: subtractRanges(old.changed, allocated.changed),
     requests: allocated.requests + old.requests,
+    bridgedBytes: 0,
   };
 }
 
@@ -105,7 +131,11 @@ async function claimBackupBlob(
       planned = { ...run, mode: "full", reason: `chain check: ${mismatch}`, prevSourceSnapshot: null };
   }
   if (stamp.writing !== run.restorePointId) {
-    await writeStamp(blob, { holds: stamp.holds, writing: run.restorePointId }, { leaseId });
+    await writeStamp(
+      blob,
+      { holds: stamp.holds, writing: run.restorePointId },
+      { leaseId, metadata: props.metadata },
+    );
   }
   if (props.contentLength !== run.sizeBytes) {
     // Shrinking clears the tail, as the service does for the source.
@@ -128,7 +158,8 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
     mode: listed.mode,
     reason: listed.reason,
     sizeBytes: run.sizeBytes,
-    changedBytes: totalBytes(listed.writes),
+    changedBytes: totalBytes(listed.writes) - listed.bridgedBytes,
+    bridgedBytes: listed.bridgedBytes,
     clearedBytes: totalBytes(listed.clears),
     rangeCount: listed.writes.length + listed.clears.length,
     batchBytes: docs.map((d) => totalBytes(d.writes)),

@@ -3,6 +3,7 @@
 // managed disk: the SAS Resource Manager granted for the run, `x-ms-previous-snapshot-url` diffs in
 // segments, the SAS as copy source. Everything on the backup side (blob, stamp, lease, batches, copy
 // engine, restore point) is the same code for both.
+import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
 import { requireComputeId, sasSecondsFor } from "../compute/resourceIds";
 import { grantRead } from "../compute/snapshots";
@@ -22,6 +23,8 @@ export interface SourceReader {
   allocated(): Promise<RangeListing>;
   /** What Put Page From URL reads. */
   copySource(): SourceAuthorizer;
+  /** The run's snapshot, for reads of its own (the allocated ranges around small gaps). */
+  snapshot: PageBlobClient;
 }
 
 export async function sourceReaderOf(ctx: AppContext, run: BeginResult): Promise<SourceReader> {
@@ -56,6 +59,7 @@ export async function sourceReaderOf(ctx: AppContext, run: BeginResult): Promise
       },
       allocated: () => listRanges({ ...common, segmentBytes: ctx.tuning.segmentBytes }),
       copySource: () => sasSource(access.sasUrl),
+      snapshot: blob,
     };
   }
   const source = requireBlobUrl(run.sourceUrl);
@@ -65,5 +69,6 @@ export async function sourceReaderOf(ctx: AppContext, run: BeginResult): Promise
     diff: () => listRanges({ ...common, prevSnapshot: run.prevSourceSnapshot ?? undefined }),
     allocated: () => listRanges(common),
     copySource: () => authorizeSource(ctx.storage, source, run.sourceSnapshot),
+    snapshot,
   };
 }

@@ -58,6 +58,8 @@ export interface PlanResult {
   reason: string | null;
   sizeBytes: number;
   changedBytes: number;
+  /** Unchanged bytes written along with small changes to save requests (bridged gaps; in batchBytes). */
+  bridgedBytes: number;
   clearedBytes: number;
   rangeCount: number;
   /** Bytes to write per batch (index = batch number); the ranges are in the run store. */

@@ -6,8 +6,9 @@ import { type ByteRange, batchRanges, splitRanges, totalBytes } from "../ranges"
 import { holdLease, keepLease } from "../storage/lease";
 import { authorizeSource, type SourceAuthorizer } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
-import { type CopyStats, copyRanges } from "./engine";
-import { loadBatch, loadCheckpoint, saveCheckpoint } from "./runStore";
+import { type CopyStats, copyRanges, type Pacing } from "./engine";
+import { relayRanges } from "./relay";
+import { loadBatch, loadCheckpoint, loadCheckpointDoc, saveCheckpoint } from "./runStore";
 
 /** The ranges of one batch: written with Put Page From URL, or cleared. Stored in the run store. */
 export interface BatchDoc {
@@ -36,6 +37,14 @@ export type BatchTuning = Pick<
   Tuning,
   "maxBatches" | "minBatchBytes" | "maxClearsPerBatch" | "batchWindow" | "stepBudgetMs" | "blobBytesPerSecond"
 >;
+
+/** The pacers' rates for blobs this app reads and writes (the service's targets unless tuned). */
+export function pacingOf(
+  tuning: Pick<Tuning, "blobBytesPerSecond" | "blobRequestsPerSecond" | "paceBlobTargets">,
+): Pacing | undefined {
+  if (!tuning.paceBlobTargets) return undefined;
+  return { bytesPerSecond: tuning.blobBytesPerSecond, requestsPerSecond: tuning.blobRequestsPerSecond };
+}
 
 /**
  * How many write batches a copy of `totalBytes` gets, from a time budget: enough that one batch fits one
@@ -83,10 +92,59 @@ export interface BatchCopy {
   destination?: PageBlobClient;
   leaseId: string | undefined;
   batch: BatchRef;
+  /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
+  ready?: Promise<unknown>;
 }
 
 /** How often a running batch records its checkpoint (what a crash can make it copy again). */
 const CHECKPOINT_EVERY_MS = 10_000;
+
+/** Saves a batch's checkpoint every CHECKPOINT_EVERY_MS while it runs, and once more at the end. */
+function checkpointer(ref: BatchRef, from: number) {
+  const { container, diskId, key, batch } = ref;
+  let saved = from;
+  let lastSave = Date.now();
+  let saving: Promise<void> = Promise.resolve();
+  const save = (operationsDone: number, digests?: readonly string[]) => {
+    if (operationsDone <= saved) return saving;
+    saved = operationsDone;
+    lastSave = Date.now();
+    const copy = digests?.slice(0, operationsDone);
+    saving = saving.then(() => saveCheckpoint(container, diskId, key, batch, operationsDone, copy));
+    return saving;
+  };
+  return {
+    save,
+    /** For onProgress: saves when the last save is old enough. */
+    tick: (operationsDone: number, digests?: readonly string[]) => {
+      if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void save(operationsDone, digests);
+    },
+  };
+}
+
+/**
+ * Holds (and renews) the leases while `work` runs; takes them alongside `loads` (the batch's documents and
+ * the caller's lock renewal), whose values `work` gets.
+ */
+async function underLeases<L, T>(
+  ctx: AppContext,
+  leases: Array<{ url: string; leaseId: string | undefined }>,
+  loads: Promise<L>,
+  work: (loaded: L) => Promise<T>,
+): Promise<T> {
+  const held = leases.filter((l): l is { url: string; leaseId: string } => l.leaseId !== undefined);
+  const blobs = held.map((l) => ({ blob: ctx.storage.pageBlob(requireBlobUrl(l.url)), leaseId: l.leaseId }));
+  const [loaded] = await Promise.all([
+    loads,
+    ...blobs.map((b) => holdLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds)),
+  ]);
+  const keepers = blobs.map((b) => keepLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds));
+  try {
+    return await work(loaded);
+  } finally {
+    for (const keeper of keepers) keeper.stop();
+  }
+}
 
 /**
  * Copies one batch with the copy engine, holding (and renewing) the destination's lease while it writes,
@@ -101,27 +159,17 @@ export async function copyBatchUnderLease(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { container, diskId, key, batch } = copy.batch;
-  const [doc, skip] = await Promise.all([
+  const loads = Promise.all([
     loadBatch(container, diskId, key, batch),
     loadCheckpoint(container, diskId, key, batch),
+    copy.ready,
   ]);
   // A destination reached through its own SAS (an upload) takes no lease and no credential of the app.
   const destination = copy.destination ? undefined : requireBlobUrl(copy.destinationUrl);
   const { leaseId } = copy;
-  const blob = destination && leaseId ? ctx.storage.pageBlob(destination) : undefined;
-  if (blob && leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-  const keeper = blob && leaseId ? keepLease(blob, leaseId, ctx.tuning.leaseSeconds) : undefined;
-  let saved = skip;
-  let lastSave = Date.now();
-  let saving: Promise<void> = Promise.resolve();
-  const checkpoint = (operationsDone: number) => {
-    if (operationsDone <= saved) return saving;
-    saved = operationsDone;
-    lastSave = Date.now();
-    saving = saving.then(() => saveCheckpoint(container, diskId, key, batch, operationsDone));
-    return saving;
-  };
-  try {
+  const leases = destination ? [{ url: copy.destinationUrl, leaseId }] : [];
+  return underLeases(ctx, leases, loads, async ([doc, skip]) => {
+    const saver = checkpointer(copy.batch, skip);
     const stats = await copyRanges({
       source:
         copy.source ?? authorizeSource(ctx.storage, requireBlobUrl(copy.sourceUrl), copy.sourceSnapshot),
@@ -132,16 +180,69 @@ export async function copyBatchUnderLease(
       clears: doc.clears,
       leaseId,
       concurrency: ctx.tuning.copyConcurrency,
+      pacing: pacingOf(ctx.tuning),
       signal,
       skipOperations: skip,
       stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
-      onProgress: (progress) => {
-        if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void checkpoint(progress.operationsDone);
-      },
+      onProgress: (progress) => saver.tick(progress.operationsDone),
     });
-    await checkpoint(stats.operationsDone);
-    return { ...stats, done: stats.operationsDone >= stats.operationsTotal };
-  } finally {
-    keeper?.stop();
-  }
+    const done = stats.operationsDone >= stats.operationsTotal;
+    // A finished batch is not called again (a retry after a crash copies the same bytes once more).
+    if (!done) await saver.save(stats.operationsDone);
+    return { ...stats, done };
+  });
+}
+
+/** One stored batch relayed (read here, hashed, written) from a snapshot into one or more blobs. */
+export interface BatchRelay {
+  sourceUrl: string;
+  sourceSnapshot: string | undefined;
+  destinations: Array<{ url: string; leaseId: string | undefined }>;
+  batch: BatchRef;
+  /** As BatchCopy.ready. */
+  ready?: Promise<unknown>;
+}
+
+/**
+ * Like copyBatchUnderLease, for a relay copy: the digests of what it read are kept with the checkpoint,
+ * so a later step can verify the destination against the source's bytes without reading them again.
+ */
+export async function relayBatchUnderLease(
+  ctx: AppContext,
+  copy: BatchRelay,
+  signal?: AbortSignal,
+): Promise<BatchResult> {
+  const { container, diskId, key, batch } = copy.batch;
+  const loads = Promise.all([
+    loadBatch(container, diskId, key, batch),
+    loadCheckpointDoc(container, diskId, key, batch),
+    copy.ready,
+  ]);
+  return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {
+    // A checkpoint without digests (none recorded) cannot be resumed from: start the batch over.
+    const skip = checkpoint.digests.length === checkpoint.operationsDone ? checkpoint.operationsDone : 0;
+    const saver = checkpointer(copy.batch, skip);
+    const stats = await relayRanges({
+      source: ctx.storage.pageBlob(requireBlobUrl(copy.sourceUrl), {
+        snapshot: copy.sourceSnapshot,
+        retry: "none",
+      }),
+      destinations: copy.destinations.map((d) => ({
+        blob: ctx.storage.pageBlob(requireBlobUrl(d.url), { retry: "none" }),
+        leaseId: d.leaseId,
+      })),
+      writes: doc.writes,
+      clears: doc.clears,
+      concurrency: ctx.tuning.copyConcurrency,
+      pacing: pacingOf(ctx.tuning),
+      signal,
+      skipOperations: skip,
+      digests: checkpoint.digests,
+      stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
+      onProgress: (progress) => saver.tick(progress.operationsDone, progress.digests),
+    });
+    await saver.save(stats.operationsDone, stats.digests);
+    const { digests: _digests, ...counters } = stats;
+    return { ...counters, done: stats.operationsDone >= stats.operationsTotal };
+  });
 }

@@ -1,8 +1,17 @@
 // Listing what to copy: the allocated ranges of a snapshot (full, sparse copy) or the changed and cleared
-// ranges between two snapshots (incremental). Pages through the service listing in offset segments and
-// splits a segment that times out on a fragmented disk, as the Get Page Ranges docs advise.
+// ranges between two snapshots (incremental). Lists the whole blob as one segment, paged by marker (the
+// fewest requests the service allows), and splits a segment only when the service times out on it (a
+// fragmented disk), as the Get Page Ranges docs advise.
 import type { PageBlobClient } from "@azure/storage-blob";
-import { type ByteRange, clipRanges, coalesce, fromInclusive, PAGE_SIZE, segmentsOf } from "../ranges";
+import {
+  type ByteRange,
+  clipRanges,
+  coalesce,
+  fromInclusive,
+  MAX_PAGE_BLOB_BYTES,
+  PAGE_SIZE,
+  segmentsOf,
+} from "../ranges";
 import { errorCode, isServerTimeout, isTransient, messageOf, statusOf } from "../storage/errors";
 import { sleep } from "./pacer";
 
@@ -32,7 +41,7 @@ export interface RangeListingOptions {
   prevSnapshot?: string | undefined;
   /** Size of the listed snapshot (a multiple of 512). */
   sizeBytes: number;
-  /** Offset segment listed per request sequence (default 128 GiB); halved on server timeouts. */
+  /** Offset segment listed per request sequence (default: the whole blob); halved on server timeouts. */
   segmentBytes?: number;
   /** Smallest segment before a timeout is final (default 4 MiB). */
   minSegmentBytes?: number;
@@ -85,7 +94,7 @@ export async function listRanges(options: RangeListingOptions): Promise<RangeLis
   const minSegment = options.minSegmentBytes ?? 4 * 1024 * 1024;
   const maxAttempts = options.maxAttempts ?? 6;
   const result: RangeListing = { changed: [], cleared: [], requests: 0, splits: 0 };
-  const pending = segmentsOf(sizeBytes, options.segmentBytes ?? 128 * 1024 ** 3).reverse();
+  const pending = segmentsOf(sizeBytes, options.segmentBytes ?? MAX_PAGE_BLOB_BYTES).reverse();
 
   async function page(segment: ByteRange, token: string | undefined): Promise<PageResult> {
     const listing =

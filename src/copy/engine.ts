@@ -1,6 +1,7 @@
 // The range copy engine: writes ranges server side with Put Page From URL (≤ 4 MiB each, at their true
-// offsets) and clears ranges with Clear Pages, with bounded concurrency, per-blob pacing, retries with
-// backoff on transient failures, byte and request counters, and cancellation. Used by backup and restore.
+// offsets) and clears ranges with Clear Pages, with bounded concurrency, per-blob pacing of the destination
+// (and of the source, which the service reads), retries with backoff on transient failures, byte and
+// request counters, and cancellation. Used by backup and restore.
 import type { PageBlobClient } from "@azure/storage-blob";
 import {
   assertAligned,
@@ -10,18 +11,16 @@ import {
   splitRanges,
   totalBytes,
 } from "../ranges";
-import { isServerBusy, isTransient, messageOf } from "../storage/errors";
 import type { SourceAuthorizer } from "../storage/sourceAuth";
-import { type BlobPacer, pacerFor, sleep } from "./pacer";
+import { type BlobPacer, pacerFor } from "./pacer";
+import { type CopyRetryOptions, OperationError, runOperations } from "./runner";
 
-export interface CopyRetryOptions {
-  /** Attempts per request, counting the first (default 8). */
-  maxAttempts?: number;
-  /** First backoff delay; doubles per attempt with jitter (default 250 ms). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Per-request timeout; a timed-out request is retried (default 120 s). */
-  requestTimeoutMs?: number;
+export type { CopyRetryOptions } from "./runner";
+
+/** The blob targets the pacers keep under (the service's, for a standard page blob, by default). */
+export interface Pacing {
+  bytesPerSecond?: number | undefined;
+  requestsPerSecond?: number | undefined;
 }
 
 export interface CopyJob {
@@ -38,6 +37,8 @@ export interface CopyJob {
   /** Concurrent requests at most (default 8); the blob's pacer may allow fewer. */
   concurrency?: number;
   retry?: CopyRetryOptions;
+  /** Rates of the process-wide pacers of the destination and the source (none: unpaced rates). */
+  pacing?: Pacing;
   /** Defaults to the process-wide pacer of the destination blob. */
   pacer?: BlobPacer;
   signal?: AbortSignal;
@@ -65,16 +66,8 @@ export interface CopyStats {
 
 type Operation = { kind: "write" | "clear"; range: ByteRange };
 
-export class CopyError extends Error {
-  constructor(
-    message: string,
-    readonly operation: Operation,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = "CopyError";
-  }
-}
+/** A copy that failed for good: the operation and its last error. */
+export class CopyError extends OperationError<Operation> {}
 
 function operationsOf(job: CopyJob): Operation[] {
   const writes = splitRanges(coalesce(job.writes), MAX_PUT_PAGE_BYTES);
@@ -87,23 +80,13 @@ function operationsOf(job: CopyJob): Operation[] {
   return ops;
 }
 
-/**
- * A per-request timeout. Not AbortSignal.timeout(): AbortSignal.any() holds its sources weakly, and an
- * unreferenced timeout signal can be garbage collected before it fires (the request then never times
- * out). The timer's closure keeps this controller alive until it fires or is cleared.
- */
-function requestTimeout(ms: number): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException("The request timed out", "TimeoutError")),
-    ms,
-  );
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
-
-function backoff(attempt: number, options: Required<CopyRetryOptions>): number {
-  const exp = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-  return exp / 2 + Math.random() * (exp / 2);
+/** The process-wide pacer of a blob (a client's URL, query dropped), with the job's rates. */
+export function pacerOf(blob: { url: string }, concurrency: number, pacing: Pacing | undefined): BlobPacer {
+  return pacerFor(blob.url, {
+    maxConcurrency: concurrency,
+    bytesPerSecond: pacing?.bytesPerSecond,
+    requestsPerSecond: pacing?.requestsPerSecond,
+  });
 }
 
 /**
@@ -112,41 +95,24 @@ function backoff(attempt: number, options: Required<CopyRetryOptions>): number {
  * gap (`operationsDone`), so the next attempt resumes there (`skipOperations`).
  */
 export async function copyRanges(job: CopyJob): Promise<CopyStats> {
-  const retry: Required<CopyRetryOptions> = {
-    maxAttempts: job.retry?.maxAttempts ?? 8,
-    baseDelayMs: job.retry?.baseDelayMs ?? 250,
-    maxDelayMs: job.retry?.maxDelayMs ?? 15_000,
-    requestTimeoutMs: job.retry?.requestTimeoutMs ?? 120_000,
-  };
   const concurrency = Math.max(1, job.concurrency ?? 8);
-  const pacer =
-    job.pacer ?? pacerFor(job.destination.url.split("?")[0] ?? "", { maxConcurrency: concurrency });
-  const ops = operationsOf(job);
-  const skip = Math.min(ops.length, Math.max(0, job.skipOperations ?? 0));
-  const stats: CopyStats = {
-    operationsDone: skip,
-    operationsTotal: ops.length,
-    bytesCopied: 0,
-    bytesCleared: 0,
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-  };
-  const done = new Array<boolean>(ops.length).fill(false);
-  const failure = new AbortController();
-  const signal = job.signal ? AbortSignal.any([job.signal, failure.signal]) : failure.signal;
+  const pacer = job.pacer ?? pacerOf(job.destination, concurrency, job.pacing);
   const conditions = job.leaseId ? { leaseId: job.leaseId } : undefined;
-  let next = skip;
-  let firstError: unknown;
-  const inBudget = () => job.stopStartingAt === undefined || Date.now() < job.stopStartingAt;
+  const ops = operationsOf(job);
+  let bytesCopied = 0;
+  let bytesCleared = 0;
+  let sourcePacer: BlobPacer | undefined;
 
-  async function send(op: Operation, requestSignal: AbortSignal): Promise<void> {
+  async function attempt(op: Operation, _index: number, requestSignal: AbortSignal): Promise<void> {
     const { offset, length } = op.range;
     if (op.kind === "clear") {
       await job.destination.clearPages(offset, length, { conditions, abortSignal: requestSignal });
       return;
     }
     const source = await job.source.current();
+    // The service reads the source for every copy: its blob's targets count that read.
+    sourcePacer ??= job.pacing ? pacerOf({ url: source.url }, concurrency, job.pacing) : undefined;
+    await sourcePacer?.pace(length, requestSignal);
     await job.destination.uploadPagesFromURL(source.url, offset, offset, length, {
       conditions,
       abortSignal: requestSignal,
@@ -154,66 +120,39 @@ export async function copyRanges(job: CopyJob): Promise<CopyStats> {
     });
   }
 
-  /** Runs one operation; false when its first request could not start within the time budget. */
-  async function run(op: Operation): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      const release = await pacer.acquire(signal);
-      // Waiting for a slot can outlast the budget: an operation not started yet is left for next time.
-      if (attempt === 1 && !inBudget()) {
-        release();
-        return false;
-      }
-      const timeout = requestTimeout(retry.requestTimeoutMs);
-      const requestSignal = AbortSignal.any([signal, timeout.signal]);
-      try {
-        await send(op, requestSignal);
-        timeout.clear();
-        pacer.onSuccess();
-        release();
-        return true;
-      } catch (error) {
-        timeout.clear();
-        release();
-        signal.throwIfAborted();
-        if (isServerBusy(error)) {
-          stats.throttled++;
-          pacer.onBusy();
-        }
-        const timedOut = requestSignal.aborted;
-        if (!(timedOut || isTransient(error)) || attempt >= retry.maxAttempts) {
-          const what = `${op.kind} ${op.range.offset}+${op.range.length}`;
-          throw new CopyError(`${what} failed after ${attempt} attempt(s): ${messageOf(error)}`, op, error);
-        }
-        stats.retries++;
-        await sleep(backoff(attempt, retry), signal);
-      }
-    }
+  const stats = (run: { operationsDone: number; requests: number; retries: number; throttled: number }) => ({
+    operationsDone: run.operationsDone,
+    operationsTotal: ops.length,
+    bytesCopied,
+    bytesCleared,
+    requests: run.requests,
+    retries: run.retries,
+    throttled: run.throttled,
+  });
+  try {
+    const run = await runOperations({
+      ops,
+      skip: job.skipOperations,
+      concurrency,
+      pacer,
+      retry: job.retry,
+      signal: job.signal,
+      stopStartingAt: job.stopStartingAt,
+      bytesOf: (op) => (op.kind === "write" ? op.range.length : 0),
+      attempt,
+      describe: (op) => `${op.kind} ${op.range.offset}+${op.range.length}`,
+      onDone: (op, _index, progress) => {
+        if (op.kind === "write") bytesCopied += op.range.length;
+        else bytesCleared += op.range.length;
+        job.onProgress?.(stats(progress));
+      },
+    });
+    return stats(run);
+  } catch (error) {
+    if (error instanceof OperationError && !(error instanceof CopyError))
+      throw new CopyError(error.message, error.operation as Operation, error.cause);
+    throw error;
   }
-
-  async function worker(): Promise<void> {
-    while (firstError === undefined && next < ops.length && inBudget()) {
-      const index = next++;
-      const op = ops[index]!;
-      try {
-        if (!(await run(op))) return;
-      } catch (error) {
-        firstError ??= error;
-        failure.abort(error);
-        return;
-      }
-      if (op.kind === "write") stats.bytesCopied += op.range.length;
-      else stats.bytesCleared += op.range.length;
-      stats.requests++;
-      done[index] = true;
-      while (stats.operationsDone < ops.length && done[stats.operationsDone]) stats.operationsDone++;
-      job.onProgress?.(stats);
-    }
-  }
-
-  await Promise.all(Array.from({ length: Math.min(concurrency, ops.length - skip) }, worker));
-  if (firstError !== undefined) throw firstError;
-  job.signal?.throwIfAborted();
-  return stats;
 }
 
 /** Bytes a job will write and clear (after coalescing). */

@@ -1,6 +1,7 @@
-// Per-blob pacing: how many requests may be in flight against one destination blob. It halves when the
-// service says it is busy and creeps back up on success (AIMD, like AzCopy's page-blob pacer), and it is
-// shared by every copy in this process that targets the same blob.
+// Per-blob pacing, shared by every copy in this process that reads or writes the same blob: how many
+// requests may be in flight against it (halved when the service says it is busy, crept back up on success:
+// AIMD, like AzCopy's page-blob pacer) and how fast bytes and requests may start, kept just under the
+// blob's scalability targets so the service has no reason to answer 503 (cut further when it does).
 
 export interface PacerOptions {
   /** Upper bound of concurrent requests (and the starting point). */
@@ -10,7 +11,20 @@ export interface PacerOptions {
   /** Pause after a busy signal; doubles with consecutive busy signals, capped by maxCooldownMs. */
   cooldownMs?: number;
   maxCooldownMs?: number;
+  /** What the blob absorbs (the service's target: 60 MiB/s for a standard page blob); none: unpaced. */
+  bytesPerSecond?: number | undefined;
+  /** Requests per second the blob serves (the service's target: 500 for a standard page blob). */
+  requestsPerSecond?: number | undefined;
+  /** Clock (tests). */
+  now?: () => number;
 }
+
+/** Share of the targets the pacer starts requests at: under them, so arrival jitter stays inside. */
+export const PACE_SHARE = 0.95;
+/** Lowest share after busy signals, and the steps down (per busy signal) and up (per success). */
+const MIN_SHARE = 0.25;
+const SHARE_CUT = 0.85;
+const SHARE_STEP = 0.02;
 
 export class BlobPacer {
   private limit: number;
@@ -23,6 +37,13 @@ export class BlobPacer {
   private readonly increaseAfter: number;
   private readonly cooldownMs: number;
   private readonly maxCooldownMs: number;
+  private readonly bytesPerSecond: number | undefined;
+  private readonly requestsPerSecond: number | undefined;
+  private readonly now: () => number;
+  /** Theoretical times (epoch ms) at which the byte and request budgets are free again (GCRA). */
+  private bytesFreeAt = 0;
+  private requestsFreeAt = 0;
+  private share = PACE_SHARE;
   /** Number of busy signals seen (observability and tests). */
   busySignals = 0;
 
@@ -32,27 +53,34 @@ export class BlobPacer {
     this.increaseAfter = options.increaseAfter ?? 16;
     this.cooldownMs = options.cooldownMs ?? 200;
     this.maxCooldownMs = options.maxCooldownMs ?? 10_000;
+    this.bytesPerSecond = positive(options.bytesPerSecond);
+    this.requestsPerSecond = positive(options.requestsPerSecond);
+    this.now = options.now ?? Date.now;
   }
 
   get concurrency(): number {
     return this.limit;
   }
 
-  /** Waits for a slot (and for any cooldown); returns the function that frees it. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  /** The share of the targets requests start at now (PACE_SHARE, less after busy signals). */
+  get rateShare(): number {
+    return this.share;
+  }
+
+  /** Waits for a slot (and for any cooldown and the rate budget); returns the function that frees it. */
+  async acquire(signal?: AbortSignal, bytes = 0): Promise<() => void> {
     while (this.inFlight >= this.limit) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       signal?.throwIfAborted();
     }
     this.inFlight++;
-    const pause = this.pausedUntil - Date.now();
-    if (pause > 0) {
-      try {
-        await sleep(pause, signal);
-      } catch (error) {
-        this.release();
-        throw error;
-      }
+    try {
+      const pause = this.pausedUntil - this.now();
+      if (pause > 0) await sleep(pause, signal);
+      await this.pace(bytes, signal);
+    } catch (error) {
+      this.release();
+      throw error;
     }
     let released = false;
     return () => {
@@ -61,8 +89,28 @@ export class BlobPacer {
     };
   }
 
+  /** Waits until one request of `bytes` may start under the blob's rates (no concurrency slot). */
+  async pace(bytes: number, signal?: AbortSignal): Promise<void> {
+    const delay = this.reserve(bytes);
+    if (delay > 0) await sleep(delay, signal);
+  }
+
+  /** Books one request of `bytes` in the rate budgets; returns how long to wait before starting it. */
+  reserve(bytes: number): number {
+    const now = this.now();
+    let start = now;
+    if (this.bytesPerSecond !== undefined && bytes > 0) start = Math.max(start, this.bytesFreeAt);
+    if (this.requestsPerSecond !== undefined) start = Math.max(start, this.requestsFreeAt);
+    if (this.bytesPerSecond !== undefined && bytes > 0)
+      this.bytesFreeAt = start + (bytes / (this.bytesPerSecond * this.share)) * 1000;
+    if (this.requestsPerSecond !== undefined)
+      this.requestsFreeAt = start + 1000 / (this.requestsPerSecond * this.share);
+    return start - now;
+  }
+
   onSuccess(): void {
     this.busyStreak = 0;
+    this.share = Math.min(PACE_SHARE, this.share + SHARE_STEP);
     if (++this.successes >= this.increaseAfter && this.limit < this.max) {
       this.limit++;
       this.successes = 0;
@@ -74,9 +122,10 @@ export class BlobPacer {
     this.busySignals++;
     this.successes = 0;
     this.limit = Math.max(1, Math.floor(this.limit / 2));
+    this.share = Math.max(MIN_SHARE, this.share * SHARE_CUT);
     const cooldown = Math.min(this.maxCooldownMs, this.cooldownMs * 2 ** this.busyStreak);
     this.busyStreak = Math.min(this.busyStreak + 1, 16);
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + cooldown);
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + cooldown);
   }
 
   private release(): void {
@@ -90,14 +139,22 @@ export class BlobPacer {
   }
 }
 
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 const pacers = new Map<string, BlobPacer>();
 
-/** The process-wide pacer of one destination blob (keyed by its URL without query). */
+/**
+ * The process-wide pacer of one blob, keyed by its URL without query: a blob and its snapshots are one
+ * partition for the service's targets, so reads of a snapshot and writes of its base share it.
+ */
 export function pacerFor(blobUrl: string, options: PacerOptions): BlobPacer {
-  let pacer = pacers.get(blobUrl);
+  const key = blobUrl.split("?")[0] ?? blobUrl;
+  let pacer = pacers.get(key);
   if (!pacer) {
     pacer = new BlobPacer(options);
-    pacers.set(blobUrl, pacer);
+    pacers.set(key, pacer);
   }
   return pacer;
 }

@@ -43,15 +43,21 @@ export async function saveBatches(
   }
 }
 
+/** A small document in one GET (downloadToBuffer without a range asks for the size first). */
+async function readDoc(container: ContainerClient, name: string): Promise<Buffer> {
+  const response = await container.getBlockBlobClient(name).download();
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.readableStreamBody ?? []) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export async function loadBatch(
   container: ContainerClient,
   diskId: string,
   restorePointId: string,
   batch: number,
 ): Promise<BatchDoc> {
-  const buffer = await container
-    .getBlockBlobClient(batchName(diskId, restorePointId, batch))
-    .downloadToBuffer();
+  const buffer = await readDoc(container, batchName(diskId, restorePointId, batch));
   const doc = JSON.parse(buffer.toString("utf8")) as { writes: Pair[]; clears: Pair[] };
   return { writes: fromPairs(doc.writes), clears: fromPairs(doc.clears) };
 }
@@ -67,14 +73,31 @@ export async function loadCheckpoint(
   restorePointId: string,
   batch: number,
 ): Promise<number> {
+  return (await loadCheckpointDoc(container, diskId, restorePointId, batch)).operationsDone;
+}
+
+/** A batch's checkpoint with the digests of its done operations (copies that read what they write). */
+export interface CheckpointDoc {
+  operationsDone: number;
+  /** One per done operation, in operation order ("" for an operation that reads nothing). */
+  digests: string[];
+}
+
+export async function loadCheckpointDoc(
+  container: ContainerClient,
+  diskId: string,
+  restorePointId: string,
+  batch: number,
+): Promise<CheckpointDoc> {
   try {
-    const buffer = await container
-      .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
-      .downloadToBuffer();
-    const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown };
-    return typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
+    const buffer = await readDoc(container, checkpointName(diskId, restorePointId, batch));
+    const doc = JSON.parse(buffer.toString("utf8")) as { operationsDone?: unknown; digests?: unknown };
+    const done = typeof doc.operationsDone === "number" && doc.operationsDone >= 0 ? doc.operationsDone : 0;
+    const digests = Array.isArray(doc.digests) ? doc.digests.map(String) : [];
+    // Digests are kept for done operations only; a shorter list means they were not recorded.
+    return { operationsDone: done, digests: digests.length >= done ? digests.slice(0, done) : [] };
   } catch (error) {
-    if (statusOf(error) === 404) return 0;
+    if (statusOf(error) === 404) return { operationsDone: 0, digests: [] };
     throw error;
   }
 }
@@ -86,8 +109,13 @@ export async function saveCheckpoint(
   restorePointId: string,
   batch: number,
   operationsDone: number,
+  digests?: readonly string[],
 ): Promise<void> {
-  const body = JSON.stringify({ operationsDone });
+  const body = JSON.stringify(
+    digests === undefined
+      ? { operationsDone }
+      : { operationsDone, digests: digests.slice(0, operationsDone) },
+  );
   await container
     .getBlockBlobClient(checkpointName(diskId, restorePointId, batch))
     .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
@@ -99,9 +127,23 @@ export async function deleteRun(
   diskId: string,
   restorePointId: string,
 ): Promise<void> {
-  for await (const item of container.listBlobsFlat({ prefix: runPrefix(diskId, restorePointId) })) {
-    await container.getBlobClient(item.name).deleteIfExists();
-  }
+  await deleteUnder(container, runPrefix(diskId, restorePointId));
+}
+
+/** Removes the documents of every run key of a disk that starts with `keyPrefix` (one listing). */
+export async function deleteRunsStartingWith(
+  container: ContainerClient,
+  diskId: string,
+  keyPrefix: string,
+): Promise<void> {
+  await deleteUnder(container, `${RUNS_PREFIX}${diskId}/${keyPrefix}`);
+}
+
+async function deleteUnder(container: ContainerClient, prefix: string): Promise<void> {
+  const names: string[] = [];
+  for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
+  for (let i = 0; i < names.length; i += 8)
+    await Promise.all(names.slice(i, i + 8).map((name) => container.getBlobClient(name).deleteIfExists()));
 }
 
 /** A run's named JSON document (e.g. a managed disk's snapshot access), kept with its batches. */

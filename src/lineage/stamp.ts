@@ -37,16 +37,20 @@ export function stampMismatch(stamp: Stamp, parent: string, self: string): strin
   return undefined;
 }
 
-/** Replaces the stamp, keeping every other metadata entry (setMetadata replaces the whole set). */
+/**
+ * Replaces the stamp, keeping every other metadata entry (setMetadata replaces the whole set); `metadata`:
+ * the blob's current metadata when the caller just read it (saves reading it again).
+ */
 export async function writeStamp(
   blob: BlobClient,
   stamp: Stamp,
-  options: { leaseId?: string | undefined } = {},
+  options: { leaseId?: string | undefined; metadata?: Record<string, string> | undefined } = {},
 ): Promise<void> {
-  const props = await blob.getProperties({
-    conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
-  });
-  const metadata: Record<string, string> = { ...props.metadata };
+  const current =
+    options.metadata ??
+    (await blob.getProperties({ conditions: options.leaseId ? { leaseId: options.leaseId } : undefined }))
+      .metadata;
+  const metadata: Record<string, string> = { ...current };
   delete metadata[STAMP_HOLDS];
   delete metadata[STAMP_WRITING];
   if (stamp.holds) metadata[STAMP_HOLDS] = stamp.holds;

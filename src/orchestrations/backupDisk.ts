@@ -49,7 +49,7 @@ function* backUp(
     run = yield* steps.call("beginDiskBackup", ref);
     status("plan");
     plan = yield* steps.call("planDiskBackup", run);
-    progress.bytesTotal = plan.changedBytes;
+    progress.bytesTotal = plan.changedBytes + plan.bridgedBytes;
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
     const batches = plan.batchBytes.map((_, batch) => ({ run: run as BeginResult, batch }));

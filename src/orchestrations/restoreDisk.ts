@@ -1,22 +1,45 @@
 // restoreDisk: the restore procedure (docs/architecture.md). 1. resolve the restore point and fix every
-// name; 2. (overwrite only) snapshot the target, copy it into the backup account, record it as a safety
-// point; 3. promote and copy at once: the backup snapshot into a new backup base blob and into the target;
-// 4. snapshot the promoted blob; 5. verify the target against the backup snapshot; 6. snapshot the new
-// disk and record its chain. A failure is recorded (with its code), then fails the instance.
+// name; 2. (overwrite only) snapshot the target, copy it into the backup account (an incremental of the
+// target's chain when this app holds it), record it as a safety point; 3. copy the restore point into the
+// target first, reading it once (or, for a point of the target's own chain, only the ranges that differ:
+// revert by diff, which also writes the chain's backup blob back); 4. verify the target against what was
+// read, writing the verified bytes into the promoted blob (the new chain's backup blob) on the way, and
+// snapshot that blob; 5. snapshot the new disk and record its chain. A new managed disk takes the upload
+// route in step 3-4 (created empty, written beside the promoted blob, a VHD footer, verified through its
+// SAS). A failure is recorded (with its code), then fails the instance.
+import { REVERT_NOT_POSSIBLE } from "../app/codes";
 import { newProgress } from "../app/progress";
 import {
   pairedWindowsOf,
+  promoteCopyOf,
   promotedSnapshotOf,
-  restoreCopiesOf,
+  restoreCopyOf,
+  revertCopyOf,
   safetyBlobSnapshotOf,
   safetyCopyOf,
   targetSafetySnapshotOf,
-  verifyPartsOf,
+  verifyInputsOf,
 } from "../restore/phases";
-import type { CopyPhase, PreparedCopy, RestoreInput, RestoreOutput } from "../restore/types";
+import type {
+  CopyPhase,
+  PreparedCopy,
+  RestoreInput,
+  RestoreMode,
+  RestoreOutput,
+  RestoreRun,
+  VerifyPartResult,
+} from "../restore/types";
 import { failureOf } from "./failures";
 import type { RestoreSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
+
+/** What the copy and verification left for the completion step. */
+interface Written {
+  mode: RestoreMode;
+  copied: PreparedCopy;
+  verified: VerifyPartResult[];
+  promotedSnapshot: string | null;
+}
 
 export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): Steps<RestoreOutput> {
   const steps = stepsOf<RestoreSteps>(runtime);
@@ -50,6 +73,75 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     return prepared;
   }
 
+  /** Verifies every part (a part at its time budget is called again); returns them layout first. */
+  function* verify(
+    run: RestoreRun,
+    mode: RestoreMode,
+    copied: PreparedCopy,
+    before: string | undefined,
+  ): Steps<VerifyPartResult[]> {
+    const ids = {
+      diskId: run.targetDiskId,
+      restorePointId: run.newRestorePointId,
+      restoredDiskUrl: run.targetUrl,
+    };
+    const inputs = verifyInputsOf(run, mode, copied.batchBytes.length, before);
+    restart("verify", copied.writeBytes, inputs.length, ids);
+    const results = new Map<number | "layout", VerifyPartResult>();
+    yield* steps.untilDone("restoreVerify", windowsOf(inputs, copied.window), (part, input) => {
+      if (!part.done) return;
+      results.set(input.part, part);
+      progress.bytesDone += part.bytesCompared;
+      progress.batchesDone++;
+      status("verify", ids);
+    });
+    return inputs.map((input) => {
+      const part = results.get(input.part);
+      if (!part) throw new Error(`verification part ${input.part} did not finish`);
+      return part;
+    });
+  }
+
+  /** A page blob target: the point copied into it first (or only what differs), then verified. */
+  function* copyThenVerify(
+    run: RestoreRun,
+    safety: { before: string; snapshot: string } | undefined,
+  ): Steps<Written> {
+    let mode: RestoreMode = run.revert ? "revert" : "full";
+    let copied: PreparedCopy | undefined;
+    if (mode === "revert" && safety !== undefined) {
+      try {
+        [copied] = yield* copy("copy", [revertCopyOf(run, safety.snapshot)]);
+      } catch (error) {
+        // The chain could not be diffed: nothing was written yet, the point is copied in full.
+        if (failureOf(error).code !== REVERT_NOT_POSSIBLE) throw error;
+        runtime.log(`restore ${run.newRestorePointId}: ${failureOf(error).message}; copying in full`);
+        mode = "full";
+      }
+    }
+    // The target first, at the full rate of the blobs; the promoted blob is written while verifying.
+    if (mode === "full") [copied] = yield* copy("copy", [restoreCopyOf(run)]);
+    if (!copied) throw new Error("the restore copy was not prepared");
+    const verified = yield* verify(run, mode, copied, safety?.before);
+    const promotedSnapshot =
+      mode === "full" ? yield* steps.call("restoreSnapshot", promotedSnapshotOf(run)) : null;
+    return { mode, copied, verified, promotedSnapshot };
+  }
+
+  /**
+   * A new managed disk: created empty for upload, written beside the promoted blob (server side), ended
+   * with a fixed-VHD footer (the promoted blob gets the same bytes), then verified through its upload SAS.
+   */
+  function* uploadToNewDisk(run: RestoreRun): Steps<Written> {
+    yield* steps.call("restoreCreateDisk", run);
+    const [, copied] = yield* copy("copy", [promoteCopyOf(run), restoreCopyOf(run)]);
+    if (!copied) throw new Error("the restore copy was not prepared");
+    yield* steps.call("restoreWriteFooter", run);
+    const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));
+    const verified = yield* verify(run, "full", copied, undefined);
+    return { mode: "full", copied, verified, promotedSnapshot };
+  }
+
   status("resolve");
   // A refused restore (target appeared, point gone) fails here, before anything is written.
   const run = yield* steps.call("restoreResolve", {
@@ -64,35 +156,26 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     restoredDiskUrl: run.targetUrl,
   };
   try {
+    let safety: { before: string; snapshot: string } | undefined;
     if (run.safety) {
-      const targetSnapshot = yield* steps.call("restoreSnapshot", targetSafetySnapshotOf(run));
-      const [copied] = yield* copy("safety", [safetyCopyOf(run, targetSnapshot)]);
+      const before = yield* steps.call("restoreSnapshot", targetSafetySnapshotOf(run));
+      const [copied] = yield* copy("safety", [safetyCopyOf(run, before)]);
       if (!copied) throw new Error("the safety copy was not prepared");
-      const safetySnapshot = yield* steps.call("restoreSnapshot", safetyBlobSnapshotOf(run));
-      yield* steps.call("restoreRecordSafety", { run, targetSnapshot, safetySnapshot, copied });
+      const snapshot = yield* steps.call("restoreSnapshot", safetyBlobSnapshotOf(run, before));
+      yield* steps.call("restoreRecordSafety", {
+        run,
+        targetSnapshot: before,
+        safetySnapshot: snapshot,
+        copied,
+      });
+      safety = { before, snapshot };
     }
-    // A managed disk target is created empty for upload, with a write SAS, before its first byte.
-    if (run.targetDisk) yield* steps.call("restoreCreateDisk", run);
-    // The target copy reads the backup snapshot too, so it need not wait for the promoted blob.
-    const { promote, restore } = restoreCopiesOf(run);
-    const [, copied] = yield* copy("copy", [promote, restore]);
-    if (!copied) throw new Error("the restore copy was not prepared");
-    // A managed disk's image ends with a fixed-VHD footer; the promoted blob gets the same bytes.
-    if (run.targetDisk) yield* steps.call("restoreWriteFooter", run);
-    const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));
-
-    // The verifier reads what was written (plus any range allocated only on the other side).
-    const parts = verifyPartsOf(copied.batchBytes.length).map((part) => ({ run, part }));
-    restart("verify", copied.writeBytes, parts.length, ids);
-    const verified = yield* steps.windows("restoreVerify", windowsOf(parts, copied.window), (part) => {
-      progress.bytesDone += part.bytesCompared;
-      progress.batchesDone++;
-      status("verify", ids);
-    });
-
+    const { mode, copied, verified, promotedSnapshot } = run.targetDisk
+      ? yield* uploadToNewDisk(run)
+      : yield* copyThenVerify(run, safety);
     progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
     status("complete", ids);
-    const output = yield* steps.call("restoreComplete", { run, promotedSnapshot, copied, verified });
+    const output = yield* steps.call("restoreComplete", { run, mode, promotedSnapshot, copied, verified });
     status("completed", ids);
     return output;
   } catch (error) {

@@ -77,7 +77,7 @@ export interface StepRunner<S extends StepTable<S>> {
   untilDone<K extends keyof S & string>(
     name: K,
     groups: Array<Array<InputOf<S, K>>>,
-    each?: (value: OutputOf<S, K>) => void,
+    each?: (value: OutputOf<S, K>, input: InputOf<S, K>) => void,
   ): Steps<void>;
 }
 
@@ -123,7 +123,7 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
   function* untilDone<K extends keyof S & string>(
     name: K,
     groups: Array<Array<InputOf<S, K>>>,
-    each?: (value: OutputOf<S, K>) => void,
+    each?: (value: OutputOf<S, K>, input: InputOf<S, K>) => void,
   ): Steps<void> {
     const width = Math.max(1, ...groups.map((g) => g.length));
     let queue = groups;
@@ -132,8 +132,9 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
       for (const inputs of queue) {
         const out = yield* group(name, inputs);
         out.forEach((value, i) => {
-          each?.(value);
-          if ((value as { done?: unknown }).done === false) again.push(inputs[i] as InputOf<S, K>);
+          const input = inputs[i] as InputOf<S, K>;
+          each?.(value, input);
+          if ((value as { done?: unknown }).done === false) again.push(input);
         });
       }
       queue = windowsOf(again, width);

@@ -182,3 +182,60 @@ export function batchRanges(chunks: readonly ByteRange[], options: BatchOptions)
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+/** Requests a range list costs when written in pieces of at most `maxBytes`. */
+export function requestCount(ranges: readonly ByteRange[], maxBytes: number = MAX_PUT_PAGE_BYTES): number {
+  let n = 0;
+  for (const r of ranges) n += Math.ceil(r.length / maxBytes);
+  return n;
+}
+
+/** Whether [offset, end) lies inside one of the coalesced, sorted `ranges` (binary search). */
+function covered(ranges: readonly ByteRange[], offset: number, end: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = ranges[mid]!;
+    if (rangeEnd(r) <= offset) lo = mid + 1;
+    else if (r.offset > offset) hi = mid - 1;
+    else return rangeEnd(r) >= end;
+  }
+  return false;
+}
+
+/**
+ * Joins changed ranges across unchanged gaps of at most `maxGap` bytes that lie inside `allocated`, where
+ * the joined range needs fewer ≤ `maxBytes` requests than its parts: the gap's bytes are copied again
+ * (identical), one request is saved per join. Gaps outside `allocated` are never bridged (that would
+ * allocate zeros). Both inputs coalesced; the result is coalesced.
+ */
+export function bridgeGaps(
+  changed: readonly ByteRange[],
+  allocated: readonly ByteRange[],
+  maxGap: number,
+  maxBytes: number = MAX_PUT_PAGE_BYTES,
+): ByteRange[] {
+  const ranges = coalesce(changed);
+  if (maxGap <= 0 || ranges.length < 2) return ranges;
+  const within = coalesce(allocated);
+  const out: ByteRange[] = [];
+  let current = ranges[0]!;
+  for (let i = 1; i < ranges.length; i++) {
+    const next = ranges[i]!;
+    const gapStart = rangeEnd(current);
+    const gap = next.offset - gapStart;
+    const joined = { offset: current.offset, length: rangeEnd(next) - current.offset };
+    const saves =
+      Math.ceil(joined.length / maxBytes) <
+      Math.ceil(current.length / maxBytes) + Math.ceil(next.length / maxBytes);
+    if (gap <= maxGap && saves && covered(within, gapStart, next.offset)) {
+      current = joined;
+      continue;
+    }
+    out.push(current);
+    current = next;
+  }
+  out.push(current);
+  return out;
+}

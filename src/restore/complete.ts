@@ -2,50 +2,89 @@
 // restore point of its chain, remove the unfinished-restore mark, then release the target and drop the
 // run's batch documents.
 import type { AppContext } from "../app/context";
-import { deleteRun } from "../copy/runStore";
+import { deleteRunsStartingWith } from "../copy/runStore";
 import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
+import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { unmarkFinished } from "./mark";
-import { lockOwnerOfRestore, runKeyOf, snapshotTagOf } from "./naming";
+import { lockOwnerOfRestore, snapshotTagOf } from "./naming";
 import { restoredPointOf } from "./record";
-import type { CompleteRestoreInput, CopyPhaseName, RestoreOutput, RestoreRun } from "./types";
+import type { CompleteRestoreInput, RestoreOutput, RestoreRun } from "./types";
 import { combineVerification } from "./verify";
 
 /** Housekeeping shared by success and failure: never turns either into something else. */
 export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void> {
   const backups = ctx.storage.container(ctx.settings.target);
-  const phases: CopyPhaseName[] = ["safety", "promote", "restore"];
+  const chain = run.chain;
   const results = await Promise.allSettled([
     // A managed disk target is held by the disk lock and its upload SAS, not by a lease.
     run.targetDisk
       ? Promise.resolve()
       : releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+    chain ? releaseLease(ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl)), chain.leaseId) : undefined,
     ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
-    ...phases.map((phase) => deleteRun(backups, run.targetDiskId, runKeyOf(run.newRestorePointId, phase))),
+    // Every phase's documents (run keys `<new point>.<phase>`) in one listing.
+    deleteRunsStartingWith(backups, run.targetDiskId, `${run.newRestorePointId}.`),
   ]);
   for (const r of results)
     if (r.status === "rejected") ctx.log(`cleanup after restore: ${messageOf(r.reason)}`);
 }
 
-export async function completeRestore(ctx: AppContext, input: CompleteRestoreInput): Promise<RestoreOutput> {
-  const { run, copied } = input;
-  const target = requireBlobUrl(run.targetUrl);
-  const verification = combineVerification(input.verified);
-  await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
-  // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
-  await holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
-  const targetSnapshot = await ensureSnapshot(ctx.storage.container(target), target, {
+/**
+ * The new chain's backup blob says it holds the restored point: the promoted blob, or after a revert the
+ * chain's own backup blob (stamped before its snapshot is taken, so the snapshot says so too).
+ */
+async function stampNewChain(ctx: AppContext, run: RestoreRun, revert: boolean): Promise<void> {
+  const stamp = { holds: run.newRestorePointId, writing: undefined };
+  if (!revert) {
+    await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), stamp);
+    return;
+  }
+  const chain = run.chain;
+  if (!chain) throw new Error(`restore ${run.newRestorePointId} reverted without a held chain`);
+  const blob = ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl));
+  await holdLease(blob, chain.leaseId, ctx.tuning.leaseSeconds);
+  await writeStamp(blob, stamp, { leaseId: chain.leaseId });
+}
+
+/** A revert's backup snapshot: the chain's backup blob, now holding the restored point. */
+async function snapshotChainBlob(ctx: AppContext, run: RestoreRun, targetSnapshot: string): Promise<string> {
+  const backup = requireBlobUrl(run.chain?.backupUrl ?? "");
+  return ensureSnapshot(ctx.storage.container(backup), backup, {
     tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
-    leaseId: run.leaseId,
+    metadata: { [TAG_SOURCE_SNAPSHOT]: targetSnapshot },
   });
+}
+
+export async function completeRestore(ctx: AppContext, input: CompleteRestoreInput): Promise<RestoreOutput> {
+  const { run, copied, mode } = input;
+  const target = requireBlobUrl(run.targetUrl);
+  const verification = combineVerification(input.verified, mode);
+  const revert = mode === "revert";
+  // Side by side: the lock, the target's lease and snapshot, and the new chain's stamp.
+  const [, targetSnapshot] = await Promise.all([
+    ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs),
+    // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
+    holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds).then(() =>
+      ensureSnapshot(ctx.storage.container(target), target, {
+        tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+        leaseId: run.leaseId,
+      }),
+    ),
+    stampNewChain(ctx, run, revert),
+  ]);
+  const promotedSnapshot = revert
+    ? await snapshotChainBlob(ctx, run, targetSnapshot)
+    : (input.promotedSnapshot ?? "");
   const point = restoredPointOf(
     run,
     {
       targetSnapshot,
-      promotedSnapshot: input.promotedSnapshot,
+      backupUrl: revert && run.chain ? run.chain.backupUrl : run.promotedUrl,
+      promotedSnapshot,
       sizeBytes: copied.sizeBytes,
       writeBytes: copied.writeBytes,
       clearBytes: copied.clearBytes,
@@ -53,11 +92,6 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     },
     verification,
   );
-  // The promoted blob holds the new chain's first point: the new disk's next backup continues it.
-  await writeStamp(ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl)), {
-    holds: point.restorePointId,
-    writing: undefined,
-  });
   await ctx.lineage.upsert(point);
   // Recorded: the new disk is a disk now, and the next backup may take it.
   await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);

@@ -15,7 +15,7 @@ import { messageOf } from "../storage/errors";
 import { runTag, TAG_RESTORE_RUN } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { releaseRun } from "./complete";
-import { diskBytesOf, targetRefOf } from "./managedTarget";
+import { DISK_VERIFY_METHOD, diskBytesOf, targetRefOf } from "./managedTarget";
 import { lockOwnerOfRestore } from "./naming";
 import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, RestoreOutput, RestoreRun } from "./types";
@@ -113,7 +113,10 @@ export async function completeDiskRestore(
   input: CompleteRestoreInput,
 ): Promise<RestoreOutput> {
   const { run, copied } = input;
-  const verification = combineVerification(input.verified);
+  // A new disk is always restored in full: the promoted blob was copied and snapshotted before.
+  if (input.promotedSnapshot === null) throw new Error("a restore to a new disk has a promoted snapshot");
+  const { promotedSnapshot } = input;
+  const verification = combineVerification(input.verified, "full", DISK_VERIFY_METHOD);
   await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
   const restored = await finishDisk(ctx, run);
   const point = {
@@ -121,7 +124,8 @@ export async function completeDiskRestore(
       run,
       {
         targetSnapshot: restored.sourceSnapshot,
-        promotedSnapshot: input.promotedSnapshot,
+        backupUrl: run.promotedUrl,
+        promotedSnapshot,
         sizeBytes: copied.sizeBytes,
         writeBytes: copied.writeBytes,
         clearBytes: copied.clearBytes,

@@ -26,6 +26,7 @@ import { deleteSnapshot } from "../compute/snapshots";
 import { fixedVhdFooterOf, VHD_FOOTER_BYTES } from "../compute/vhd";
 import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
 import { listRanges } from "../copy/diff";
+import { sha256 } from "../copy/relay";
 import { loadBatch, loadRunDoc, saveBatches, saveRunDoc } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { type ByteRange, clipRanges, subtractRanges, totalBytes } from "../ranges";
@@ -43,7 +44,12 @@ import type {
   VerifyPartInput,
   VerifyPartResult,
 } from "./types";
-import { compareRanges, sha256, VerificationError } from "./verify";
+import { compareRanges, VerificationError } from "./verify";
+
+/** How a new managed disk is verified (recorded with the restore point). */
+export const DISK_VERIFY_METHOD =
+  "sha256 per chunk (<= 8 MiB) of every range allocated on either side, the disk read back through its " +
+  "upload SAS against the backup snapshot, and the fixed-VHD footer against the one this restore wrote";
 
 /** A restore whose target is a managed disk. */
 export const isDiskRestore = (run: Pick<RestoreRun, "targetDisk">): boolean => run.targetDisk !== undefined;
@@ -193,6 +199,7 @@ export async function verifyDiskPart(ctx: AppContext, input: VerifyPartInput): P
     bytesCompared: compared.bytesCompared + VHD_FOOTER_BYTES,
     chunks: compared.chunks + 1,
     digest: sha256(`${compared.digest}${sha256(footer)}`),
+    done: true,
   };
 }
 

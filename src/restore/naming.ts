@@ -58,6 +58,11 @@ export function restoreLeaseIdOf(targetDiskId: string, newRestorePointId: string
   return leaseIdFor("restore", targetDiskId, newRestorePointId);
 }
 
+/** The lease a restore holds on the target's chain's backup blob while it writes it (safety, revert). */
+export function chainLeaseIdOf(targetDiskId: string, newRestorePointId: string): string {
+  return leaseIdFor("restore-chain", targetDiskId, newRestorePointId);
+}
+
 /** The target disk's lock as the restore holds it (a backup of that disk waits for it to end). */
 export function lockOwnerOfRestore(run: Pick<RestoreRun, "newRestorePointId" | "runId">): LockOwner {
   return { kind: "restore", restorePointId: run.newRestorePointId, runId: run.runId };

@@ -1,7 +1,9 @@
 // The copy phases of a restore, as plain data (pure): what is copied from where to where, and how the
 // batches and verification parts are grouped into the orchestration's windows.
-import type { CopyPhase, RestoreRun, SnapshotInput } from "./types";
+import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
+import type { CopyPhase, RestoreMode, RestoreRun, SnapshotInput, VerifyPartInput } from "./types";
 
+/** The target's snapshot copied into the backup account: in full, or as an increment of its held chain. */
 export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase {
   if (!run.safety) throw new Error("no safety point in this restore");
   return {
@@ -10,23 +12,11 @@ export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase
     sourceUrl: run.targetUrl,
     sourceSnapshot: targetSnapshot,
     destinationUrl: run.safety.blobUrl,
+    againstSnapshot: run.chain?.sourceSnapshot,
   };
 }
 
-export function promoteCopyOf(run: RestoreRun): CopyPhase {
-  return {
-    phase: "promote",
-    run,
-    sourceUrl: run.backupUrl,
-    sourceSnapshot: run.backupSnapshot,
-    destinationUrl: run.promotedUrl,
-  };
-}
-
-/**
- * The target copy reads the backup snapshot itself: the promoted blob receives exactly those bytes, so
- * the two copies do not depend on each other and run at the same time.
- */
+/** The target copy: the restore point read once (relayed), written to the disk first. */
 export function restoreCopyOf(run: RestoreRun): CopyPhase {
   return {
     phase: "restore",
@@ -37,9 +27,14 @@ export function restoreCopyOf(run: RestoreRun): CopyPhase {
   };
 }
 
-/** The promote and restore copies together (their batches share the fan-out windows). */
-export function restoreCopiesOf(run: RestoreRun): { promote: CopyPhase; restore: CopyPhase } {
-  return { promote: promoteCopyOf(run), restore: restoreCopyOf(run) };
+/** A managed disk's promoted blob: copied server side from the restore point, beside the upload. */
+export function promoteCopyOf(run: RestoreRun): CopyPhase {
+  return { ...restoreCopyOf(run), phase: "promote", destinationUrl: run.promotedUrl };
+}
+
+/** The revert copy: only the ranges where the safety point and the restore point differ. */
+export function revertCopyOf(run: RestoreRun, safetySnapshot: string): CopyPhase {
+  return { ...restoreCopyOf(run), phase: "revert", againstSnapshot: safetySnapshot };
 }
 
 /**
@@ -72,11 +67,13 @@ export function targetSafetySnapshotOf(run: RestoreRun): SnapshotInput {
   };
 }
 
-export function safetyBlobSnapshotOf(run: RestoreRun): SnapshotInput {
+/** The safety point's backup snapshot (in a held chain it names its source snapshot, as a backup's does). */
+export function safetyBlobSnapshotOf(run: RestoreRun, targetSnapshot: string): SnapshotInput {
   return {
     blobUrl: run.safety?.blobUrl ?? "",
     diskId: run.targetDiskId,
     restorePointId: run.safety?.restorePointId ?? "",
+    ...(run.chain ? { metadata: { [TAG_SOURCE_SNAPSHOT]: targetSnapshot } } : {}),
   };
 }
 
@@ -87,4 +84,18 @@ export function promotedSnapshotOf(run: RestoreRun): SnapshotInput {
 /** Verification parts: the layout (sizes, one-sided ranges), then every batch of the restore copy. */
 export function verifyPartsOf(batches: number): Array<number | "layout"> {
   return ["layout", ...Array.from({ length: batches }, (_, i) => i)];
+}
+
+/** The verification steps' inputs (a revert's layout compares the disk with its safety snapshot). */
+export function verifyInputsOf(
+  run: RestoreRun,
+  mode: RestoreMode,
+  batches: number,
+  beforeSnapshot: string | undefined,
+): VerifyPartInput[] {
+  return verifyPartsOf(batches).map((part) =>
+    part === "layout" && mode === "revert"
+      ? { run, mode, part, beforeSnapshot, batches }
+      : { run, mode, part },
+  );
 }

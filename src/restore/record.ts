@@ -5,16 +5,21 @@ import type { AppContext } from "../app/context";
 import type { Failure } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
 import { writeStamp } from "../lineage/stamp";
+import { holdLease } from "../storage/lease";
 import { requireBlobUrl } from "../storage/urls";
 import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
 
 /** Extra columns on restore rows (the contract fields stay as docs/architecture.md names them). */
 export type RestoreRow = RestorePoint & { restoredFromDiskId: string; verification: string };
 
-/** The safety point is an ordinary full restore point: its data is copied into the backup account. */
+/**
+ * The safety point is an ordinary restore point of the target: a full copy into its own blob, or, when the
+ * target's chain is held, an incremental of that chain (its backup blob, parent the chain's newest point).
+ */
 export function safetyPointOf(input: SafetyRecordInput): RestorePoint {
   const { run, targetSnapshot, safetySnapshot, copied } = input;
   if (!run.safety) throw new Error("this restore overwrites nothing: there is no safety point");
+  const incremental = run.chain !== null && copied.kind === "incremental";
   return {
     restorePointId: run.safety.restorePointId,
     diskId: run.targetDiskId,
@@ -22,11 +27,11 @@ export function safetyPointOf(input: SafetyRecordInput): RestorePoint {
     sourceSnapshot: targetSnapshot,
     backupUrl: run.safety.blobUrl,
     backupSnapshot: safetySnapshot,
-    parentRestorePointId: null,
-    kind: "full",
+    parentRestorePointId: incremental ? (run.chain?.restorePointId ?? null) : null,
+    kind: incremental ? "incremental" : "full",
     diskSizeBytes: copied.sizeBytes,
     changedBytes: copied.writeBytes,
-    clearedBytes: 0,
+    clearedBytes: copied.clearBytes,
     rangeCount: copied.rangeCount,
     startedAt: run.safety.startedAt,
     completedAt: new Date().toISOString(),
@@ -40,7 +45,9 @@ export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): P
   const point = safetyPointOf(input);
   // The safety blob holds the safety point: a backup of the target continuing from it may go incremental.
   const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl));
-  await writeStamp(blob, { holds: point.restorePointId, writing: undefined });
+  const leaseId = input.run.chain?.leaseId;
+  if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+  await writeStamp(blob, { holds: point.restorePointId, writing: undefined }, { leaseId });
   await ctx.lineage.upsert(point);
   ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);
   return point;
@@ -48,6 +55,8 @@ export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): P
 
 export interface RestoredPointFacts {
   targetSnapshot: string;
+  /** The new chain's backup blob: the promoted blob, or (revert) the chain's own. */
+  backupUrl: string;
   promotedSnapshot: string;
   sizeBytes: number;
   writeBytes: number;
@@ -65,7 +74,7 @@ export function restoredPointOf(
     diskId: run.targetDiskId,
     sourceUrl: run.targetUrl,
     sourceSnapshot: facts.targetSnapshot,
-    backupUrl: run.promotedUrl,
+    backupUrl: facts.backupUrl,
     backupSnapshot: facts.promotedSnapshot,
     parentRestorePointId: run.restorePointId,
     kind: "restored",

@@ -12,15 +12,17 @@ import { describeHolder } from "../lineage/locks";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { requireBlobUrl } from "../storage/urls";
 import { admitRequest } from "./admission";
+import { heldChainOf, revertsByDiff } from "./chain";
 import { requestOf } from "./diskTarget";
 import {
+  chainLeaseIdOf,
   lockOwnerOfRestore,
   promotedBlobOf,
   promotedDiskBlobOf,
   restoreLeaseIdOf,
   safetyBlobOf,
 } from "./naming";
-import type { RestoreInput, RestoreRun } from "./types";
+import type { HeldChain, RestoreInput, RestoreRun } from "./types";
 
 /** A restore that must not start: carries the API error code (e.g. TargetExists, TargetLeased). */
 export class RestoreRefusedError extends CodedError {
@@ -68,6 +70,25 @@ export async function resolveRestore(
   const startedAt = new Date(now + (targetExisted ? 1 : 0)).toISOString();
   const newRestorePointId = restorePointIdOf(startedAt, hex.slice(0, 8));
   const safetyId = targetExisted ? restorePointIdOf(safetyStartedAt, hex.slice(8, 16)) : undefined;
+  const owner = lockOwnerOfRestore({ newRestorePointId, runId });
+  const taken = await ctx.locks.acquire(targetDiskId, owner, ctx.tuning.lockTtlMs);
+  if (!taken.ok)
+    throw new RestoreRefusedError(
+      DISK_BUSY,
+      `${admission.value.input.targetUrl}: ${describeHolder(taken.error)}`,
+    );
+  // Under the lock (no backup of the target runs now): an overwritten disk whose chain this app holds
+  // keeps it, with an incremental safety point, and a point of that same chain is restored by diff.
+  const latest = targetExisted && target ? await heldChainOf(ctx, targetDiskId, target) : undefined;
+  const chain: HeldChain | null = latest
+    ? {
+        backupUrl: latest.backupUrl,
+        restorePointId: latest.restorePointId,
+        sourceSnapshot: latest.sourceSnapshot,
+        leaseId: chainLeaseIdOf(targetDiskId, newRestorePointId),
+      }
+    : null;
+  const targetSize = state.kind === "exists" ? state.sizeBytes : 0;
   const run: RestoreRun = {
     ...admission.value.input,
     runId,
@@ -88,14 +109,15 @@ export async function resolveRestore(
         ? {
             restorePointId: safetyId,
             startedAt: safetyStartedAt,
-            blobUrl: safetyBlobOf(ctx.settings.target, target, safetyId).url,
+            blobUrl: chain?.backupUrl ?? safetyBlobOf(ctx.settings.target, target, safetyId).url,
           }
         : null,
+    chain,
+    revert: latest !== undefined && revertsByDiff(point, latest, targetSize),
   };
-  const taken = await ctx.locks.acquire(targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
-  if (!taken.ok) throw new RestoreRefusedError(DISK_BUSY, `${run.targetUrl}: ${describeHolder(taken.error)}`);
+  const how = run.revert ? ", by diff" : "";
   ctx.log(
-    `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}${targetExisted ? " (overwrite, safety point first)" : ""}`,
+    `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}${targetExisted ? ` (overwrite, safety point first${how})` : ""}`,
   );
   return run;
 }

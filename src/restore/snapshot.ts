@@ -10,6 +10,7 @@ export async function snapshotBlob(ctx: AppContext, input: SnapshotInput): Promi
   const blob = requireBlobUrl(input.blobUrl);
   return ensureSnapshot(ctx.storage.container(blob), blob, {
     tag: snapshotTagOf(input.diskId, input.restorePointId),
+    metadata: input.metadata,
     leaseId: input.leaseId,
   });
 }

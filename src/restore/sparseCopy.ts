@@ -1,22 +1,27 @@
-// One sparse copy of a restore (safety, promote or restore phase): make the destination page blob ready
-// (create it, or resize and clear what the source does not have), list the source's allocated ranges,
-// store them as bounded batches, then copy batch by batch with the copy engine (Put Page From URL).
+// The copies of a restore: make the destination page blob ready (create it, or resize and clear what the
+// source does not have), list what to copy, store it as bounded batches, then copy batch by batch. The
+// safety copy runs server side (Put Page From URL); the restore and revert copies read the restore point
+// once through this process (relay), keeping a digest of every read for the verification that follows.
 import type { AppContext } from "../app/context";
-import { type BatchResult, copyBatchUnderLease, toBatchDocs } from "../copy/batches";
+import { type BatchResult, copyBatchUnderLease, relayBatchUnderLease } from "../copy/batches";
 import { listRanges } from "../copy/diff";
-import { saveBatches } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
-import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
+import { type ByteRange, subtractRanges } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { prepareRevert, prepareSafetyIncrement } from "./chainCopy";
 import { markUnfinished } from "./mark";
-import { lockOwnerOfRestore, runKeyOf, TAG_RESTORE_RUN } from "./naming";
+import { lockOwnerOfRestore, TAG_RESTORE_RUN } from "./naming";
+import { runStoreOf, storeBatches } from "./store";
 import type { CopyBatchInput, CopyPhase, PreparedCopy } from "./types";
+
+export { runStoreOf };
 
 /** The target is the only destination in a source account, and the only one that may already exist. */
 function leaseOf(copy: CopyPhase): string | undefined {
-  return copy.phase === "restore" ? copy.run.leaseId : undefined;
+  if (copy.phase === "restore" || copy.phase === "revert") return copy.run.leaseId;
+  return copy.phase === "safety" ? copy.run.chain?.leaseId : undefined;
 }
 
 /** Creates the destination; false when it exists and this run may write it (its own, or an overwrite). */
@@ -42,16 +47,8 @@ async function ensureDestination(ctx: AppContext, copy: CopyPhase, sizeBytes: nu
   return false;
 }
 
-/** The run-store location of a phase's batches (the backup container; never a source account). */
-export function runStoreOf(ctx: AppContext, copy: Pick<CopyPhase, "phase" | "run">) {
-  return {
-    container: ctx.storage.container(ctx.settings.target),
-    diskId: copy.run.targetDiskId,
-    key: runKeyOf(copy.run.newRestorePointId, copy.phase),
-  };
-}
-
-export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
+/** A whole restore point (or a whole target, for a full safety point) copied sparsely. */
+async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
   const source = requireBlobUrl(copy.sourceUrl);
   const destination: BlobLocation = requireBlobUrl(copy.destinationUrl);
   const snapshot = ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot, retry: "none" });
@@ -59,6 +56,13 @@ export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<Pre
     (await ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot }).getProperties()).contentLength ??
     0;
   const fresh = await ensureDestination(ctx, copy, sizeBytes);
+  // The verification writes the promoted blob (the new chain's backup blob) from what it read back.
+  if (copy.phase === "restore")
+    await ensureDestination(
+      ctx,
+      { ...copy, phase: "promote", destinationUrl: copy.run.promotedUrl },
+      sizeBytes,
+    );
   const blob = ctx.storage.pageBlob(destination);
   const leaseId = leaseOf(copy);
   if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
@@ -79,20 +83,13 @@ export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<Pre
     });
     clears = subtractRanges(existing.changed, allocated.changed);
   }
-  const docs = toBatchDocs(ctx.tuning, allocated.changed, clears);
-  const store = runStoreOf(ctx, copy);
-  await saveBatches(store.container, store.diskId, store.key, docs);
-  ctx.log(
-    `restore ${copy.phase}: ${totalBytes(allocated.changed)} bytes to copy, ${totalBytes(clears)} to clear, ${docs.length} batches`,
-  );
-  return {
-    sizeBytes,
-    writeBytes: totalBytes(allocated.changed),
-    clearBytes: totalBytes(clears),
-    rangeCount: allocated.changed.length + clears.length,
-    batchBytes: docs.map((d) => totalBytes(d.writes)),
-    window: ctx.tuning.batchWindow,
-  };
+  return storeBatches(ctx, copy, sizeBytes, allocated.changed, clears);
+}
+
+export async function prepareCopy(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
+  if (copy.phase === "safety" && copy.run.chain) return prepareSafetyIncrement(ctx, copy);
+  if (copy.phase === "revert") return prepareRevert(ctx, copy);
+  return prepareSparse(ctx, copy);
 }
 
 export async function copyBatch(
@@ -101,20 +98,30 @@ export async function copyBatch(
   signal?: AbortSignal,
 ): Promise<BatchResult> {
   const { copy, batch } = input;
-  const owner = lockOwnerOfRestore(copy.run);
-  await ctx.locks.renew(copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
-  const store = runStoreOf(ctx, copy);
-  const keeper = keepLock(ctx.locks, copy.run.targetDiskId, owner, ctx.tuning.lockTtlMs);
+  const { run } = copy;
+  const owner = lockOwnerOfRestore(run);
+  // The lock is renewed alongside the batch's loads, and before its first write.
+  const ready = ctx.locks.renew(run.targetDiskId, owner, ctx.tuning.lockTtlMs);
+  const ref = { ...runStoreOf(ctx, copy), batch };
+  const keeper = keepLock(ctx.locks, run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   try {
-    return await copyBatchUnderLease(
+    // The safety copy and (a managed disk's restore) the promoted blob are copied server side.
+    if (copy.phase === "safety" || copy.phase === "promote") {
+      const { sourceUrl, sourceSnapshot, destinationUrl } = copy;
+      const leaseId = leaseOf(copy);
+      return await copyBatchUnderLease(
+        ctx,
+        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ready },
+        signal,
+      );
+    }
+    const destinations = [{ url: copy.destinationUrl, leaseId: run.leaseId }];
+    // A revert writes the chain's backup blob back to the restore point along with the disk.
+    if (copy.phase === "revert" && run.chain)
+      destinations.push({ url: run.chain.backupUrl, leaseId: run.chain.leaseId });
+    return await relayBatchUnderLease(
       ctx,
-      {
-        sourceUrl: copy.sourceUrl,
-        sourceSnapshot: copy.sourceSnapshot,
-        destinationUrl: copy.destinationUrl,
-        leaseId: leaseOf(copy),
-        batch: { ...store, batch },
-      },
+      { sourceUrl: copy.sourceUrl, sourceSnapshot: copy.sourceSnapshot, destinations, batch: ref, ready },
       signal,
     );
   } finally {

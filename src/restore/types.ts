@@ -24,8 +24,11 @@ export interface TargetDiskSpec {
   hyperVGeneration?: string;
 }
 
-/** Copies of the same blob family the restore reads from or writes to. */
-export type CopyPhaseName = "safety" | "promote" | "restore";
+/**
+ * The restore's copies and their run-store keys: the safety point, the restore (or revert) copy into the
+ * target, and the verification, which also writes the promoted blob ("promote").
+ */
+export type CopyPhaseName = "safety" | "promote" | "restore" | "revert";
 
 /** Input of the resolve step: the admitted request and the orchestration instance (the run id). */
 export interface ResolveRestoreInput {
@@ -42,6 +45,8 @@ export interface SnapshotInput {
   diskId: string;
   restorePointId: string;
   leaseId?: string;
+  /** Extra metadata on the snapshot (a backup snapshot names its source snapshot). */
+  metadata?: Record<string, string>;
 }
 
 /** A restore as fixed by the resolve step (ids, names, sizes); every later step works from it. */
@@ -61,8 +66,24 @@ export interface RestoreRun extends RestoreInput {
   promotedUrl: string;
   /** Lease id this run holds on the target while writing it. */
   leaseId: string;
-  /** Only when an existing target is overwritten: its safety restore point. */
+  /**
+   * Only when an existing target is overwritten: its safety restore point, written to `blobUrl` (the
+   * chain's backup blob when the target's chain is held, else a new safety blob).
+   */
   safety: { restorePointId: string; startedAt: string; blobUrl: string } | null;
+  /** Overwrite of a disk whose chain this app holds: the safety point is an incremental of that chain. */
+  chain: HeldChain | null;
+  /** The restore point is in that chain: it is restored by diff (only what differs is written). */
+  revert: boolean;
+}
+
+/** The target's chain as the restore found it: its newest point and the backup blob it writes into. */
+export interface HeldChain {
+  backupUrl: string;
+  restorePointId: string;
+  sourceSnapshot: string;
+  /** The lease this restore holds on the chain's backup blob while it writes it. */
+  leaseId: string;
 }
 
 /** One sparse copy from a blob snapshot to a page blob. */
@@ -72,6 +93,11 @@ export interface CopyPhase {
   sourceUrl: string;
   sourceSnapshot: string;
   destinationUrl: string;
+  /**
+   * safety (chain held): the diff base (the chain's newest source snapshot); revert: the safety point's
+   * backup snapshot, diffed against the restore point's.
+   */
+  againstSnapshot?: string | undefined;
 }
 
 export interface PreparedCopy {
@@ -83,6 +109,8 @@ export interface PreparedCopy {
   batchBytes: number[];
   /** Batches to run at once (the orchestration's fan-out window, from the tuning). */
   window: number;
+  /** A safety point into a held chain: incremental, or full when the disk could not be diffed. */
+  kind?: "full" | "incremental";
 }
 
 export interface CopyBatchInput {
@@ -90,11 +118,22 @@ export interface CopyBatchInput {
   batch: number;
 }
 
+/** How a restore writes the target: everything (then promotes while verifying), or by diff (revert). */
+export type RestoreMode = "full" | "revert";
+
 /** Verification of one part of the new disk against the restore point's backup snapshot. */
 export interface VerifyPartInput {
   run: RestoreRun;
-  /** A batch of the restore copy, or "layout": size and the ranges allocated on one side only. */
+  mode: RestoreMode;
+  /**
+   * A batch of the restore copy (compared, and in full mode written to the promoted blob), or "layout":
+   * the size, and what lies outside the copied ranges.
+   */
   part: number | "layout";
+  /** revert: the target's snapshot before it was overwritten (nothing outside the diff may differ from it). */
+  beforeSnapshot?: string | undefined;
+  /** revert: how many batches the revert copy stored (the layout reads their ranges). */
+  batches?: number | undefined;
 }
 
 export interface VerifyPartResult {
@@ -102,6 +141,8 @@ export interface VerifyPartResult {
   chunks: number;
   /** SHA-256 over the chunk digests of this part, in offset order. */
   digest: string;
+  /** false: the part stopped at its time budget (checkpointed) and is called again. */
+  done: boolean;
 }
 
 export interface Verification {
@@ -122,7 +163,9 @@ export interface SafetyRecordInput {
 
 export interface CompleteRestoreInput {
   run: RestoreRun;
-  promotedSnapshot: string;
+  mode: RestoreMode;
+  /** full: the promoted blob's snapshot; revert: null (complete snapshots the chain's backup blob). */
+  promotedSnapshot: string | null;
   copied: PreparedCopy;
   /** Verified parts: layout first, then the restore batches in order. */
   verified: VerifyPartResult[];

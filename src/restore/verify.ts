@@ -1,22 +1,36 @@
 // Verification of a restored disk against the restore point's backup snapshot (not the promoted copy, so
-// the whole path is checked): every range allocated on either side is read from both and compared by
-// SHA-256 per chunk of at most 8 MiB; everything else is unallocated on both sides, hence zeros on both.
-import { createHash } from "node:crypto";
+// the whole path is checked). The copy read every range of the restore point once and kept its SHA-256;
+// here each range is read back from the disk and compared, and (full restore) the bytes just verified are
+// written to the promoted blob, the new chain's backup blob. The layout part checks what lies outside the
+// copied ranges: zeros where only the disk has pages (full), or, for a revert, that the disk changed
+// nowhere but in the reverted ranges since its safety snapshot.
 import type { PageBlobClient } from "@azure/storage-blob";
 import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
+import { pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
-import { loadBatch } from "../copy/runStore";
-import { type ByteRange, coalesce, splitRanges, subtractRanges } from "../ranges";
+import { pacerOf } from "../copy/engine";
+import { putPages, readRange, relayOperations, sha256 } from "../copy/relay";
+import { runOperations } from "../copy/runner";
+import { loadBatch, loadCheckpointDoc, saveCheckpoint } from "../copy/runStore";
+import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
+import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { runStoreOf } from "./sparseCopy";
-import type { Verification, VerifyPartInput, VerifyPartResult } from "./types";
+import { snapshotTagOf } from "./naming";
+import { runStoreOf } from "./store";
+import type { RestoreMode, Verification, VerifyPartInput, VerifyPartResult } from "./types";
 
 export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Reads in flight while comparing a managed disk's upload with the restore point. */
 const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
-  "sha256 per chunk (<= 8 MiB) of every range allocated on either side, against the backup snapshot";
+  "sha256 per read (<= 8 MiB) of every range allocated in the backup snapshot, as read for the copy, " +
+  "against the restored disk read back; ranges allocated only on the restored disk read back as zeros";
+export const REVERT_VERIFY_METHOD =
+  "sha256 per read (<= 8 MiB) of every range written, as read from the backup snapshot, against the disk " +
+  "read back; cleared ranges unallocated; the service's diff of the disk since its safety snapshot lies " +
+  "within the reverted ranges, and the backup chain's diff leaves the rest equal to the restore point";
 
 /** A restored disk that differs from its restore point: final, a retry reads the same bytes. */
 export class VerificationError extends CodedError {
@@ -32,9 +46,20 @@ function firstDifference(a: Buffer, b: Buffer): number {
   return n;
 }
 
-export const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+/** How often a verification part records its checkpoint. */
+const CHECKPOINT_EVERY_MS = 10_000;
 
-/** Compares the two blobs over `ranges`; throws VerificationError at the first difference. */
+/** Blob clients of a verification: the restore point, the disk, and (full restore) the promoted blob. */
+function blobsOf(ctx: AppContext, input: VerifyPartInput) {
+  const { run } = input;
+  return {
+    expected: ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { snapshot: run.backupSnapshot }),
+    actual: ctx.storage.pageBlob(requireBlobUrl(run.targetUrl), { retry: "none" }),
+    promoted: ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl), { retry: "none" }),
+  };
+}
+
+/** Compares the two blobs over `ranges` (a managed disk's upload); throws VerificationError at the first difference. */
 export async function compareRanges(
   expected: PageBlobClient,
   actual: PageBlobClient,
@@ -49,8 +74,8 @@ export async function compareRanges(
       const index = next++;
       const { offset, length } = chunks[index]!;
       const [want, got] = await Promise.all([
-        expected.downloadToBuffer(offset, length),
-        actual.downloadToBuffer(offset, length),
+        readRange(expected, offset, length),
+        readRange(actual, offset, length),
       ]);
       const digest = sha256(want);
       if (got.length !== want.length || sha256(got) !== digest) {
@@ -64,18 +89,102 @@ export async function compareRanges(
     }
   }
   await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chunks.length) }, worker));
-  return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")) };
+  return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")), done: true };
 }
 
-export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {
-  const { run, part } = input;
-  const expected = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { snapshot: run.backupSnapshot });
-  const actual = ctx.storage.pageBlob(requireBlobUrl(run.targetUrl));
-  if (part !== "layout") {
-    const store = runStoreOf(ctx, { phase: "restore", run });
-    const doc = await loadBatch(store.container, store.diskId, store.key, part);
-    return compareRanges(expected, actual, doc.writes);
+/** Compares one copied batch with the disk (and writes the promoted blob in full mode). */
+async function verifyBatch(
+  ctx: AppContext,
+  input: VerifyPartInput,
+  batch: number,
+): Promise<VerifyPartResult> {
+  const { run, mode } = input;
+  const copy = runStoreOf(ctx, { phase: mode === "revert" ? "revert" : "restore", run });
+  const own = runStoreOf(ctx, { phase: "promote", run });
+  const [doc, copied, checkpoint] = await Promise.all([
+    loadBatch(copy.container, copy.diskId, copy.key, batch),
+    loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
+    loadCheckpointDoc(own.container, own.diskId, own.key, batch),
+  ]);
+  const all = relayOperations(doc.writes, doc.clears);
+  if (copied.operationsDone < all.length || copied.digests.length < all.length)
+    throw new Error(
+      `batch ${batch} of the restore copy is not done (${copied.operationsDone}/${all.length})`,
+    );
+  const ops = all.flatMap((op, index) => (op.kind === "write" ? [{ ...op, index }] : []));
+  const { expected, actual, promoted } = blobsOf(ctx, input);
+  const concurrency = ctx.tuning.copyConcurrency;
+  const pacing = pacingOf(ctx.tuning);
+  const actualPacer = pacerOf(actual, concurrency, pacing);
+  let saved = checkpoint.operationsDone;
+  let lastSave = Date.now();
+  let saving: Promise<void> = Promise.resolve();
+  const save = (done: number) => {
+    if (done <= saved) return saving;
+    saved = done;
+    lastSave = Date.now();
+    saving = saving.then(() => saveCheckpoint(own.container, own.diskId, own.key, batch, done));
+    return saving;
+  };
+  let bytes = 0;
+  const stats = await runOperations({
+    ops,
+    skip: checkpoint.operationsDone,
+    concurrency,
+    // Full mode writes the promoted blob (its pacer holds the slots); a revert only reads the disk.
+    pacer: mode === "full" ? pacerOf(promoted, concurrency, pacing) : actualPacer,
+    stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
+    bytesOf: (op) => (mode === "full" ? Math.min(op.range.length, 4 * 1024 * 1024) : op.range.length),
+    describe: (op) => `verify ${op.range.offset}+${op.range.length}`,
+    attempt: async (op, _i, signal) => {
+      const { offset, length } = op.range;
+      if (mode === "full") await actualPacer.pace(length, signal);
+      const got = await readRange(actual, offset, length, signal);
+      if (sha256(got) !== copied.digests[op.index]) {
+        const want = await readRange(expected, offset, length, signal);
+        throw new VerificationError(
+          `the restored disk differs from the backup snapshot at byte ${offset + firstDifference(want, got)} (chunk ${offset}+${length})`,
+        );
+      }
+      if (mode === "full") {
+        // The runner paced the first piece; putPages paces the others.
+        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal, 1);
+      }
+    },
+    onDone: (op, _i, progress) => {
+      bytes += op.range.length;
+      if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void save(progress.operationsDone);
+    },
+  });
+  await save(stats.operationsDone);
+  const done = stats.operationsDone >= ops.length;
+  if (!done) return { bytesCompared: bytes, chunks: 0, digest: "", done };
+  return {
+    bytesCompared: totalBytes(ops.map((op) => op.range)),
+    chunks: ops.length,
+    digest: sha256(ops.map((op) => copied.digests[op.index]).join("")),
+    done,
+  };
+}
+
+/** Ranges that must read as zeros on the disk: a mismatch names the first non-zero byte. */
+async function expectZeros(blob: PageBlobClient, ranges: ByteRange[]): Promise<number> {
+  let bytes = 0;
+  for (const { offset, length } of splitRanges(coalesce(ranges), VERIFY_CHUNK_BYTES)) {
+    const got = await readRange(blob, offset, length);
+    const at = got.findIndex((b) => b !== 0);
+    if (at >= 0)
+      throw new VerificationError(
+        `the restored disk differs from the backup snapshot at byte ${offset + at} (chunk ${offset}+${length}: the backup has no data there)`,
+      );
+    bytes += length;
   }
+  return bytes;
+}
+
+/** Full restore: same size, and every page only the disk has reads as zeros. */
+async function verifyLayout(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {
+  const { expected, actual } = blobsOf(ctx, input);
   const [want, got] = await Promise.all([expected.getProperties(), actual.getProperties()]);
   if (want.contentLength !== got.contentLength) {
     throw new VerificationError(
@@ -83,19 +192,79 @@ export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promi
     );
   }
   const sizeBytes = want.contentLength ?? 0;
-  const listing = (blob: PageBlobClient) =>
-    listRanges({ blob, sizeBytes, segmentBytes: ctx.tuning.segmentBytes });
-  const [a, b] = await Promise.all([listing(expected), listing(actual)]);
-  // Ranges allocated on one side only: both sides must still read the same there (zeros).
-  const oneSided = [...subtractRanges(a.changed, b.changed), ...subtractRanges(b.changed, a.changed)];
-  return compareRanges(expected, actual, oneSided);
+  const segmentBytes = ctx.tuning.segmentBytes;
+  const [a, b] = await Promise.all([
+    listRanges({
+      blob: ctx.storage.pageBlob(requireBlobUrl(input.run.backupUrl), {
+        snapshot: input.run.backupSnapshot,
+        retry: "none",
+      }),
+      sizeBytes,
+      segmentBytes,
+    }),
+    listRanges({ blob: actual, sizeBytes, segmentBytes }),
+  ]);
+  const oneSided = subtractRanges(b.changed, a.changed);
+  const bytes = await expectZeros(actual, oneSided);
+  return { bytesCompared: bytes, chunks: oneSided.length, digest: sha256(`zeros:${bytes}`), done: true };
+}
+
+/**
+ * Revert: same size; the disk's own diff since its safety snapshot lies inside the ranges the revert
+ * touched (nothing else changed, and the chain's diff says the rest equals the restore point); cleared
+ * ranges hold no pages. Takes the disk's snapshot the restore records (found again by its tag).
+ */
+async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {
+  const { run } = input;
+  if (input.beforeSnapshot === undefined) throw new Error("a revert's layout needs the safety snapshot");
+  const target = requireBlobUrl(run.targetUrl);
+  const size = (await ctx.storage.pageBlob(target).getProperties()).contentLength ?? 0;
+  if (size !== run.sizeBytes)
+    throw new VerificationError(`the restored disk has ${size} bytes, the backup snapshot ${run.sizeBytes}`);
+  const store = runStoreOf(ctx, { phase: "revert", run });
+  const docs = await Promise.all(
+    Array.from({ length: input.batches ?? 0 }, (_, i) =>
+      loadBatch(store.container, store.diskId, store.key, i),
+    ),
+  );
+  const clears = coalesce(docs.flatMap((d) => d.clears));
+  const touched = coalesce([...docs.flatMap((d) => d.writes), ...clears]);
+  const after = await ensureSnapshot(ctx.storage.container(target), target, {
+    tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+  });
+  const snapshot = ctx.storage.pageBlob(target, { snapshot: after, retry: "none" });
+  const segmentBytes = ctx.tuning.segmentBytes;
+  const [diff, allocated] = await Promise.all([
+    listRanges({ blob: snapshot, prevSnapshot: input.beforeSnapshot, sizeBytes: size, segmentBytes }),
+    listRanges({ blob: snapshot, sizeBytes: size, segmentBytes }),
+  ]);
+  const outside = subtractRanges([...diff.changed, ...diff.cleared], touched);
+  if (outside.length > 0)
+    throw new VerificationError(
+      `the restored disk changed outside the reverted ranges at byte ${outside[0]?.offset} since its safety snapshot`,
+    );
+  const kept = subtractRanges(clears, subtractRanges(clears, allocated.changed));
+  if (kept.length > 0)
+    throw new VerificationError(
+      `the restored disk still has data at byte ${kept[0]?.offset}, which the restore point has not`,
+    );
+  return { bytesCompared: 0, chunks: 0, digest: sha256(`touched:${totalBytes(touched)}`), done: true };
+}
+
+export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {
+  if (input.part !== "layout") return verifyBatch(ctx, input, input.part);
+  return input.mode === "revert" ? verifyRevertLayout(ctx, input) : verifyLayout(ctx, input);
 }
 
 /** Combines the parts (layout first, then batches in order) into the recorded verification. */
-export function combineVerification(parts: VerifyPartResult[]): Verification {
+export function combineVerification(
+  parts: VerifyPartResult[],
+  mode: RestoreMode = "full",
+  method = mode === "revert" ? REVERT_VERIFY_METHOD : VERIFY_METHOD,
+): Verification {
   return {
     verified: true,
-    method: VERIFY_METHOD,
+    method,
     bytesCompared: parts.reduce((s, p) => s + p.bytesCompared, 0),
     chunks: parts.reduce((s, p) => s + p.chunks, 0),
     digest: sha256(parts.map((p) => p.digest).join("")),

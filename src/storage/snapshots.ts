@@ -17,14 +17,24 @@ export async function listSnapshots(
   container: ContainerClient,
   blob: BlobLocation,
 ): Promise<TaggedSnapshot[]> {
+  return (await listWithBase(container, blob)).snapshots;
+}
+
+/** The blob's snapshots, and the base blob's access tier from the same listing (undefined if absent). */
+async function listWithBase(
+  container: ContainerClient,
+  blob: BlobLocation,
+): Promise<{ snapshots: TaggedSnapshot[]; tier: string | undefined }> {
   const found: TaggedSnapshot[] = [];
+  let tier: string | undefined;
   const name = blob.blobName ?? "";
   const listing = container.listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
   for await (const item of listing) {
-    if (item.name === name && item.snapshot)
-      found.push({ snapshot: item.snapshot, metadata: item.metadata ?? {} });
+    if (item.name !== name) continue;
+    if (item.snapshot) found.push({ snapshot: item.snapshot, metadata: item.metadata ?? {} });
+    else tier = item.properties.accessTier;
   }
-  return found.sort((a, b) => a.snapshot.localeCompare(b.snapshot));
+  return { snapshots: found.sort((a, b) => a.snapshot.localeCompare(b.snapshot)), tier };
 }
 
 /** Snapshots of one blob whose metadata contains every key/value of `tag`, oldest first. */
@@ -84,7 +94,7 @@ export async function ensureSnapshot(
   const client = container.getBlobClient(blob.blobName ?? "");
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const all = await listSnapshots(container, blob);
+    const { snapshots: all, tier } = await listWithBase(container, blob);
     const [first, ...duplicates] = all.filter((s) =>
       Object.entries(options.tag).every(([k, v]) => s.metadata[k] === v),
     );
@@ -93,7 +103,7 @@ export async function ensureSnapshot(
       return first.snapshot;
     }
     if (attempt === 1) {
-      const tier = (await client.getProperties()).accessTier;
+      // The tier comes with the listing (no request of its own).
       const problem = snapshotLimitProblem(all.length, tier);
       if (problem) throw countExceeded(blob, problem);
     }

@@ -7,7 +7,7 @@ import { resolveBackupDisks } from "../../src/backup/resolve";
 import { discover } from "../../src/disks/discovery";
 import { completeRestore } from "../../src/restore/complete";
 import { failRestore } from "../../src/restore/fail";
-import { promoteCopyOf, promotedSnapshotOf, restoreCopyOf, verifyPartsOf } from "../../src/restore/phases";
+import { promotedSnapshotOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
 import { resolveRestore } from "../../src/restore/resolve";
 import { snapshotBlob } from "../../src/restore/snapshot";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
@@ -70,10 +70,9 @@ describe("half-written restore targets (against the emulator)", () => {
 
   it("skips the target while the restore runs, and takes it once the restore is recorded", async () => {
     const run: RestoreRun = await resolveRestore(h.ctx, input("during.vhd"), "during");
-    const promoted = await runCopy(h, promoteCopyOf(run));
-    expect(promoted.batchBytes.length).toBeGreaterThan(1);
     // one batch of the target written: a half disk
-    await runCopy(h, restoreCopyOf(run), 1);
+    const first = await runCopy(h, restoreCopyOf(run), 1);
+    expect(first.batchBytes.length).toBeGreaterThan(1);
     const target = h.sources.getPageBlobClient("during.vhd");
     expect((await target.getProperties()).metadata?.[TAG_RESTORE_RUN]).toBe(run.newRestorePointId);
     const during = await discovered();
@@ -91,13 +90,13 @@ describe("half-written restore targets (against the emulator)", () => {
     expect(resolved.disks.map((d) => d.diskId)).not.toContain(run.targetDiskId);
     expect(resolved.skipped.map((s) => s.diskId)).toContain(run.targetDiskId);
 
-    // finish the restore step by step, as the orchestration does
-    const promotedSnapshot = await snapshotBlob(h.ctx, promotedSnapshotOf(run));
+    // finish the restore step by step, as the orchestration does (verification writes the promoted blob)
     const copied = await runCopy(h, restoreCopyOf(run));
     const verified = [];
-    for (const part of verifyPartsOf(copied.batchBytes.length))
-      verified.push(await verifyPart(h.ctx, { run, part }));
-    await completeRestore(h.ctx, { run, promotedSnapshot, copied, verified });
+    for (const part of verifyInputsOf(run, "full", copied.batchBytes.length, undefined))
+      verified.push(await verifyPart(h.ctx, part));
+    const promotedSnapshot = await snapshotBlob(h.ctx, promotedSnapshotOf(run));
+    await completeRestore(h.ctx, { run, mode: "full", promotedSnapshot, copied, verified });
     const props = await target.getProperties();
     expect(props.metadata?.[TAG_RESTORE_RUN]).toBeUndefined();
     expect(props.leaseState).toBe("available");
@@ -112,7 +111,6 @@ describe("half-written restore targets (against the emulator)", () => {
 
   it("empties and keeps marked a target the role may not delete, never backs it up, and says why", async () => {
     const run = await resolveRestore(h.ctx, input("halfway.vhd"), "halfway");
-    await runCopy(h, promoteCopyOf(run), 1);
     await runCopy(h, restoreCopyOf(run), 1);
     const target = h.sources.getPageBlobClient("halfway.vhd");
     expect((await target.getProperties()).contentLength).toBe(6 * MiB);

@@ -8,9 +8,8 @@ import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
 import { failRestore } from "../../src/restore/fail";
-import { promoteCopyOf, promotedSnapshotOf, restoreCopyOf } from "../../src/restore/phases";
+import { restoreCopyOf } from "../../src/restore/phases";
 import { resolveRestore } from "../../src/restore/resolve";
-import { snapshotBlob } from "../../src/restore/snapshot";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
 import type { CopyPhase } from "../../src/restore/types";
 import { verifyPart } from "../../src/restore/verify";
@@ -203,9 +202,12 @@ describe("restore rules (in-process against the emulator)", () => {
       parentRestorePointId: points[0]!.restorePointId,
     });
     const safety = chain[1]!;
+    // The disk's chain is held: its safety point is an incremental of that chain, in its backup blob.
     expect(safety).toMatchObject({
       restorePointId: out.safetyRestorePointId,
-      kind: "full",
+      kind: "incremental",
+      parentRestorePointId: points[2]!.restorePointId,
+      backupUrl: points[2]!.backupUrl,
       diskSizeBytes: 10 * MiB,
     });
     expect(safety.reason).toMatch(/safety snapshot/);
@@ -246,8 +248,6 @@ describe("restore rules (in-process against the emulator)", () => {
     const targetUrl = `${sourceUrl}.verify`;
     const input = { diskId, restorePointId: points[1]!.restorePointId, targetUrl, overwrite: false };
     const run = await resolveRestore(h.ctx, input, "verify");
-    await runCopy(h, promoteCopyOf(run));
-    await snapshotBlob(h.ctx, promotedSnapshotOf(run));
     const copied = await runCopy(h, restoreCopyOf(run));
     expect(copied.batchBytes.length).toBeGreaterThan(0);
     const target = h.sources.getPageBlobClient(blobNameOf(targetUrl));
@@ -257,12 +257,14 @@ describe("restore rules (in-process against the emulator)", () => {
     // the complement of what is there, so the very first byte differs whatever the random data was
     const there = await target.downloadToBuffer(2 * MiB, 512);
     await target.uploadPages(Buffer.from(there.map((b) => b ^ 0xff)), 2 * MiB, 512, leased);
-    await expect(verifyPart(h.ctx, { run, part: 0 })).rejects.toThrow(
+    await expect(verifyPart(h.ctx, { run, mode: "full", part: 0 })).rejects.toThrow(
       /differs from the backup snapshot at byte 2097152/,
     );
-    expect(await verifyPart(h.ctx, { run, part: "layout" })).toMatchObject({ bytesCompared: 0 });
+    expect(await verifyPart(h.ctx, { run, mode: "full", part: "layout" })).toMatchObject({
+      bytesCompared: 0,
+    });
     await target.uploadPages(Buffer.alloc(512, 7), 7 * MiB, 512, leased);
-    await expect(verifyPart(h.ctx, { run, part: "layout" })).rejects.toThrow(/at byte 7340032/);
+    await expect(verifyPart(h.ctx, { run, mode: "full", part: "layout" })).rejects.toThrow(/at byte 7340032/);
     await failRestore(h.ctx, {
       run,
       failure: { code: "VerificationFailed", message: "the restored disk differs" },

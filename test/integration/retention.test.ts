@@ -178,7 +178,8 @@ describe("retention (in-process procedures against the emulator)", () => {
     await h.emu.control.setFaults([
       {
         pathPrefix: h.sourcePrefix,
-        operations: ["putPageFromUrl"],
+        // The restore writes its target with the bytes it read (putPage); slow it so it is still running.
+        operations: ["putPage", "putPageFromUrl"],
         rate: 1,
         kind: "latency",
         latencyMs: 400,

@@ -1,6 +1,6 @@
 // Pure parts of the copy engine: failure classification and the per-blob pacer.
 import { describe, expect, it } from "vitest";
-import { BlobPacer } from "../../src/copy/pacer";
+import { BlobPacer, PACE_SHARE } from "../../src/copy/pacer";
 import { isServerBusy, isServerTimeout, isTransient } from "../../src/storage/errors";
 
 const failure = (statusCode: number | undefined, code?: string) =>
@@ -61,5 +61,33 @@ describe("BlobPacer", () => {
     controller.abort(new Error("stop"));
     hold();
     await expect(waiting).rejects.toThrow("stop");
+  });
+  it("starts requests under the blob's byte and request rates, and slows down after busy signals", () => {
+    let now = 1_000_000;
+    const pacer = new BlobPacer({
+      maxConcurrency: 8,
+      bytesPerSecond: 1000,
+      requestsPerSecond: 10,
+      now: () => now,
+    });
+    // 100 bytes at 95% of 1000 B/s: one every 105 ms; the request rate (one per 105 ms) binds the same.
+    const delays = Array.from({ length: 5 }, () => pacer.reserve(100));
+    const step = 1000 / (10 * PACE_SHARE);
+    expect(delays.map((d) => Math.round(d))).toEqual([0, 1, 2, 3, 4].map((i) => Math.round(i * step)));
+    // bytes bind for large requests: 1,900 bytes take 2 s of the budget at 95%
+    now += 10_000;
+    expect(pacer.reserve(1900)).toBe(0);
+    expect(Math.round(pacer.reserve(0))).toBe(Math.round(step));
+    expect(Math.round(pacer.reserve(100))).toBe(2000);
+    // a busy signal lowers the share; successes bring it back
+    now += 10_000;
+    pacer.onBusy();
+    expect(pacer.rateShare).toBeLessThan(PACE_SHARE);
+    for (let i = 0; i < 100; i++) pacer.onSuccess();
+    expect(pacer.rateShare).toBe(PACE_SHARE);
+  });
+  it("paces nothing without rates", () => {
+    const pacer = new BlobPacer({ maxConcurrency: 2 });
+    expect([pacer.reserve(4 * 2 ** 20), pacer.reserve(4 * 2 ** 20)]).toEqual([0, 0]);
   });
 });

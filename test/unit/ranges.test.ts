@@ -4,6 +4,7 @@ import {
   assertAligned,
   type ByteRange,
   batchRanges,
+  bridgeGaps,
   clipRanges,
   coalesce,
   fromInclusive,
@@ -11,6 +12,7 @@ import {
   MAX_PUT_PAGE_BYTES,
   PAGE_SIZE,
   RangeAlignmentError,
+  requestCount,
   segmentsOf,
   splitRanges,
   subtractRanges,
@@ -194,6 +196,58 @@ describe("batchRanges", () => {
       const out = batchRanges(input, { maxBatches: max });
       expect(out.length).toBeLessThanOrEqual(max);
       expect(out.flat()).toEqual(input);
+    }
+  });
+});
+
+describe("bridgeGaps", () => {
+  const KiB = 1024;
+  it("joins changes across small allocated gaps, never across holes or large gaps", () => {
+    const changed = [r(0, 4 * KiB), r(8 * KiB, 4 * KiB), r(64 * KiB, 4 * KiB), r(200 * KiB, 4 * KiB)];
+    // allocated: [0, 100 KiB) and [200 KiB, 300 KiB): the gap 68..200 KiB is a hole
+    const allocated = [r(0, 100 * KiB), r(200 * KiB, 100 * KiB)];
+    expect(bridgeGaps(changed, allocated, 16 * KiB)).toEqual([
+      r(0, 12 * KiB),
+      r(64 * KiB, 4 * KiB),
+      r(200 * KiB, 4 * KiB),
+    ]);
+    expect(bridgeGaps(changed, allocated, 64 * KiB)).toEqual([r(0, 68 * KiB), r(200 * KiB, 4 * KiB)]);
+    expect(bridgeGaps(changed, [r(0, 300 * KiB)], 200 * KiB)).toEqual([r(0, 204 * KiB)]);
+    expect(bridgeGaps(changed, allocated, 0)).toEqual(changed);
+  });
+  it("joins only where it saves a request (pieces of at most 4 MiB)", () => {
+    const big = [r(0, 4 * MiB - 4 * KiB), r(4 * MiB, 4 * KiB)];
+    expect(bridgeGaps(big, [r(0, 8 * MiB)], 64 * KiB)).toEqual(big);
+    const small = [r(0, 4 * MiB - 8 * KiB), r(4 * MiB - 4 * KiB, 4 * KiB)];
+    expect(bridgeGaps(small, [r(0, 8 * MiB)], 64 * KiB)).toEqual([r(0, 4 * MiB)]);
+  });
+  it("keeps every changed page, adds only allocated pages, and never costs more requests (random)", () => {
+    const { rand, seed } = seededRandom();
+    console.log(`bridge property seed=${seed}`);
+    const total = 4096;
+    for (let round = 0; round < 200; round++) {
+      const randomRanges = (n: number, maxPages: number) =>
+        coalesce(
+          Array.from({ length: n }, () =>
+            r(Math.floor(rand() * total) * PAGE_SIZE, (1 + Math.floor(rand() * maxPages)) * PAGE_SIZE),
+          ),
+        );
+      const allocated = randomRanges(1 + Math.floor(rand() * 8), 1500);
+      const changed = randomRanges(Math.floor(rand() * 40), 16).filter((c) =>
+        allocated.some((a) => a.offset <= c.offset && a.offset + a.length >= c.offset + c.length),
+      );
+      const maxGap = Math.floor(rand() * 64) * PAGE_SIZE;
+      const out = bridgeGaps(changed, allocated, maxGap, 64 * PAGE_SIZE);
+      const n = total + 64;
+      const want = pages(changed, n);
+      const got = pages(out, n);
+      const inAllocation = pages(allocated, n);
+      for (let p = 0; p < n; p++) {
+        if (want[p]) expect(got[p]).toBe(true);
+        if (got[p]) expect(inAllocation[p] || want[p]).toBe(true);
+      }
+      expect(requestCount(out, 64 * PAGE_SIZE)).toBeLessThanOrEqual(requestCount(changed, 64 * PAGE_SIZE));
+      expect(out).toEqual(coalesce(out));
     }
   });
 });

@@ -293,6 +293,8 @@ describe("names and rows of a restore", () => {
     promotedUrl: "pu",
     leaseId: "l",
     safety: { restorePointId: "S", startedAt: "2025-01-02T00:00:00.000Z", blobUrl: "su" },
+    chain: null,
+    revert: false,
   };
   const copied = {
     sizeBytes: 4096,
@@ -305,14 +307,15 @@ describe("names and rows of a restore", () => {
 
   it("records the restored point as the first of the new chain, with its verification", () => {
     const verification = combineVerification([
-      { bytesCompared: 0, chunks: 0, digest: "a" },
-      { bytesCompared: 1024, chunks: 1, digest: "b" },
+      { bytesCompared: 0, chunks: 0, digest: "a", done: true },
+      { bytesCompared: 1024, chunks: 1, digest: "b", done: true },
     ]);
     expect(verification).toMatchObject({ verified: true, bytesCompared: 1024, chunks: 1 });
     const row = restoredPointOf(
       run,
       {
         targetSnapshot: "ts",
+        backupUrl: "pu",
         promotedSnapshot: "ps",
         sizeBytes: 4096,
         writeBytes: 1024,
@@ -356,5 +359,29 @@ describe("names and rows of a restore", () => {
     expect(
       failedPointOf(run, { code: "StepFailed", message: "VerificationError differs" }, "why").verification,
     ).toBe("");
+  });
+
+  it("records a safety point into a held chain as an incremental of that chain, unless copied in full", () => {
+    const chained: RestoreRun = {
+      ...run,
+      chain: { backupUrl: "cu", restorePointId: "L", sourceSnapshot: "ls", leaseId: "cl" },
+      safety: { restorePointId: "S", startedAt: "2025-01-02T00:00:00.000Z", blobUrl: "cu" },
+    };
+    const incremental = { ...copied, kind: "incremental" as const };
+    expect(
+      safetyPointOf({ run: chained, targetSnapshot: "t", safetySnapshot: "s", copied: incremental }),
+    ).toMatchObject({
+      kind: "incremental",
+      parentRestorePointId: "L",
+      backupUrl: "cu",
+      clearedBytes: 512,
+    });
+    const full = { ...copied, kind: "full" as const };
+    expect(
+      safetyPointOf({ run: chained, targetSnapshot: "t", safetySnapshot: "s", copied: full }),
+    ).toMatchObject({
+      kind: "full",
+      parentRestorePointId: null,
+    });
   });
 });

@@ -7,6 +7,7 @@ import { endToEndHeaders, headerValue } from "../proxy/httpUtil";
 import { blobKey } from "../proxy/requestParts";
 import type { BlobRef, SideClient } from "../proxy/sideClient";
 import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
+import type { Throttle } from "../throttle";
 import type { WriteJournal } from "./journal";
 import { normalize } from "./rangeSet";
 
@@ -15,6 +16,7 @@ export interface CopyDeps {
   journal: WriteJournal;
   localHosts(): string[];
   log: (line: string) => void;
+  throttle?: Throttle | undefined;
 }
 
 const CHUNK = 4 * 1024 * 1024;
@@ -60,18 +62,21 @@ async function copyPages(
   }
   const headers: OutgoingHttpHeaders = leaseId === undefined ? {} : { "x-ms-lease-id": leaseId };
   let next = 0;
+  let bytes = 0;
   const worker = async () => {
     while (next < chunks.length) {
       const chunk = chunks[next++]!;
       const data = await deps.side.read(source, chunk.start, chunk.end);
       deps.journal.touch(key, chunk);
       const written = await deps.side.putPage(destination, chunk.start, data, headers);
+      bytes += chunk.end - chunk.start;
       if (written.status !== 201) throw new Error(`deep copy Put Page answered ${written.status}`);
       const etag = headerValue(written.headers, "etag");
       if (etag !== undefined) deps.journal.observeEtag(key, etag);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return bytes;
 }
 
 export function createCopyHandler(deps: CopyDeps) {
@@ -115,7 +120,8 @@ export function createCopyHandler(deps: CopyDeps) {
     const created = await deps.side.send("PUT", destination, {}, recreateHeaders(props, leaseId));
     if (created.status !== 201) throw new Error(`deep copy re-create answered ${created.status}`);
     deps.journal.recreate(key, headerValue(created.headers, "etag"));
-    await copyPages(deps, source, destination, key, leaseId);
+    const bytes = await copyPages(deps, source, destination, key, leaseId);
+    await deps.throttle?.absorb(ctx.address, bytes);
     const final = await deps.side.properties(destination);
     for (const name of ["etag", "last-modified"]) {
       const value = final.headers[name];

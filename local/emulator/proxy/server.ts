@@ -5,6 +5,7 @@ import { CONTROL_PREFIX, type ControlState, handleControl } from "../controlApi"
 import type { FaultInjector } from "../faults";
 import { rejectOverlongBlobName } from "../limits";
 import type { StatsRegistry } from "../stats";
+import type { Throttle } from "../throttle";
 import { classify, type OperationKind, parseAddress } from "./classify";
 import type { ProxyContext, Upstream } from "./context";
 import { drain, sendServiceError } from "./httpUtil";
@@ -16,6 +17,8 @@ export interface ProxyOptions {
   upstream: Upstream;
   stats: StatsRegistry;
   faults: FaultInjector;
+  /** The Azure-shaped throttle profile (latency, per-blob and per-account targets), when switched on. */
+  throttle?: Throttle;
   handlers: Partial<Record<OperationKind, OperationHandler>>;
   controlExtra?: ControlState["extra"];
   log: (line: string) => void;
@@ -68,7 +71,12 @@ async function injectFault(ctx: ProxyContext, faults: FaultInjector): Promise<bo
 
 export function createProxyServer(options: ProxyOptions): Server {
   const upstream = options.upstream;
-  const control: ControlState = { stats: options.stats, faults: options.faults, extra: options.controlExtra };
+  const control: ControlState = {
+    stats: options.stats,
+    faults: options.faults,
+    throttle: options.throttle,
+    extra: options.controlExtra,
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
@@ -86,6 +94,7 @@ export function createProxyServer(options: ProxyOptions): Server {
     };
     options.stats.countRequest(ctx.path, kind);
     if (await rejectOverlongBlobName(ctx)) return;
+    if (options.throttle && (await options.throttle.admit(ctx))) return;
     if (await injectFault(ctx, options.faults)) return;
     const handler = options.handlers[kind];
     if (handler === undefined) {

@@ -1,0 +1,99 @@
+// The "what limits us" paragraphs of issue 16's scenarios (Azure-shaped profile, restore, revert by diff,
+// many disks), written from the run's figures.
+import type { Measurement } from "../bench";
+import type { BenchRun } from "../model";
+import { busyShare } from "./goals";
+
+function f(value: number | undefined, digits = 2): string {
+  return value === undefined || !Number.isFinite(value) ? "—" : value.toFixed(digits);
+}
+
+const MiB = 2 ** 20;
+const requestsOf = (m: Measurement) => Object.values(m.requests).reduce((a, b) => a + b, 0);
+
+function azureFinding(run: BenchRun, results: Measurement[]): string | undefined {
+  const first = run.backups?.azureFirst;
+  const profile = run.throttle;
+  const ceiling = run.ceiling?.putPageFromUrl.mibps;
+  if (!first || !profile) return undefined;
+  const target = profile.blobBytesPerSecond / MiB;
+  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "11 azure");
+  const busy = results
+    .filter((m) => m.scenario === "11 azure" && m.throttle)
+    .map(
+      (m) => `${m.throttle?.serverBusy} of ${(m.throttle?.admitted ?? 0) + (m.throttle?.serverBusy ?? 0)}`,
+    );
+  return (
+    `- **Azure-shaped limits.** The first backup moved ${f(first.bytes / MiB, 0)} MiB at ${f(first.mibps, 1)} MiB/s, ` +
+    `${f((first.mibps / target) * 100, 0)}% of the per-blob target (${f(target, 0)} MiB/s), with ` +
+    `${first.throttle?.serverBusy ?? 0} requests answered 503 (${f((busyShare(first) ?? 0) * 100, 2)}%): the pacer starts each ` +
+    "blob's requests at 95% of its byte and request targets, so the buckets never run dry, and the rest is the " +
+    `listing, the snapshot and ${profile.latencyMs} ms per request. ` +
+    (restore
+      ? `The restore's target copy reached ${f((restore.ratios.usableOfTarget ?? 0) * 100, 0)}% of the target and the whole ` +
+        `restore ${f(restore.ratios.timeVsOneCopy)}× one copy at the target: the target blob carries its write and the ` +
+        "verification's read back (twice the data through one blob's 60 MiB/s), so 2× is the floor there. "
+      : "") +
+    (ceiling !== undefined && ceiling < target * 1.5
+      ? `On this machine the emulator's own ceiling (scenario 1: ${f(ceiling, 0)} MiB/s for Put Page From URL) is ` +
+        "close to the profile's target, so whatever else the emulator serves meanwhile shows up as lost share. "
+      : "") +
+    `503s per measured case: ${busy.join(", ")}.`
+  );
+}
+
+function restoreFinding(results: Measurement[]): string | undefined {
+  const restore = results.find((m) => m.task === "appRestoreDirect" && m.scenario === "7 restore");
+  if (!restore) return undefined;
+  const usable = Number(restore.details.usableSeconds);
+  const verify = Number(restore.details.verifySeconds);
+  return (
+    `- **Restore.** ${f(restore.bytes / MiB, 0)} MiB: the target was complete (usable) after ${f(usable)} s ` +
+    `(${f((restore.ratios.usableOfCeiling ?? 0) * 100, 0)}% of the Put Page From URL ceiling), and the whole restore, ` +
+    `verification and promotion included, took ${f(restore.seconds)} s (${f(restore.ratios.timeVsOneCopy)}× one copy at ` +
+    `the ceiling; verifying while promoting ${f(verify)} s). The order does the least work a checked restore can: ` +
+    "the restore point is read once (through the function, hashed per 8 MiB read) and written to the target at " +
+    "full rate; the verification reads the target back, compares, and writes those verified bytes into the promoted " +
+    "blob. That is two reads and two writes of the data, against one read and one write for a single copy, so 2× " +
+    "is the floor, and the fixed steps (resolve, listings, run store, snapshots, lineage) come on top. On this " +
+    "emulator a read through its proxy costs about as much as a write, and both share its one thread."
+  );
+}
+
+function revertFinding(run: BenchRun): string | undefined {
+  const cases = run.revert?.cases ?? [];
+  if (cases.length === 0) return undefined;
+  const parts = cases.map(
+    (c) =>
+      `${c.label}: backup ${f(c.backup.seconds)} s (${requestsOf(c.backup)} blob requests), revert ` +
+      `${f(c.revert.seconds)} s (${requestsOf(c.revert)}), full restore of the point ${f(c.full.seconds)} s`,
+  );
+  return (
+    `- **Revert by diff.** ${parts.join("; ")}. The revert writes only what differs, so it costs the same on both ` +
+    "disk sizes and a fraction of a full restore; but it moves the change three times (the incremental safety " +
+    "point into the chain's backup blob, the disk, and the chain's backup blob back to the point) and reads it " +
+    "back once to verify, in eleven steps against the backup's four (resolve and lock, two snapshots, safety " +
+    "record, two prepared copies, verification with the disk's own diff, completion). For a change this small " +
+    "every step is a few round trips, so the step count, not the bytes, sets the ratio to the backup."
+  );
+}
+
+function manyFinding(run: BenchRun): string | undefined {
+  const many = run.many;
+  if (!many) return undefined;
+  const r = many.runtime;
+  return (
+    `- **Many disks.** One run of ${many.disks} disks took ${f(r.seconds, 1)} s through the local runtime against ` +
+    `${f(many.engine.seconds, 1)} s for the copy engine alone, ${many.parallelDisks} disks at a time ` +
+    `(${f(r.ratios.timeVsEngine)}×); the run ended ${f(Number(r.details.runEndLagSeconds))} s after its last disk. ` +
+    `Per disk the run added ${f((requestsOf(r) - requestsOf(many.engine)) / many.disks, 0)} blob requests to the copy's ` +
+    "(snapshot, stamp, lease, lock, lineage, run store, pruning) on the emulator's one thread, which the copies " +
+    `need too. History: ${f(Number(r.details.historyEvents) / many.disks, 1)} events per disk (the run's own ` +
+    `${r.details.runEvents} events included), peak RSS ${f(r.peakRssMiB, 0)} MiB for the runtime, the app and ` +
+    `${many.disks} orchestrations in memory.`
+  );
+}
+
+export function issue16Findings(run: BenchRun, results: Measurement[]): Array<string | undefined> {
+  return [azureFinding(run, results), restoreFinding(results), revertFinding(run), manyFinding(run)];
+}

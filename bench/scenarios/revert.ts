@@ -1,0 +1,100 @@
+// Scenario 12, revert by diff: on a 1 GiB and a 64 GiB disk with the same allocation, the incremental
+// backup of a 1% change through the app's steps, then (after another 1% change) the in-place restore of
+// the newest point (safety point, revert by diff, verification) through the same steps. Cost must follow
+// the change, not the disk.
+import { diskOf } from "../../src/disks/identity";
+import { coalesce, totalBytes } from "../../src/ranges";
+import { parseBlobUrl, requireBlobUrl } from "../../src/storage/urls";
+import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT } from "../bench";
+import { GiB, MiB } from "../config";
+import { allocationLayout, changeWrites, mulberry32 } from "../random";
+
+export interface RevertCase {
+  label: string;
+  provisionedBytes: number;
+  changedBytes: number;
+  backup: Measurement;
+  revert: Measurement;
+  /** The same point restored in full to a new disk (what a restore wrote before revert by diff). */
+  full: Measurement;
+}
+
+export interface RevertSummary {
+  cases: RevertCase[];
+}
+
+const EXTENT = 4 * MiB;
+
+function containerOf(url: string) {
+  const parsed = parseBlobUrl(url);
+  if (!parsed.ok) throw new Error(`${url}: ${parsed.error}`);
+  return parsed.value;
+}
+/** Loopback: nothing enforces the service's targets, so neither side is rate-paced. */
+const TUNING = { paceBlobTargets: false };
+
+function sizeLabel(bytes: number): string {
+  return `${bytes / GiB} GiB`;
+}
+
+export async function runRevert(bench: Bench): Promise<RevertSummary> {
+  const { scaleAllocatedBytes: allocated, seed } = bench.config;
+  await bench.createContainer(SOURCE_ACCOUNT, "bench-revert");
+  const keys = bench.emulator.accounts.map((a) => `${a.name}:${a.key}`).join(";");
+  const backupTarget = `${bench.emulator.blobEndpoint(BACKUP_ACCOUNT)}/bench-revert-backups`;
+  const cases: RevertCase[] = [];
+  for (const provisioned of bench.config.revertDiskBytes) {
+    const label = sizeLabel(provisioned);
+    const name = `revert-${provisioned / GiB}g.vhd`;
+    const disk = bench.pageBlob(SOURCE_ACCOUNT, "bench-revert", name);
+    await disk.create(provisioned);
+    // Same seed for every size: the same extents (by rank) and the same changes within them.
+    const layout = allocationLayout(mulberry32(seed + 21), provisioned, EXTENT, allocated / EXTENT);
+    await bench.writeRanges(disk, layout, 4);
+    const sourceUrl = `${bench.emulator.blobEndpoint(SOURCE_ACCOUNT)}/bench-revert/${name}`;
+    const settings = {
+      BACKUP_SOURCES: sourceUrl,
+      BACKUP_TARGET: backupTarget,
+      LINEAGE_TABLE: `${bench.emulator.tableEndpoint(BACKUP_ACCOUNT)}/benchrevertlineage`,
+      STORAGE_ACCOUNT_KEYS: keys,
+    };
+    const diskId = diskOf(requireBlobUrl(sourceUrl), containerOf(backupTarget)).id;
+    const params = { settings, tuning: TUNING };
+    await bench.measure("12 revert", `first backup, ${label} disk`, "appBackupDirect", params);
+    const first = changeWrites(mulberry32(seed + 22), layout, "rand64K", 0.01);
+    await bench.writeRanges(disk, first, 8);
+    const backup = await bench.measure(
+      "12 revert",
+      `incremental backup of a 1% change, ${label} disk`,
+      "appBackupDirect",
+      params,
+    );
+    const second = changeWrites(mulberry32(seed + 23), layout, "rand64K", 0.01);
+    await bench.writeRanges(disk, second, 8);
+    const revert = await bench.measure(
+      "12 revert",
+      `revert a 1% change in place, ${label} disk`,
+      "appRestoreDirect",
+      { ...params, diskId, targetUrl: sourceUrl, overwrite: true },
+    );
+    if (revert.details.revert !== 1)
+      bench.notes.push(`10 revert: the ${label} disk was not reverted by diff.`);
+    revert.ratios.timeVsBackup = revert.seconds / backup.seconds;
+    const full = await bench.measure(
+      "12 revert",
+      `full restore of the same point to a new disk, ${label}`,
+      "appRestoreDirect",
+      { ...params, diskId, targetUrl: sourceUrl.replace(/\.vhd$/, "-full.vhd"), allocatedBytes: allocated },
+    );
+    full.ratios.timeVsBackup = full.seconds / backup.seconds;
+    cases.push({
+      label,
+      provisionedBytes: provisioned,
+      changedBytes: totalBytes(coalesce(second)),
+      backup,
+      revert,
+      full,
+    });
+  }
+  return { cases };
+}
