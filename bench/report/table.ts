@@ -41,6 +41,8 @@ const RATIO_NAMES: Record<string, string> = {
   usableOfCeiling: "usable/ceil",
   usableOfTarget: "usable/target",
   timeVsOneCopy: "t/one copy",
+  usableOfSameStateCopy: "usable/same-state copy",
+  timeVsSameStateCopy: "t/same-state copy",
   timeVsBackup: "t/backup",
   historyEventsPerDisk: "events/disk",
 };

@@ -67,8 +67,12 @@ export class BlobPacer {
     return this.share;
   }
 
-  /** Waits for a slot (and for any cooldown and the rate budget); returns the function that frees it. */
-  async acquire(signal?: AbortSignal, bytes = 0): Promise<() => void> {
+  /**
+   * Waits for a slot (and for any cooldown and, unless `pace` is false, the rate budget); returns the
+   * function that frees it. A caller that sends its requests later (after a read, say) passes false and
+   * paces each request right before sending it, so its requests reach the blob at the paced rate.
+   */
+  async acquire(signal?: AbortSignal, bytes = 0, pace = true): Promise<() => void> {
     while (this.inFlight >= this.limit) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       signal?.throwIfAborted();
@@ -77,7 +81,7 @@ export class BlobPacer {
     try {
       const pause = this.pausedUntil - this.now();
       if (pause > 0) await sleep(pause, signal);
-      await this.pace(bytes, signal);
+      if (pace) await this.pace(bytes, signal);
     } catch (error) {
       this.release();
       throw error;

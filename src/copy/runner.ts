@@ -49,6 +49,11 @@ export interface OperationRun<Op> {
   stopStartingAt?: number;
   /** Bytes an operation moves (its share of the blob's byte rate). */
   bytesOf(op: Op): number;
+  /**
+   * The attempt paces each of its requests itself, right before sending it (the runner's pacer only
+   * bounds the operations in flight): for operations whose writes follow a read of unknown duration.
+   */
+  pacesItself?: boolean;
   /** One attempt of an operation; throws to fail it (retried when transient). */
   attempt(op: Op, index: number, signal: AbortSignal): Promise<void>;
   /** How the operation is named in a final failure. */
@@ -110,7 +115,7 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
   /** Runs one operation; false when its first request could not start within the time budget. */
   async function one(op: Op, index: number): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const release = await pacer.acquire(signal, run.bytesOf(op));
+      const release = await pacer.acquire(signal, run.bytesOf(op), run.pacesItself !== true);
       // Waiting for a slot can outlast the budget: an operation not started yet is left for next time.
       if (attempt === 1 && !inBudget()) {
         release();

@@ -19,6 +19,7 @@ import {
   safetyCopyOf,
   targetSafetySnapshotOf,
   verifyInputsOf,
+  verifyWindowsOf,
 } from "../restore/phases";
 import type {
   CopyPhase,
@@ -31,7 +32,7 @@ import type {
 } from "../restore/types";
 import { failureOf } from "./failures";
 import type { RestoreSteps } from "./names";
-import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
+import { type ProcedureRuntime, type Steps, stepsOf } from "./steps";
 
 /** What the copy and verification left for the completion step. */
 interface Written {
@@ -88,7 +89,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     const inputs = verifyInputsOf(run, mode, copied.batchBytes.length, before);
     restart("verify", copied.writeBytes, inputs.length, ids);
     const results = new Map<number | "layout", VerifyPartResult>();
-    yield* steps.untilDone("restoreVerify", windowsOf(inputs, copied.window), (part, input) => {
+    yield* steps.untilDone("restoreVerify", verifyWindowsOf(inputs, copied.window), (part, input) => {
       if (!part.done) return;
       results.set(input.part, part);
       progress.bytesDone += part.bytesCompared;

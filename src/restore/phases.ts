@@ -86,6 +86,22 @@ export function verifyPartsOf(batches: number): Array<number | "layout"> {
   return ["layout", ...Array.from({ length: batches }, (_, i) => i)];
 }
 
+/**
+ * The verification parts' windows: the layout part rides beside the first window of batches instead of
+ * taking a batch's place (it is a few small requests), so `window` batches are verified at a time from
+ * the first window on, and a restore of `window` batches verifies in one window.
+ */
+export function verifyWindowsOf<T extends { part: number | "layout" }>(inputs: T[], window: number): T[][] {
+  const size = Math.max(1, Math.floor(window));
+  const layout = inputs.filter((i) => i.part === "layout");
+  const batches = inputs.filter((i) => i.part !== "layout");
+  const windows: T[][] = [];
+  for (let first = 0; first < batches.length; first += size) windows.push(batches.slice(first, first + size));
+  if (windows.length === 0) return layout.length > 0 ? [layout] : [];
+  windows[0] = [...layout, ...(windows[0] ?? [])];
+  return windows;
+}
+
 /** The verification steps' inputs (a revert's layout compares the disk with its safety snapshot). */
 export function verifyInputsOf(
   run: RestoreRun,

@@ -47,31 +47,46 @@ async function ensureDestination(ctx: AppContext, copy: CopyPhase, sizeBytes: nu
   return false;
 }
 
+/** Settles every task before failing with the first failure (nothing keeps running behind a failed step). */
+async function allSettled<T extends unknown[]>(tasks: [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
+}
+
 /** A whole restore point (or a whole target, for a full safety point) copied sparsely. */
 async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
   const source = requireBlobUrl(copy.sourceUrl);
   const destination: BlobLocation = requireBlobUrl(copy.destinationUrl);
   const snapshot = ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot, retry: "none" });
+  // The restore point's size was read by the resolve step (a snapshot does not change); a safety copy's
+  // source is the target's snapshot.
   const sizeBytes =
-    (await ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot }).getProperties()).contentLength ??
-    0;
-  const fresh = await ensureDestination(ctx, copy, sizeBytes);
-  // The verification writes the promoted blob (the new chain's backup blob) from what it read back.
-  if (copy.phase === "restore")
-    await ensureDestination(
-      ctx,
-      { ...copy, phase: "promote", destinationUrl: copy.run.promotedUrl },
-      sizeBytes,
-    );
+    copy.phase === "safety"
+      ? ((await ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot }).getProperties())
+          .contentLength ?? 0)
+      : copy.run.sizeBytes;
   const blob = ctx.storage.pageBlob(destination);
   const leaseId = leaseOf(copy);
-  if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-  // The target is marked before its first byte changes (an overwritten one too), so it is never backed up
-  // half-written.
-  if (leaseId) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
-  const allocated = await listRanges({ blob: snapshot, sizeBytes, segmentBytes });
+  // The destination is made ready beside the listing of the source (and the promoted blob's creation).
+  const [fresh, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>, unknown]>([
+    (async () => {
+      const created = await ensureDestination(ctx, copy, sizeBytes);
+      if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+      // The target is marked before its first byte changes (an overwritten one too), so it is never backed
+      // up half-written.
+      if (leaseId) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
+      return created;
+    })(),
+    listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
+    // The verification writes the promoted blob (the new chain's backup blob) from what it read back.
+    copy.phase === "restore"
+      ? ensureDestination(ctx, { ...copy, phase: "promote", destinationUrl: copy.run.promotedUrl }, sizeBytes)
+      : Promise.resolve(),
+  ]);
   let clears: ByteRange[] = [];
   if (!fresh) {
     if ((await blob.getProperties()).contentLength !== sizeBytes)

@@ -134,11 +134,13 @@ async function verifyBatch(
     // Full mode writes the promoted blob (its pacer holds the slots); a revert only reads the disk.
     pacer: mode === "full" ? pacerOf(promoted, concurrency, pacing) : actualPacer,
     stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
-    bytesOf: (op) => (mode === "full" ? Math.min(op.range.length, 4 * 1024 * 1024) : op.range.length),
+    // The read and each Put Page are paced right before they are sent; the runner bounds what is in flight.
+    pacesItself: true,
+    bytesOf: () => 0,
     describe: (op) => `verify ${op.range.offset}+${op.range.length}`,
     attempt: async (op, _i, signal) => {
       const { offset, length } = op.range;
-      if (mode === "full") await actualPacer.pace(length, signal);
+      await actualPacer.pace(length, signal);
       const got = await readRange(actual, offset, length, signal);
       if (sha256(got) !== copied.digests[op.index]) {
         const want = await readRange(expected, offset, length, signal);
@@ -147,8 +149,7 @@ async function verifyBatch(
         );
       }
       if (mode === "full") {
-        // The runner paced the first piece; putPages paces the others.
-        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal, 1);
+        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal);
       }
     },
     onDone: (op, _i, progress) => {

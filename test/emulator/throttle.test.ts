@@ -8,6 +8,7 @@ import { EmulatorControl } from "../../local/emulator/control";
 import { type RunningEmulator, startEmulator, WELL_KNOWN_KEY } from "../../local/emulator/index";
 import { AZURE_PROFILE, parseThrottleSpec, THROTTLE_ENV } from "../../local/emulator/throttle";
 import { copyRanges } from "../../src/copy/engine";
+import { relayRanges } from "../../src/copy/relay";
 import { StorageAccess } from "../../src/storage/clients";
 import { errorCode, isServerBusy, statusOf } from "../../src/storage/errors";
 import { authorizeSource } from "../../src/storage/sourceAuth";
@@ -162,6 +163,49 @@ describe("Azure-shaped throttle profile", () => {
           true,
         );
     }
+  });
+
+  it("keeps a relay's writes under the target when its reads take uneven time", async () => {
+    const size = 8 * 1024 * KiB;
+    const [source, destination] = await newBlobs(2, size);
+    for (let o = 0; o < size; o += 512 * KiB)
+      await source!.uploadPages(Buffer.alloc(512 * KiB, 1 + o / (512 * KiB)), o, 512 * KiB);
+    const snapshot = (await source!.createSnapshot()).snapshot ?? "";
+    const storage = new StorageAccess({
+      endpoints: { blob: [emulator.blobEndpoint(ACCOUNT)], table: [] },
+      accountKeys: { [ACCOUNT]: WELL_KNOWN_KEY },
+    });
+    const targets = { blobBytesPerSecond: 4 * 1024 * KiB, blobRequestsPerSecond: 400, burstMs: 250 };
+    // Eight reads of 512 KiB (gaps keep them apart); the first three answer 600 ms late.
+    const writes = Array.from({ length: 8 }, (_, i) => ({ offset: i * 1024 * KiB, length: 512 * KiB }));
+    const sourcePath = `/${ACCOUNT}/${source!.containerName}/${source!.name}`;
+    await control.setFaults([
+      { operations: ["getBlob"], pathPrefix: sourcePath, rate: 1, limit: 3, kind: "latency", latencyMs: 600 },
+    ]);
+    await control.setThrottle({ ...targets, latencyMs: 0 });
+    try {
+      const stats = await relayRanges({
+        source: storage.pageBlob(requireBlobUrl(source!.url), { snapshot, retry: "none" }),
+        destinations: [{ blob: storage.pageBlob(requireBlobUrl(destination!.url), { retry: "none" }) }],
+        writes,
+        concurrency: 8,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+        pacing: { bytesPerSecond: targets.blobBytesPerSecond, requestsPerSecond: 400 },
+      });
+      const path = `/${ACCOUNT}/${destination!.containerName}/${destination!.name}`;
+      const { counts } = await control.getThrottle(path);
+      // Each Put Page is paced when it is sent, not before its read: no burst reaches the blob.
+      expect(stats.throttled).toBe(0);
+      expect(counts.serverBusy).toBe(0);
+      expect(counts.admitted).toBe(8);
+    } finally {
+      await control.setFaults([]);
+      await control.setThrottle("off");
+    }
+    const want = await source!.withSnapshot(snapshot).downloadToBuffer(0, size);
+    const got = await destination!.downloadToBuffer(0, size);
+    for (const { offset, length } of writes)
+      expect(got.subarray(offset, offset + length).equals(want.subarray(offset, offset + length))).toBe(true);
   });
 
   it("parses its spec and refuses a bad one by name, before anything starts", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { batchCountFor, toBatchDocs } from "../../src/copy/batches";
 import { windowsOf } from "../../src/orchestrations/steps";
 import { type ByteRange, MAX_PUT_PAGE_BYTES, PAGE_SIZE, splitRanges, totalBytes } from "../../src/ranges";
-import { pairedWindowsOf, verifyPartsOf } from "../../src/restore/phases";
+import { pairedWindowsOf, verifyPartsOf, verifyWindowsOf } from "../../src/restore/phases";
 import { seededRandom } from "../support/random";
 
 const MiB = 1024 * 1024;
@@ -116,5 +116,14 @@ describe("windows", () => {
   it("verifies the layout first, then every batch", () => {
     expect(verifyPartsOf(3)).toEqual(["layout", 0, 1, 2]);
     expect(verifyPartsOf(0)).toEqual(["layout"]);
+  });
+
+  it("verifies the layout beside the first window of batches, never in a batch's place", () => {
+    const parts = (n: number) => verifyPartsOf(n).map((part) => ({ part }));
+    const flat = (windows: Array<Array<{ part: number | "layout" }>>) =>
+      windows.map((w) => w.map((i) => i.part));
+    expect(flat(verifyWindowsOf(parts(4), 4))).toEqual([["layout", 0, 1, 2, 3]]);
+    expect(flat(verifyWindowsOf(parts(5), 2))).toEqual([["layout", 0, 1], [2, 3], [4]]);
+    expect(flat(verifyWindowsOf(parts(0), 4))).toEqual([["layout"]]);
   });
 });
