@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   try {
     throttle = parseThrottleSpec(throttleSpec);
   } catch (error) {
-    throw new Error(`--throttle: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `${values.throttle !== undefined ? "--throttle" : THROTTLE_ENV}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const emulator = await startEmulator({
     blobPort: port(values["blob-port"] ?? process.env.EMULATOR_BLOB_PORT, 10000),

@@ -1,7 +1,7 @@
 // The Azure-shaped throttle profile (opt-in): a fixed latency per request, and the service's scalability
-// targets enforced the way the service does, with 503 ServerBusy beyond them. Targets and error texts
-// are the documented ones (README "Azure-shaped limits" lists the pages): a standard page blob takes up
-// to 60 MiB/s and 500 requests/s, a standard account 20,000 requests/s.
+// targets enforced the way the service does, with 503 ServerBusy beyond them. Targets and error texts are
+// the documented ones (local/emulator/README.md, "Azure-shaped limits", lists the pages): a standard page
+// blob takes up to 60 MiB/s and 500 requests/s, a standard account 20,000 requests/s.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BlobAddress } from "./proxy/classify";
 import type { ProxyContext } from "./proxy/context";

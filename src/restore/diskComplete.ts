@@ -15,7 +15,7 @@ import { messageOf } from "../storage/errors";
 import { runTag, TAG_RESTORE_RUN } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { releaseRun } from "./complete";
-import { diskBytesOf, targetRefOf } from "./managedTarget";
+import { DISK_VERIFY_METHOD, diskBytesOf, targetRefOf } from "./managedTarget";
 import { lockOwnerOfRestore } from "./naming";
 import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, RestoreOutput, RestoreRun } from "./types";
@@ -116,7 +116,7 @@ export async function completeDiskRestore(
   // A new disk is always restored in full: the promoted blob was copied and snapshotted before.
   if (input.promotedSnapshot === null) throw new Error("a restore to a new disk has a promoted snapshot");
   const { promotedSnapshot } = input;
-  const verification = combineVerification(input.verified);
+  const verification = combineVerification(input.verified, "full", DISK_VERIFY_METHOD);
   await ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs);
   const restored = await finishDisk(ctx, run);
   const point = {

@@ -46,6 +46,11 @@ import type {
 } from "./types";
 import { compareRanges, VerificationError } from "./verify";
 
+/** How a new managed disk is verified (recorded with the restore point). */
+export const DISK_VERIFY_METHOD =
+  "sha256 per chunk (<= 8 MiB) of every range allocated on either side, the disk read back through its " +
+  "upload SAS against the backup snapshot, and the fixed-VHD footer against the one this restore wrote";
+
 /** A restore whose target is a managed disk. */
 export const isDiskRestore = (run: Pick<RestoreRun, "targetDisk">): boolean => run.targetDisk !== undefined;
 

@@ -257,10 +257,14 @@ export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promi
 }
 
 /** Combines the parts (layout first, then batches in order) into the recorded verification. */
-export function combineVerification(parts: VerifyPartResult[], mode: RestoreMode = "full"): Verification {
+export function combineVerification(
+  parts: VerifyPartResult[],
+  mode: RestoreMode = "full",
+  method = mode === "revert" ? REVERT_VERIFY_METHOD : VERIFY_METHOD,
+): Verification {
   return {
     verified: true,
-    method: mode === "revert" ? REVERT_VERIFY_METHOD : VERIFY_METHOD,
+    method,
     bytesCompared: parts.reduce((s, p) => s + p.bytesCompared, 0),
     chunks: parts.reduce((s, p) => s + p.chunks, 0),
     digest: sha256(parts.map((p) => p.digest).join("")),

@@ -10,6 +10,7 @@ import { footerProblemOf } from "../../src/compute/vhd";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
+import { DISK_VERIFY_METHOD } from "../../src/restore/managedTarget";
 import { testEmulator, uniqueName } from "../support/emulator";
 import { createManagedHarness, GIB, type ManagedHarness, MiB, sameSparseBytes } from "./support/managed";
 
@@ -86,7 +87,8 @@ describe("restores of a managed disk", () => {
       expect(same.same, same.why).toBe(true);
       const footer = await h.blob(name).downloadToBuffer(GIB, 512);
       expect(footerProblemOf(footer, GIB)).toBeUndefined();
-      expect(out.verification).toMatchObject({ verified: true });
+      // The method recorded is the managed disk's (through the upload SAS, footer included).
+      expect(out.verification).toMatchObject({ verified: true, method: DISK_VERIFY_METHOD });
       const chain = await h.ctx.lineage.list(out.diskId);
       expect(chain).toHaveLength(1);
       expect(chain[0]).toMatchObject({
