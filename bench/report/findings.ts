@@ -88,7 +88,9 @@ function manyFinding(run: BenchRun): string | undefined {
     `(${f(r.ratios.timeVsEngine)}×); the run ended ${f(Number(r.details.runEndLagSeconds))} s after its last disk. ` +
     `Per disk the run added ${f((requestsOf(r) - requestsOf(many.engine)) / many.disks, 0)} blob requests to the copy's ` +
     "(snapshot, stamp, lease, lock, lineage, run store, pruning) on the emulator's one thread, which the copies " +
-    `need too. History: ${f(Number(r.details.historyEvents) / many.disks, 1)} events per disk (the run's own ` +
+    `need too; the emulator's thread spent ${f(Number(r.details.emulatorSaveSeconds), 1)} s saving its metadata ` +
+    `(${r.details.emulatorSaves} saves) against ${f(Number(many.engine.details.emulatorSaveSeconds), 1)} s ` +
+    `(${many.engine.details.emulatorSaves}) during the engine's run. History: ${f(Number(r.details.historyEvents) / many.disks, 1)} events per disk (the run's own ` +
     `${r.details.runEvents} events included), peak RSS ${f(r.peakRssMiB, 0)} MiB for the runtime, the app and ` +
     `${many.disks} orchestrations in memory.`
   );

@@ -65,13 +65,16 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   // One writer per disk: nothing is snapshotted or written before this run holds the disk.
   const taken = await ctx.locks.acquire(ref.diskId, lockOwnerOfRun(ref), ctx.tuning.lockTtlMs);
   if (!taken.ok) throw new CodedError(DISK_BUSY, describeHolder(taken.error));
-  const latest = await ctx.lineage.latestCompleted(ref.diskId);
+  // The lineage read and the snapshot are independent, and so are the snapshot's size and the chain check.
+  const [latest, sourceSnapshot] = await Promise.all([
+    ctx.lineage.latestCompleted(ref.diskId),
+    ensureSnapshot(ctx.storage.container(source), source, { tag: runTag(ref.diskId, ref.restorePointId) }),
+  ]);
   const backup = backupLocationOf(ctx, source, latest);
-  const sourceSnapshot = await ensureSnapshot(ctx.storage.container(source), source, {
-    tag: runTag(ref.diskId, ref.restorePointId),
-  });
-  const props = await ctx.storage.pageBlob(source, { snapshot: sourceSnapshot }).getProperties();
-  const { mode, reason } = await decideMode(ctx, ref, source, backup, latest);
+  const [props, { mode, reason }] = await Promise.all([
+    ctx.storage.pageBlob(source, { snapshot: sourceSnapshot }).getProperties(),
+    decideMode(ctx, ref, source, backup, latest),
+  ]);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {
     ...ref,

@@ -48,8 +48,11 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
     await revokeRunAccess(ctx, [run.managed.snapshotResourceId, run.managed.prevSnapshotResourceId]);
   }
   const backupBlob = ctx.storage.pageBlob(backup);
-  await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
-  await holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds);
+  // Both confirm what the run already holds (its lease was kept while it copied): asked side by side.
+  await Promise.all([
+    ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs),
+    holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds),
+  ]);
   // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too.
   await writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId });
   const backupSnapshot = await ensureSnapshot(ctx.storage.container(backup), backup, {

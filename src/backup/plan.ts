@@ -50,36 +50,44 @@ interface Listing {
   bridgedBytes: number;
 }
 
+type IncrementalListing = Omit<Listing, "mode" | "reason">;
+
+/** The diff since the run's base, with small unchanged gaps bridged (reads only). */
+async function listIncremental(ctx: AppContext, run: BeginResult): Promise<IncrementalListing> {
+  const source = await sourceReaderOf(ctx, run);
+  const diff = await source.diff();
+  const bridged = await bridgeSmallGaps(diff.changed, {
+    blob: source.snapshot,
+    sizeBytes: run.sizeBytes,
+    segmentBytes: ctx.tuning.segmentBytes,
+    maxGap: ctx.tuning.bridgeGapBytes,
+  });
+  return {
+    writes: bridged.writes,
+    clears: diff.cleared,
+    requests: diff.requests + bridged.listRequests,
+    bridgedBytes: bridged.bridgedBytes,
+  };
+}
+
+/** `early`: the incremental listing, already started alongside the blob's claim (it only reads). */
 async function listChanges(
   ctx: AppContext,
   run: BeginResult,
   mode: BackupMode,
   fresh: boolean,
+  early?: Promise<IncrementalListing>,
 ): Promise<Listing> {
-  const source = await sourceReaderOf(ctx, run);
   if (mode === "incremental" && run.prevSourceSnapshot) {
     try {
-      const diff = await source.diff();
-      const bridged = await bridgeSmallGaps(diff.changed, {
-        blob: source.snapshot,
-        sizeBytes: run.sizeBytes,
-        segmentBytes: ctx.tuning.segmentBytes,
-        maxGap: ctx.tuning.bridgeGapBytes,
-      });
-      return {
-        mode,
-        reason: run.reason,
-        writes: bridged.writes,
-        clears: diff.cleared,
-        requests: diff.requests + bridged.listRequests,
-        bridgedBytes: bridged.bridgedBytes,
-      };
+      return { mode, reason: run.reason, ...(await (early ?? listIncremental(ctx, run))) };
     } catch (error) {
       if (!(error instanceof ChainBreakError)) throw error;
       ctx.log(`backup ${run.diskId}: ${error.message}; falling back to a full copy`);
       return listChanges(ctx, { ...run, reason: `chain break: ${error.code}` }, "full", fresh);
     }
   }
+  const source = await sourceReaderOf(ctx, run);
   const allocated = await source.allocated();
   const reason = run.mode === "full" ? run.reason : (run.reason ?? "full copy");
   if (fresh)
@@ -106,6 +114,26 @@ async function listChanges(
     requests: allocated.requests + old.requests,
     bridgedBytes: 0,
   };
+}
+
+/**
+ * Takes the run's lease on the backup blob, creating the blob first when missing; true when created now.
+ * An incremental's blob was found by begin, so the lease is asked for first (no create that the service
+ * refuses on every incremental run); a blob deleted since is created then.
+ */
+async function leaseBackupBlob(ctx: AppContext, run: BeginResult, leaseId: string): Promise<boolean> {
+  const blob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl));
+  if (run.mode === "incremental") {
+    try {
+      await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+      return false;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+  const fresh = await ensureBackupBlob(ctx, run);
+  await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+  return fresh;
 }
 
 /**
@@ -146,12 +174,18 @@ async function claimBackupBlob(
 
 export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise<PlanResult> {
   const backup = requireBlobUrl(run.backupUrl);
+  // A page blob's diff only reads the source: it is listed while the backup blob is claimed, and used if
+  // the claim keeps the run incremental.
+  const early =
+    run.mode === "incremental" && run.prevSourceSnapshot && !run.managed
+      ? listIncremental(ctx, run)
+      : undefined;
+  early?.catch(() => {});
   await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
-  const fresh = await ensureBackupBlob(ctx, run);
   const leaseId = leaseIdOfRun(run);
-  await holdLease(ctx.storage.pageBlob(backup), leaseId, ctx.tuning.leaseSeconds);
+  const fresh = await leaseBackupBlob(ctx, run, leaseId);
   const planned = await claimBackupBlob(ctx, run, fresh, leaseId);
-  const listed = await listChanges(ctx, planned, planned.mode, fresh);
+  const listed = await listChanges(ctx, planned, planned.mode, fresh, early);
   const docs = toBatchDocs(ctx.tuning, listed.writes, listed.clears);
   await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
   return {

@@ -30,6 +30,9 @@ export async function selectDisks(
   };
 }
 
+/** Lock rows read at once while a run resolves its disks. */
+const HOLDER_READS = 16;
+
 /**
  * The disks of a run: those a backup or restore holds now are skipped up front (a disk taken between this
  * step and its own begin step is skipped there), and how long the run waits for the others.
@@ -45,8 +48,13 @@ export async function resolveBackupDisks(
     unknown,
     waitLimitMs: runWaitLimitMs(ctx.settings.schedule),
   };
-  for (const disk of disks) {
-    const holder = await ctx.locks.holder(disk.id);
+  // The lock rows are read side by side, a bounded number at a time (a run may hold hundreds of disks).
+  const holders: Array<Awaited<ReturnType<typeof ctx.locks.holder>>> = [];
+  for (let i = 0; i < disks.length; i += HOLDER_READS) {
+    holders.push(...(await Promise.all(disks.slice(i, i + HOLDER_READS).map((d) => ctx.locks.holder(d.id)))));
+  }
+  for (const [i, disk] of disks.entries()) {
+    const holder = holders[i];
     if (holder) {
       const reason = describeHolder(holder);
       ctx.log(`skipping ${disk.id}: ${reason}`);

@@ -28,15 +28,22 @@ function firstDifference(a: Buffer, b: Buffer): number {
 
 export async function comparePart(ctx: AppContext, input: ComparePartInput): Promise<PartResult> {
   const { plan, part } = input;
-  const container = ctx.storage.container(requireBlobUrl(plan.backupUrl));
-  const doc = await loadBatch(container, plan.diskId, verifyRunKey(plan), part);
+  const spans = plan.spans
+    ? plan.spans.map(([offset, length]) => ({ offset, length }))
+    : (
+        await loadBatch(
+          ctx.storage.container(requireBlobUrl(plan.backupUrl)),
+          plan.diskId,
+          verifyRunKey(plan),
+          part,
+        )
+      ).writes;
   const backup: PageBlobClient = ctx.storage.pageBlob(requireBlobUrl(plan.backupUrl), {
     snapshot: plan.backupSnapshot,
   });
   const source: PageBlobClient = plan.snapshotResourceId
     ? await managedSourceOf(ctx, plan, verifyRunKey(plan))
     : ctx.storage.pageBlob(requireBlobUrl(plan.sourceUrl), { snapshot: plan.sourceSnapshot });
-  const spans = doc.writes;
   const result: PartResult = { bytesCompared: 0, chunks: spans.length, mismatchCount: 0, mismatches: [] };
   const found: Mismatch[] = [];
   let next = 0;

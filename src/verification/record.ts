@@ -57,10 +57,13 @@ export async function recordVerification(ctx: AppContext, input: RecordInput): P
     () => null,
   );
   await closeManagedSource(ctx, plan);
-  try {
-    await deleteRun(ctx.storage.container(requireBlobUrl(plan.backupUrl)), plan.diskId, verifyRunKey(plan));
-  } catch (error) {
-    ctx.log(`cleanup after verification: ${messageOf(error)}`);
+  // Nothing of a page blob's inline window is in the run store (a managed point keeps its SAS there).
+  if (plan.spans === undefined || plan.snapshotResourceId !== undefined) {
+    try {
+      await deleteRun(ctx.storage.container(requireBlobUrl(plan.backupUrl)), plan.diskId, verifyRunKey(plan));
+    } catch (error) {
+      ctx.log(`cleanup after verification: ${messageOf(error)}`);
+    }
   }
   const coverage = `${(record.coverage * 100).toFixed(1)}% of pass ${record.pass}`;
   if (suspect) {

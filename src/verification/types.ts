@@ -49,6 +49,11 @@ export interface VerifyPlan extends VerifyInput {
   next: RotationState;
   /** Parts (run-store documents) to compare, and how many run at once. */
   parts: number;
+  /**
+   * A small window's one part, carried here instead of in the run store ([offset, length] per chunk span):
+   * saves the part's upload, download and removal. Absent when the parts are in the run store.
+   */
+  spans?: Array<[number, number]>;
   window: number;
   /** A difference found without reading (the two snapshots differ in size). */
   layoutMismatch: string | null;

@@ -56,6 +56,9 @@ describe("disk backup (in-process steps against the emulator)", () => {
     const stats2 = await h.emu.control.getStats(h.backupPrefix);
     expect(stats2.operations.putPageFromUrl?.bytesIn).toBe(1536 + 2 * MiB);
     expect(stats2.operations.clearPages?.requests).toBe(1);
+    // The backup blob is known to exist: an incremental asks for its lease, not for a create refused with 409.
+    const onBackupBlob = await h.emu.control.getStats(new URL(rp2.backupUrl).pathname);
+    expect(onBackupBlob.operations.createBlob?.requests ?? 0).toBe(0);
     const same2 = await expectSameBytes(h, "disk1.vhd", rp2);
     expect(same2.backup.equals(same2.source)).toBe(true);
 

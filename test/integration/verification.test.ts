@@ -87,6 +87,30 @@ describe("rolling verification (in-process procedures against the emulator)", ()
     ]);
   });
 
+  it("keeps a small window in the plan: no run-store document is written, read or removed for it", async () => {
+    const ctx = contextWith(h, 25);
+    const blob = h.sources.getPageBlobClient("inline.vhd");
+    await blob.create(DISK_BYTES);
+    await writeRandom(blob, 0, DISK_BYTES);
+    await h.emu.control.resetStats(h.backupPrefix);
+    const run = await backup(ctx, "inline.vhd", "inline-0");
+    const record = run.after?.verification.record;
+    expect(run.after?.verification.status).toBe("verified");
+    expect([record?.chunks, record?.bytesCompared]).toEqual([4, 4 * MiB]);
+    const { diskId, restorePointId } = run.restorePoint;
+    const parts = await h.emu.control.getStats(`${h.backupPrefix}/_runs/${diskId}/${restorePointId}.verify-`);
+    const requests = Object.values(parts.operations).reduce((sum, op) => sum + op.requests, 0);
+    expect(requests).toBe(0);
+    // The plan carries the window's spans itself (planned again: the same first window).
+    const planned = await planVerification(ctx, { diskId, restorePointId, mode: "rolling" });
+    expect("plan" in planned && planned.plan.spans).toEqual([
+      [0, MiB],
+      [MiB, MiB],
+      [2 * MiB, MiB],
+      [3 * MiB, MiB],
+    ]);
+  });
+
   it("finds a corrupted backup range within the windows it takes to cover the disk, then repairs it", async () => {
     const { rand, seed } = seededRandom();
     console.log(`corruption seed ${seed}`);
