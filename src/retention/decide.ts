@@ -107,7 +107,11 @@ export function decideRetention(input: DecideInput): Verdict[] {
   const completed = rows.filter(
     (r) => r.point.status === "completed" || (r.point.status === "deleting" && staying(r)),
   );
-  const backups = rows.filter((r) => r.point.status !== "deleting" && r.point.kind !== "restored");
+  // A put-back row is a backup that succeeded: newer than a failure, it ends the guard below (as it will
+  // once put back, so the next pass agrees).
+  const backups = rows.filter(
+    (r) => (r.point.status !== "deleting" || staying(r)) && r.point.kind !== "restored",
+  );
   // The disk's last backup failed: keep every completed point (and that failure's record) until one succeeds.
   const lastFailed = backups[0]?.point.status === "failed" ? backups[0].id : undefined;
   // The newest completed row is the base of the disk's next backup: never deleted. (A put-back row newer

@@ -134,6 +134,25 @@ describe("decideRetention: examples", () => {
     expect(after.filter((v) => v.action === "remove")).toHaveLength(2);
   });
 
+  it("counts a held backup that was being deleted, newer than a failure, as the last backup (seed 1709609128)", () => {
+    const points = [
+      point(T0 - 100 * DAY),
+      point(T0 - 99 * DAY),
+      point(T0 - 40 * DAY, { status: "failed" }),
+      point(T0 - 39 * DAY, { status: "deleting", hold: true }),
+      point(T0 - 38 * DAY, { kind: "restored" }),
+    ];
+    const first = decideRetention({ points, policy: { last: 1 }, now: T0, readers: none });
+    // The held row is put back and is the newest backup: the failure before it is an old failed row.
+    expect(first.map((v) => v.action)).toEqual(["keep", "unmark", "remove", "delete", "delete"]);
+    // The pass after agrees: nothing more goes.
+    const survivors = points
+      .slice(3)
+      .map((p): PointFacts => (p.status === "deleting" ? { ...p, status: "completed" } : p));
+    const second = decideRetention({ points: survivors, policy: { last: 1 }, now: T0, readers: none });
+    expect(second.map((v) => v.action)).toEqual(["keep", "keep"]);
+  });
+
   it("does not count a failed restore into the disk as a failed backup", () => {
     const points = [
       point(T0 - 3 * DAY),
@@ -319,8 +338,10 @@ describe("decideRetention: properties over random histories", () => {
       }
 
       // The disk's last backup failed: no completed point is deleted.
+      // (a `deleting` row that is put back counts as the completed backup it was)
+      const staying = (p: PointFacts) => p.hold === true || history.readers.has(p.restorePointId);
       const backups = history.points
-        .filter((p) => p.status !== "deleting" && p.kind !== "restored")
+        .filter((p) => (p.status !== "deleting" || staying(p)) && p.kind !== "restored")
         .sort(
           (a, b) =>
             Date.parse(b.startedAt) - Date.parse(a.startedAt) ||
