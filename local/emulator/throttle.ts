@@ -62,7 +62,7 @@ export function validateThrottleProfile(raw: unknown): ThrottleProfile {
 }
 
 /** A token bucket: `rate` per second, holding at most `capacity`; a post-hoc charge may leave it in debt. */
-class Bucket {
+export class Bucket {
   private level: number;
   private last = Date.now();
 
@@ -74,6 +74,9 @@ class Bucket {
   }
 
   available(now: number): number {
+    // A bucket made after the request's `now` was read must not count that as negative time: a fresh
+    // bucket would hold less than its capacity and refuse a request it must admit (seen under load).
+    if (now <= this.last) return this.level;
     this.level = Math.min(this.capacity, this.level + ((now - this.last) / 1000) * this.rate);
     this.last = now;
     return this.level;
