@@ -1,4 +1,4 @@
-// Settings parsing (DESIGN §6): defaults, both URL styles, and errors that name the setting.
+// Settings parsing (README "Configuration"): defaults, both URL styles, and errors that name the setting.
 import { describe, expect, it } from "vitest";
 import {
   loadSettings,
@@ -25,7 +25,7 @@ function errorOf(env: Record<string, string>): SettingsError {
 }
 
 describe("loadSettings", () => {
-  it("applies the defaults of DESIGN §6", () => {
+  it("applies the documented defaults (README \"Configuration\")", () => {
     const s = loadSettings(base);
     expect(s.schedule).toBe("0 0 */12 * * *");
     expect(s.lineageTable.url).toBe("http://127.0.0.1:10002/devbackupaccount/lineage");
