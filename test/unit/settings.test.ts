@@ -25,7 +25,7 @@ function errorOf(env: Record<string, string>): SettingsError {
 }
 
 describe("loadSettings", () => {
-  it("applies the documented defaults (README \"Configuration\")", () => {
+  it('applies the documented defaults (README "Configuration")', () => {
     const s = loadSettings(base);
     expect(s.schedule).toBe("0 0 */12 * * *");
     expect(s.lineageTable.url).toBe("http://127.0.0.1:10002/devbackupaccount/lineage");
