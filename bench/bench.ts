@@ -44,7 +44,7 @@ export class Bench {
 
   constructor(
     readonly config: BenchConfig,
-    readonly emulator: RunningEmulator,
+    public emulator: RunningEmulator,
     readonly pool: DataPool,
     readonly log: (line: string) => void,
   ) {
@@ -56,6 +56,18 @@ export class Bench {
     }
     this.endpoints = { blob, accountKeys };
     this.control = new EmulatorControl(`http://${emulator.host}:${emulator.blobPort}`);
+  }
+
+  /**
+   * Swaps in a fresh emulator on the same ports (its data in a new folder): each heavy scenario starts
+   * from an empty emulator, as the service does not slow down with what earlier scenarios stored, while
+   * this emulator rewrites its whole metadata file on every acknowledged write.
+   */
+  async freshEmulator(start: (ports: { blobPort: number; tablePort: number }) => Promise<RunningEmulator>) {
+    const { blobPort, tablePort } = this.emulator;
+    await this.emulator.stop();
+    this.services.clear();
+    this.emulator = await start({ blobPort, tablePort });
   }
 
   private service(account: string): BlobServiceClient {

@@ -43,16 +43,16 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAverageStart = loadavg()[0] ?? 0;
   const log = (line: string) => console.log(line);
-  const location = await mkdtemp(join(tmpdir(), "bench-emulator-"));
-  log(`bench: scale ${config.scale}, seed ${config.seed}, ${cpus().length} cores, data in ${location}`);
-  // The Azure-shaped profile is switched on per scenario (bench.underProfile), never for the whole run.
-  const emulator = await startEmulator({
-    blobPort: 0,
-    tablePort: 0,
-    location,
-    fastPutPage: true,
-    throttle: false,
-  });
+  // Each scenario gets an empty emulator (bench.freshEmulator) on the ports of the first one.
+  const locations: string[] = [];
+  const start = async (ports = { blobPort: 0, tablePort: 0 }) => {
+    const location = await mkdtemp(join(tmpdir(), "bench-emulator-"));
+    locations.push(location);
+    // The Azure-shaped profile is switched on per scenario (bench.underProfile), never for the whole run.
+    return startEmulator({ ...ports, location, fastPutPage: true, throttle: false });
+  };
+  const emulator = await start();
+  log(`bench: scale ${config.scale}, seed ${config.seed}, ${cpus().length} cores, data in ${locations[0]}`);
   const bench = new Bench(config, emulator, new DataPool(config.seed), log);
   const run: BenchRun = { wallSeconds: 0, throttle: config.throttle };
   const merge = process.argv.includes("--merge");
@@ -63,21 +63,24 @@ async function main(): Promise<void> {
       const previous = merge ? (await readLatest()).run?.ceiling : undefined;
       const ceiling = previous ?? (await runCeiling(bench));
       run.ceiling = ceiling;
-      if (wants(config, "backup")) run.backups = await runBackups(bench, ceiling);
+      const fresh = () => bench.freshEmulator(start);
+      if (wants(config, "backup")) run.backups = await fresh().then(() => runBackups(bench, ceiling));
       if (wants(config, "scale")) {
+        await fresh();
         run.scale = await runScale(bench);
         run.scale.planning = await runPlanning(bench);
       }
-      if (wants(config, "app")) await runApp(bench, ceiling);
-      if (wants(config, "lifecycle")) run.lifecycle = await runLifecycle(bench);
-      if (wants(config, "managed")) run.managed = await runManaged(bench);
-      if (wants(config, "revert")) run.revert = await runRevert(bench);
-      if (wants(config, "many")) run.many = await runMany(bench);
+      if (wants(config, "app")) await fresh().then(() => runApp(bench, ceiling));
+      if (wants(config, "lifecycle")) run.lifecycle = await fresh().then(() => runLifecycle(bench));
+      if (wants(config, "managed")) run.managed = await fresh().then(() => runManaged(bench));
+      if (wants(config, "revert")) run.revert = await fresh().then(() => runRevert(bench));
+      if (wants(config, "many")) run.many = await fresh().then(() => runMany(bench));
     }
     if (wants(config, "durability")) run.durability = await runDurability(bench);
   } finally {
-    await emulator.stop();
-    if (!config.keepData) await rm(location, { recursive: true, force: true });
+    await bench.emulator.stop();
+    if (!config.keepData)
+      for (const location of locations) await rm(location, { recursive: true, force: true });
   }
   run.wallSeconds = (Date.now() - started) / 1000;
   const meta: RunMeta = {

@@ -27,14 +27,19 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
   return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
 }
 
-async function waitFor(statusUrl: string): Promise<Json> {
-  for (let i = 0; i < 6000; i++) {
+/** Polls the run's status until it ends, for at most `limitSeconds` (bounded: a hung run fails the task). */
+async function waitFor(statusUrl: string, limitSeconds: number): Promise<Json> {
+  const deadline = Date.now() + limitSeconds * 1000;
+  while (Date.now() < deadline) {
     const { body } = await call(statusUrl);
     if (["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus))) return body;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${statusUrl} did not finish`);
+  throw new Error(`${statusUrl} did not finish within ${limitSeconds} s`);
 }
+
+/** A run's wait limit: 5 minutes, plus 10 s per disk beyond the first 30 (100 disks: about 16 minutes). */
+const waitLimitSeconds = (disks: number) => 300 + 10 * Math.max(0, disks - 30);
 
 /** History of one instance, counted by event type, when it started and when it ended (epoch ms). */
 async function historyOf(
@@ -86,7 +91,7 @@ export async function runtimeBackup(_endpoints: Endpoints, params: Json): Promis
     if (started.status !== 202)
       throw new Error(`POST /api/backups: ${started.status} ${JSON.stringify(started.body)}`);
     const statusUrl = String(started.body.statusQueryGetUri);
-    const done = await waitFor(statusUrl);
+    const done = await waitFor(statusUrl, waitLimitSeconds(diskIds.length));
     const elapsed = seconds(start);
     const output = done.output as { disks?: Json[] } | undefined;
     const disks = output?.disks ?? [];
