@@ -1,58 +1,114 @@
 // Makes Azurite's disk mode keep what it acknowledged: its LokiJS stores only save on a 5-second
 // timer, so a kill lost up to 5 s of answered requests. Here every store call waits, before its result
-// goes back to the handler (and so before the response), for a save that includes its effects; calls
-// that arrive while a save is being written share the next save (group commit).
+// goes back to the handler (and so before the response), for a commit that includes its effects; calls
+// that arrive while one is being written share the next (group commit). A commit appends the changed
+// documents to a redo log (redoLog.ts); whole snapshots are written only when the log has grown.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  applyChanges,
+  encodeRecord,
+  hasChanges,
+  isEmpty,
+  type LogRecord,
+  type LokiDatabase,
+  RedoLog,
+  takeChanges,
+  trackChanges,
+} from "./redoLog";
 
-/** The part of a LokiJS database this module drives (lokijs 1.5, as pinned by azurite 3.37.0). */
-export interface LokiDatabase {
-  autosaveDirty(): boolean;
-  autosaveClearFlags(): void;
-  autosaveDisable(): void;
-  serialize(): string;
-  filename: string;
-}
+export type { LokiDatabase } from "./redoLog";
 
 export interface CommitStats {
-  /** Group commits done (each writes every database of the group). */
+  /** Group commits written (each appends one log record for every database of the group). */
   commits: number;
-  /** Store calls that found unsaved changes and waited for a save. */
+  /** Store calls that found unsaved changes and waited for a commit. */
   waits: number;
+  /** Bytes written: log records and snapshots. */
   bytes: number;
-  /** Time spent serializing (blocks the event loop) and writing (does not). */
+  /** Time spent serializing (blocks the event loop) and writing, checkpoints included. */
   serializeMs: number;
   writeMs: number;
+  /** Whole snapshots written (at start, when the log outgrew its bound, after a failed write). */
+  checkpoints: number;
+}
+
+export interface GroupCommitOptions {
+  /** The group's redo log file. */
+  logPath: string;
+  /** A checkpoint starts once the log is larger than this and than the last snapshot (default 1 MiB). */
+  minCheckpointBytes?: number;
 }
 
 /**
- * Saves a set of Loki databases together: each save serializes every database at one instant and
- * writes them in the given order, each to a temporary file that then takes the old one's place (a
- * kill leaves the old file or the complete new one, never half of one; see recoverInterruptedSave). Order matters: the extent database goes before
- * the blob database, so the blobs on disk never refer to an extent the extents file does not list.
- * Calls that find unsaved changes are answered by one save at the end of the event-loop turn, so
- * requests finishing together share it (group commit).
+ * Commits a set of Loki databases together. A commit takes every database's changed documents at one
+ * instant and appends them as ONE record to the group's redo log, so the extent and blob databases
+ * (and a table batch) are on disk together or not at all. When the log outgrows the last snapshot, a
+ * checkpoint writes each database whole, in the given order, to a temporary file that then takes the
+ * old one's place (see recoverInterruptedSave), and starts an empty log; a kill in between replays
+ * the old log onto the new snapshots, which leaves them as they are. Calls that find unsaved changes
+ * are answered by one commit at the end of the event-loop turn (group commit).
  */
 export class GroupCommit {
-  readonly stats: CommitStats = { commits: 0, waits: 0, bytes: 0, serializeMs: 0, writeMs: 0 };
+  readonly stats: CommitStats = {
+    commits: 0,
+    waits: 0,
+    bytes: 0,
+    serializeMs: 0,
+    writeMs: 0,
+    checkpoints: 0,
+  };
   readonly #dbs: LokiDatabase[];
+  readonly #log: RedoLog;
+  readonly #minCheckpointBytes: number;
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
   #holds = 0;
   #failed = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The log's records while the databases are being loaded; undefined once all are attached. */
+  #replay: LogRecord[] | undefined;
+  readonly #attached = new Set<LokiDatabase>();
+  #snapshotBytes = 0;
 
-  constructor(dbs: LokiDatabase[]) {
+  constructor(dbs: LokiDatabase[], options: GroupCommitOptions) {
     this.#dbs = dbs;
+    this.#log = new RedoLog(options.logPath);
+    this.#minCheckpointBytes = options.minCheckpointBytes ?? 1024 * 1024;
+  }
+
+  /**
+   * After a database is loaded (and before it answers requests): replays its part of the log and
+   * starts tracking its changes. Once every database of the group is attached, a checkpoint writes
+   * them whole and starts an empty log (a torn last record from a kill is dropped with the old log).
+   */
+  attach(db: LokiDatabase): void {
+    const index = this.#dbs.indexOf(db);
+    if (index < 0) throw new Error(`${db.filename} is not in this group commit`);
+    this.#replay ??= this.#log.read();
+    applyChanges(
+      db,
+      this.#replay.map((record) => record.dbs[index] ?? { ops: [], colls: [] }),
+    );
+    trackChanges(db);
+    this.#attached.add(db);
+    if (this.#attached.size < this.#dbs.length) return;
+    this.#replay = undefined;
+    this.#checkpoint();
+    if (this.#waiters.length > 0) this.#schedule();
+  }
+
+  #ready(): boolean {
+    return this.#attached.size === this.#dbs.length;
   }
 
   #dirty(): boolean {
-    return this.#failed || this.#dbs.some((db) => db.autosaveDirty());
+    return this.#failed || this.#dbs.some((db) => db.autosaveDirty() || hasChanges(db));
   }
 
   /** Resolves once everything changed before this call is on disk. */
   sync(): Promise<void> {
-    // Not dirty: every change so far was serialized by a save, and saves write before they return.
+    // Not dirty: every change so far was taken by a commit, and commits write before they return.
     if (!this.#dirty()) return Promise.resolve();
     this.stats.waits++;
     return new Promise((resolve, reject) => {
@@ -61,7 +117,7 @@ export class GroupCommit {
     });
   }
 
-  /** Holds saves back (a table batch is half applied) until the returned release is called. */
+  /** Holds commits back (a table batch is half applied) until the returned release is called. */
   hold(): () => void {
     this.#holds++;
     let released = false;
@@ -73,7 +129,7 @@ export class GroupCommit {
     };
   }
 
-  /** Saves changes made outside requests (Azurite's GC) now and then, as the Loki timer did. */
+  /** Commits changes made outside requests (Azurite's GC) now and then, as the Loki timer did. */
   startBackgroundSaves(intervalMs: number): void {
     this.#timer = setInterval(() => {
       if (this.#dirty()) this.sync().catch(() => {});
@@ -84,10 +140,11 @@ export class GroupCommit {
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.sync();
+    this.#log.close();
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#holds > 0) return;
+    if (this.#scheduled || this.#holds > 0 || !this.#ready()) return;
     this.#scheduled = true;
     setImmediate(() => this.#save());
   }
@@ -97,7 +154,11 @@ export class GroupCommit {
     if (this.#holds > 0) return;
     const batch = this.#waiters.splice(0);
     try {
-      this.#write(this.#snapshot());
+      // After a failed write the log may end in half a record: nothing is appended behind it, a
+      // checkpoint covers everything and starts a new log.
+      if (this.#failed) this.#checkpoint();
+      else this.#commit();
+      this.#failed = false;
     } catch (error) {
       this.#failed = true;
       for (const waiter of batch) waiter.reject(error);
@@ -106,19 +167,42 @@ export class GroupCommit {
     for (const waiter of batch) waiter.resolve();
   }
 
-  #snapshot(): { path: string; text: string }[] {
+  #commit(): void {
     const started = performance.now();
-    // A database without changes is already on disk as it is (after a failed save, all are rewritten).
-    const all = this.#failed;
-    this.#failed = false;
-    const files = this.#dbs
-      .filter((db) => all || db.autosaveDirty())
-      .map((db) => {
+    const record: LogRecord = {
+      dbs: this.#dbs.map((db) => {
         db.autosaveClearFlags();
-        return { path: db.filename, text: db.serialize() };
-      });
-    this.stats.serializeMs += performance.now() - started;
-    return files;
+        return takeChanges(db);
+      }),
+    };
+    // Loki also flags a collection dirty when it rebuilds an index: nothing to write then.
+    if (record.dbs.every(isEmpty)) return;
+    const line = encodeRecord(record);
+    const written = performance.now();
+    this.stats.serializeMs += written - started;
+    this.#log.append(line);
+    this.stats.commits++;
+    this.stats.bytes += line.length;
+    this.stats.writeMs += performance.now() - written;
+    if (this.#log.bytes > Math.max(this.#snapshotBytes, this.#minCheckpointBytes)) this.#checkpoint();
+  }
+
+  // Every change is in the log when this runs (or a failed write left #failed, and the snapshots
+  // written here cover what the log lacks), so the pending changes are dropped, not logged.
+  #checkpoint(): void {
+    const started = performance.now();
+    const files = this.#dbs.map((db) => {
+      takeChanges(db);
+      db.autosaveClearFlags();
+      return { path: db.filename, text: db.serialize() };
+    });
+    const written = performance.now();
+    this.stats.serializeMs += written - started;
+    this.#write(files);
+    this.#log.reset();
+    this.#snapshotBytes = files.reduce((sum, file) => sum + file.text.length, 0);
+    this.stats.checkpoints++;
+    this.stats.writeMs += performance.now() - written;
   }
 
   // Synchronous on purpose: the files are small next to the page data, and the thread pool is busy
@@ -126,8 +210,6 @@ export class GroupCommit {
   // The old file is unlinked before the rename instead of being replaced by it: ext4 flushes a file
   // renamed over another (or truncated) before it returns, 2 ms or more per file on a busy disk.
   #write(files: { path: string; text: string }[]): void {
-    const started = performance.now();
-    this.stats.commits++;
     for (const file of files) {
       const temporary = temporaryOf(file.path);
       writeFileSync(temporary, file.text);
@@ -135,7 +217,6 @@ export class GroupCommit {
       renameSync(temporary, file.path);
       this.stats.bytes += file.text.length;
     }
-    this.stats.writeMs += performance.now() - started;
   }
 }
 

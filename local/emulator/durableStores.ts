@@ -1,5 +1,6 @@
 // Wires group commit (durability.ts) into Azurite 3.37's blob and table servers in disk mode: which
-// store methods answer requests, which Loki databases they change, and how table batches stay whole.
+// store methods answer requests, which Loki databases they change (and share a redo log), and how
+// table batches stay whole.
 import {
   GroupCommit,
   type LokiDatabase,
@@ -87,10 +88,14 @@ const TABLE_METHODS: Record<string, WrapRule> = {
 };
 
 const BACKGROUND_SAVE_MS = 5000;
+
+/** The group's redo log lies beside its last database: `__azurite_db_blob__.json.redo`. */
+const logOf = (db: LokiDatabase) => ({ logPath: `${db.filename}.redo` });
 const BATCH_HOLD_LIMIT_MS = 30_000;
 
 // Loki's own timer would write the same files behind the group commit's back (and clear the dirty
-// flags the commit relies on): it is stopped at construction and again after loading.
+// flags the commit relies on): it is stopped at construction and again after loading. The redo log
+// is replayed onto each database once Azurite's init has loaded it (and added any missing collection).
 function takeOverSaves(stores: LokiStore[], commit: GroupCommit): void {
   for (const store of stores) {
     store.db.autosaveDisable();
@@ -99,6 +104,7 @@ function takeOverSaves(stores: LokiStore[], commit: GroupCommit): void {
       recoverInterruptedSave(store.db.filename);
       await init();
       store.db.autosaveDisable();
+      commit.attach(store.db);
     };
     const close = store.close.bind(store);
     store.close = async () => {
@@ -115,7 +121,7 @@ export function makeBlobServerDurable(server: object): GroupCommit {
     metadataStore: LokiStore;
     extentMetadataStore: LokiStore;
   };
-  const commit = new GroupCommit([extentMetadataStore.db, metadataStore.db]);
+  const commit = new GroupCommit([extentMetadataStore.db, metadataStore.db], logOf(metadataStore.db));
   takeOverSaves([extentMetadataStore, metadataStore], commit);
   wrapStoreMethods(metadataStore, Object.fromEntries(BLOB_METHODS.map((name) => [name, {}])), commit);
   return commit;
@@ -124,7 +130,7 @@ export function makeBlobServerDurable(server: object): GroupCommit {
 /** Table server: entity group transactions are saved whole (no save starts while one is half applied). */
 export function makeTableServerDurable(server: object): GroupCommit {
   const { metadataStore } = server as { metadataStore: LokiStore & Record<string, unknown> };
-  const commit = new GroupCommit([metadataStore.db]);
+  const commit = new GroupCommit([metadataStore.db], logOf(metadataStore.db));
   takeOverSaves([metadataStore], commit);
   wrapStoreMethods(metadataStore, TABLE_METHODS, commit);
   const releases = new Map<string, () => void>();

@@ -1,11 +1,41 @@
-// The group commit under Azurite's stores, on stand-in databases in a temporary folder: one save per
-// event-loop turn for all the calls that found changes, held back during a table batch, retried after
-// a failed write, and an interrupted save recovered from its complete temporary file.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// The group commit and redo log under Azurite's stores, on real LokiJS databases in a temporary
+// folder: one log record per event-loop turn for all the calls that found changes, held back during a
+// table batch, a checkpoint after a failed write, replay after a "kill" (a new database loaded from the
+// files), a torn last record ignored, a bounded log, and an interrupted save recovered.
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GroupCommit, type LokiDatabase, recoverInterruptedSave } from "../../local/emulator/durability";
+import { GroupCommit, recoverInterruptedSave } from "../../local/emulator/durability";
+import { decodeRecords, type LokiCollection, type LokiDatabase } from "../../local/emulator/redoLog";
+
+type LokiCtor = new (filename: string, options: object) => LokiDatabase & { loadJSON(text: string): void };
+// lokijs ships no types; azurite 3.37.0 depends on it (1.5).
+const Loki = require("lokijs") as LokiCtor;
+
+interface Item {
+  $loki?: number;
+  key: string;
+  name: string;
+  value: number;
+}
+
+type Items = LokiCollection & {
+  insert(doc: Item): Item;
+  update(doc: Item): Item;
+  remove(doc: Item): void;
+  find(query: object): Item[];
+  by(field: string, value: string): Item | undefined;
+};
 
 const folders: string[] = [];
 afterEach(() => {
@@ -18,82 +48,176 @@ function folder(): string {
   return dir;
 }
 
-/** A database whose contents are a counter; changing it sets the dirty flag as Loki's collections do. */
-class FakeDb implements LokiDatabase {
-  value = 0;
-  dirty = false;
-  constructor(readonly filename: string) {}
-  change(): void {
-    this.value++;
-    this.dirty = true;
-  }
-  autosaveDirty(): boolean {
-    return this.dirty;
-  }
-  autosaveClearFlags(): void {
-    this.dirty = false;
-  }
-  autosaveDisable(): void {}
-  serialize(): string {
-    return JSON.stringify({ value: this.value });
-  }
+/** A database as a store's init leaves it: loaded from its file (if any), collections ensured, then attached. */
+function open(dir: string, options: { minCheckpointBytes?: number } = {}) {
+  const file = path.join(dir, "db.json");
+  recoverInterruptedSave(file);
+  const db = new Loki(file, { autosave: false });
+  if (existsSync(file)) db.loadJSON(readFileSync(file, "utf8"));
+  if (db.getCollection("items") === null) db.addCollection("items", { indices: ["name"], unique: ["key"] });
+  const logPath = `${file}.redo`;
+  const commit = new GroupCommit([db], { logPath, ...options });
+  commit.attach(db);
+  const items = () => db.getCollection("items") as Items;
+  return { db, commit, items, file, logPath };
 }
 
-const onDisk = (db: FakeDb) => (JSON.parse(readFileSync(db.filename, "utf8")) as { value: number }).value;
+const contents = (items: Items) =>
+  items.data.map(({ $loki, key, name, value }) => ({ $loki, key, name, value }));
 
 describe("group commit", () => {
-  it("answers every call that found changes with one save of every database, in order", async () => {
+  it("answers every call that found changes with one log record, replayed after a kill", async () => {
     const dir = folder();
-    const extents = new FakeDb(path.join(dir, "extents.json"));
-    const blobs = new FakeDb(path.join(dir, "blobs.json"));
-    const commit = new GroupCommit([extents, blobs]);
+    const { commit, items, logPath } = open(dir);
+    expect(commit.stats.checkpoints).toBe(1);
     await commit.sync();
     expect(commit.stats.commits).toBe(0);
-    expect(existsSync(blobs.filename)).toBe(false);
 
     const calls: Promise<void>[] = [];
     for (let i = 0; i < 10; i++) {
-      extents.change();
-      blobs.change();
+      items().insert({ key: `k${i}`, name: `n${i % 3}`, value: i });
       calls.push(commit.sync());
     }
+    const second = items().by("key", "k1")!;
+    items().update({ ...second, value: 100 });
+    items().remove(items().by("key", "k2")!);
     await Promise.all(calls);
     expect(commit.stats.commits).toBe(1);
-    expect([onDisk(extents), onDisk(blobs)]).toEqual([10, 10]);
-    // Nothing changed since: no new save.
+    expect(decodeRecords(readFileSync(logPath))).toHaveLength(1);
     await commit.sync();
     expect(commit.stats.commits).toBe(1);
+
+    // The "kill": nothing more is written; a new database loads the snapshot and replays the log.
+    const before = contents(items());
+    const maxId = items().maxId;
+    const again = open(dir);
+    expect(contents(again.items())).toEqual(before);
+    expect(again.items().maxId).toBe(maxId);
+    // Indexes were rebuilt: binary (name), unique (key) and by $loki.
+    expect(
+      again
+        .items()
+        .find({ name: "n1" })
+        .map((item) => item.key),
+    ).toEqual(["k1", "k4", "k7"]);
+    expect(again.items().by("key", "k1")?.value).toBe(100);
+    expect(again.items().by("key", "k2")).toBeUndefined();
+    // The start wrote a checkpoint: the log is empty again.
+    expect(statSync(logPath).size).toBe(0);
+    const next = again.items().insert({ key: "k10", name: "n1", value: 10 });
+    expect(next.$loki).toBe(maxId + 1);
   });
 
-  it("holds saves while a batch is half applied, then saves it whole", async () => {
-    const db = new FakeDb(path.join(folder(), "tables.json"));
-    const commit = new GroupCommit([db]);
+  it("holds commits while a batch is half applied, then logs it as one record", async () => {
+    const dir = folder();
+    const { commit, items, logPath } = open(dir);
     const release = commit.hold();
-    db.change();
+    items().insert({ key: "a", name: "x", value: 1 });
     let saved = false;
     const waiting = commit.sync().then(() => {
       saved = true;
     });
-    db.change();
+    items().insert({ key: "b", name: "x", value: 2 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(saved).toBe(false);
-    expect(existsSync(db.filename)).toBe(false);
+    expect(statSync(logPath).size).toBe(0);
     release();
     await waiting;
-    expect(onDisk(db)).toBe(2);
+    const records = decodeRecords(readFileSync(logPath));
+    expect(records).toHaveLength(1);
+    expect(records[0]!.dbs[0]!.colls[0]!.put.map((doc) => doc.key)).toEqual(["a", "b"]);
   });
 
-  it("rejects the waiting calls when a save fails, and saves again on the next call", async () => {
+  it("rejects the waiting calls when a commit fails, and writes a checkpoint on the next call", async () => {
     const dir = folder();
-    const db = new FakeDb(path.join(dir, "missing-folder", "blobs.json"));
-    const commit = new GroupCommit([db]);
-    db.change();
-    await expect(commit.sync()).rejects.toThrow(/ENOENT/);
-    // The changes were serialized but never written: they still count as unsaved.
-    const fixed = new FakeDb(path.join(dir, "blobs.json"));
-    Object.assign(db, { filename: fixed.filename });
+    const { commit, items } = open(dir);
+    items().insert({ key: "a", name: "x", value: 1 });
+    // A value JSON cannot write makes the record fail (as a full disk would fail its write).
+    const bad = items().insert({ key: "b", name: "x", value: 2n as unknown as number });
+    await expect(commit.sync()).rejects.toThrow(/BigInt/);
+    items().remove(bad);
     await commit.sync();
-    expect(onDisk(db)).toBe(1);
+    expect(commit.stats.checkpoints).toBe(2);
+    expect(contents(open(dir).items()).map((item) => item.key)).toEqual(["a"]);
+  });
+
+  it("replays collections added and removed, in order", async () => {
+    const dir = folder();
+    const { db, commit } = open(dir);
+    const table = db.addCollection("t1", { indices: ["name"] }) as Items;
+    table.insert({ key: "old", name: "x", value: 1 });
+    db.removeCollection("t1");
+    const again = db.addCollection("t1", { indices: ["name"] }) as Items;
+    again.insert({ key: "new", name: "x", value: 2 });
+    db.addCollection("t2").dirty = true;
+    await commit.sync();
+    const reopened = open(dir).db;
+    expect(reopened.collections.map((coll) => coll.name)).toEqual(["items", "t1", "t2"]);
+    expect(contents(reopened.getCollection("t1") as Items)).toEqual([
+      { $loki: 1, key: "new", name: "x", value: 2 },
+    ]);
+  });
+});
+
+describe("the redo log", () => {
+  it("ignores a torn or damaged last record and keeps the records before it", async () => {
+    const dir = folder();
+    const { commit, items, logPath } = open(dir);
+    items().insert({ key: "a", name: "x", value: 1 });
+    await commit.sync();
+    items().insert({ key: "b", name: "x", value: 2 });
+    await commit.sync();
+    const log = readFileSync(logPath);
+    // Half of a copy of the last record, as a kill in the middle of the append would leave it.
+    appendFileSync(logPath, log.subarray(0, Math.floor(log.length / 2)));
+    expect(contents(open(dir).items()).map((item) => item.key)).toEqual(["a", "b"]);
+
+    // A complete line whose checksum does not match is ignored too, with everything after it.
+    const later = open(dir);
+    later.items().insert({ key: "c", name: "x", value: 3 });
+    await later.commit.sync();
+    const line = readFileSync(logPath).toString("utf8").replace('"c"', '"C"');
+    writeFileSync(logPath, line);
+    appendFileSync(logPath, "garbage\n");
+    expect(contents(open(dir).items()).map((item) => item.key)).toEqual(["a", "b"]);
+  });
+
+  it("replays onto a snapshot that already holds the log (a kill between snapshot and new log)", async () => {
+    const dir = folder();
+    const { commit, items, logPath, file } = open(dir);
+    for (let i = 0; i < 5; i++) items().insert({ key: `k${i}`, name: "x", value: i });
+    await commit.sync();
+    items().remove(items().by("key", "k0")!);
+    items().update({ ...items().by("key", "k1")!, value: 11 });
+    await commit.sync();
+    const expected = contents(items());
+    copyFileSync(logPath, `${dir}/saved.redo`);
+    // Reopening writes a checkpoint; putting the old log back is the state a kill before its reset leaves.
+    open(dir);
+    expect(statSync(file).size).toBeGreaterThan(0);
+    copyFileSync(`${dir}/saved.redo`, logPath);
+    const replayed = open(dir);
+    expect(contents(replayed.items())).toEqual(expected);
+    expect(replayed.items().by("key", "k1")?.value).toBe(11);
+  });
+
+  it("stays bounded: a checkpoint starts a new log once it outgrows the snapshot", async () => {
+    const dir = folder();
+    const { commit, items, logPath, file } = open(dir, { minCheckpointBytes: 4096 });
+    for (let i = 0; i < 20; i++) items().insert({ key: `k${i}`, name: "x".repeat(100), value: i });
+    await commit.sync();
+    let largest = 0;
+    for (let round = 0; round < 300; round++) {
+      const item = items().by("key", `k${round % 20}`)!;
+      items().update({ ...item, value: round });
+      await commit.sync();
+      largest = Math.max(largest, statSync(logPath).size);
+    }
+    expect(commit.stats.commits).toBe(301);
+    expect(commit.stats.checkpoints).toBeGreaterThan(3);
+    // The log never holds more than its bound plus one record.
+    expect(largest).toBeLessThan(Math.max(statSync(file).size, 4096) + 1024);
+    expect(contents(open(dir).items())).toEqual(contents(items()));
   });
 });
 
