@@ -237,7 +237,7 @@ type StoreMethod = (...args: unknown[]) => unknown;
 const insideStore = new AsyncLocalStorage<true>();
 
 export interface WrapRule {
-  /** Index of the method's batchId argument: a call inside a table batch does not wait (the batch end does). */
+  /** Index of the method's batchId argument: a call inside a table batch (non-empty id) does not wait (the batch end does). */
   batchArg?: number;
 }
 
@@ -258,7 +258,9 @@ export function wrapStoreMethods(
     const method = original as StoreMethod;
     target[name] = async function durable(this: unknown, ...args: unknown[]): Promise<unknown> {
       if (insideStore.getStore() === true) return method.apply(this, args);
-      const inBatch = rule.batchArg !== undefined && typeof args[rule.batchArg] === "string";
+      // Outside a batch Azurite passes "" (its table context's default), not undefined.
+      const batchId = rule.batchArg === undefined ? undefined : args[rule.batchArg];
+      const inBatch = typeof batchId === "string" && batchId !== "";
       try {
         return await insideStore.run(true, () => method.apply(this, args));
       } finally {

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GroupCommit, recoverInterruptedSave } from "../../local/emulator/durability";
+import { GroupCommit, recoverInterruptedSave, wrapStoreMethods } from "../../local/emulator/durability";
 import { decodeRecords, type LokiCollection, type LokiDatabase } from "../../local/emulator/redoLog";
 
 type LokiCtor = new (filename: string, options: object) => LokiDatabase & { loadJSON(text: string): void };
@@ -156,6 +156,25 @@ describe("group commit", () => {
     expect(contents(reopened.getCollection("t1") as Items)).toEqual([
       { $loki: 1, key: "new", name: "x", value: 2 },
     ]);
+  });
+});
+
+describe("wrapped store calls", () => {
+  it('wait for their commit outside a batch (Azurite passes batchId "") and not inside one', async () => {
+    const { commit, items, logPath } = open(folder());
+    const store = {
+      async upsert(value: number, _batchId: string) {
+        items().insert({ key: `k${value}`, name: "x", value });
+      },
+    };
+    wrapStoreMethods(store, { upsert: { batchArg: 1 } }, commit);
+    await store.upsert(1, "");
+    // Answered only once on disk: the record is in the log when the call returns.
+    expect(decodeRecords(readFileSync(logPath))).toHaveLength(1);
+    await store.upsert(2, "batch-1");
+    expect(decodeRecords(readFileSync(logPath))).toHaveLength(1);
+    await commit.sync();
+    expect(decodeRecords(readFileSync(logPath))).toHaveLength(2);
   });
 });
 
