@@ -275,13 +275,12 @@ async function verify(clients: Clients, writer: Writer): Promise<void> {
     if (extra.length === 1) after = applied(writer.state, op!, extra[0]);
   }
   if (!sameState(actual, after)) {
-    const show = (state: State) =>
-      [...state.blobs]
-        .map(
-          ([name, b]) =>
-            `${name}:${b.metadata}:${[...b.snapshots.keys()].length}:${b.content.toString("base64").length}`,
-        )
-        .join(" ") + ` rows ${JSON.stringify([...state.rows])}`;
+    const show = (state: State) => {
+      const blobs = [...state.blobs].map(
+        ([name, b]) => `${name}:${b.metadata}:${b.snapshots.size}:${b.content.toString("base64").length}`,
+      );
+      return `${blobs.join(" ")} rows ${JSON.stringify([...state.rows])}`;
+    };
     expect.fail(
       `${writer.name}: state is neither before nor after ${JSON.stringify(op)}\nactual ${show(actual)}\nbefore ${show(writer.state)}`,
     );
