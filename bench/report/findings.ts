@@ -51,12 +51,13 @@ function restoreFinding(results: Measurement[]): string | undefined {
     `- **Restore.** ${f(restore.bytes / MiB, 0)} MiB: the target was complete (usable) after ${f(usable)} s ` +
     `(${f((restore.ratios.usableOfCeiling ?? 0) * 100, 0)}% of the Put Page From URL ceiling), and the whole restore, ` +
     `verification and promotion included, took ${f(restore.seconds)} s (${f(restore.ratios.timeVsOneCopy)}× one copy at ` +
-    `the ceiling; verifying while promoting ${f(verify)} s). The order does the least work a checked restore can: ` +
-    "the restore point is read once (through the function, hashed per 8 MiB read) and written to the target at " +
-    "full rate; the verification reads the target back, compares, and writes those verified bytes into the promoted " +
-    "blob. That is two reads and two writes of the data, against one read and one write for a single copy, so 2× " +
-    "is the floor, and the fixed steps (resolve, listings, run store, snapshots, lineage) come on top. On this " +
-    "emulator a read through its proxy costs about as much as a write, and both share its one thread."
+    `the ceiling; verifying while promoting ${f(verify)} s). The target is copied first, server side (Put Page ` +
+    "From URL), so it is usable at the service's copy rate; the verification then reads the restore point and the " +
+    "target side by side, compares, and writes the verified bytes into the promoted blob. That is three reads and " +
+    "two writes of the data against one read and one write for a single copy, so on this emulator, where a read " +
+    "costs about as much as a write and both share its one thread, 2.5× is the floor before the fixed steps " +
+    "(resolve, listings, run store, snapshots, lineage). In Azure the copy's read and write are the service's, and " +
+    "the function moves three units of data (two reads, one write) instead of four for a relayed copy."
   );
 }
 

@@ -65,9 +65,9 @@ export function restoreSection(results: Measurement[], ceilingMibps: number | un
   return [
     "## Restore (scenario 7)",
     "",
-    "A restore of the newest point to a new disk through the app's steps in-process: the target first (the restore " +
-      "point read once, through the function, each read's SHA-256 kept with the batch's checkpoint), then the " +
-      "verification reads the target back, compares, and writes the verified bytes into the promoted blob. Usable = " +
+    "A restore of the newest point to a new disk through the app's steps in-process: the target first (copied " +
+      "server side with Put Page From URL), then the verification reads the restore point and the target, compares " +
+      "their SHA-256, and writes the verified bytes into the promoted blob. Usable = " +
       `the target complete (when verification begins). One copy at the ceiling: the allocated bytes at ${f(ceilingMibps, 0)} MiB/s ` +
       "(loopback) or at the per-blob target (Azure-shaped).",
     "",

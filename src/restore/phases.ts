@@ -16,7 +16,7 @@ export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase
   };
 }
 
-/** The target copy: the restore point read once (relayed), written to the disk first. */
+/** The target copy: the restore point copied server side into the disk, first and alone. */
 export function restoreCopyOf(run: RestoreRun): CopyPhase {
   return {
     phase: "restore",

@@ -1,7 +1,9 @@
 // The copies of a restore: make the destination page blob ready (create it, or resize and clear what the
 // source does not have), list what to copy, store it as bounded batches, then copy batch by batch. The
-// safety copy runs server side (Put Page From URL); the restore and revert copies read the restore point
-// once through this process (relay), keeping a digest of every read for the verification that follows.
+// safety and restore copies run server side (Put Page From URL: the target is usable at the service's
+// copy rate, and no byte passes through the function); the revert copy reads the restore point once
+// through this process (relay) into the disk and the chain's backup blob, keeping a digest of every read
+// for the verification that follows.
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease, relayBatchUnderLease } from "../copy/batches";
 import { listRanges } from "../copy/diff";
@@ -120,8 +122,8 @@ export async function copyBatch(
   const ref = { ...runStoreOf(ctx, copy), batch };
   const keeper = keepLock(ctx.locks, run.targetDiskId, owner, ctx.tuning.lockTtlMs);
   try {
-    // The safety copy and (a managed disk's restore) the promoted blob are copied server side.
-    if (copy.phase === "safety" || copy.phase === "promote") {
+    // Every copy with one destination runs server side (a managed disk's promoted blob included).
+    if (copy.phase !== "revert") {
       const { sourceUrl, sourceSnapshot, destinationUrl } = copy;
       const leaseId = leaseOf(copy);
       return await copyBatchUnderLease(

@@ -1,9 +1,10 @@
 // Verification of a restored disk against the restore point's backup snapshot (not the promoted copy, so
-// the whole path is checked). The copy read every range of the restore point once and kept its SHA-256;
-// here each range is read back from the disk and compared, and (full restore) the bytes just verified are
-// written to the promoted blob, the new chain's backup blob. The layout part checks what lies outside the
-// copied ranges: zeros where only the disk has pages (full), or, for a revert, that the disk changed
-// nowhere but in the reverted ranges since its safety snapshot.
+// the whole path is checked). A full restore's target was copied server side: each range is read from
+// both the restore point and the disk and compared, and the bytes just verified are written to the
+// promoted blob, the new chain's backup blob. A revert read every range of the restore point once and
+// kept its SHA-256: the disk is read back and compared with those digests. The layout part checks what
+// lies outside the copied ranges: zeros where only the disk has pages (full), or, for a revert, that the
+// disk changed nowhere but in the reverted ranges since its safety snapshot.
 import type { PageBlobClient } from "@azure/storage-blob";
 import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
@@ -25,8 +26,9 @@ export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Reads in flight while comparing a managed disk's upload with the restore point. */
 const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
-  "sha256 per read (<= 8 MiB) of every range allocated in the backup snapshot, as read for the copy, " +
-  "against the restored disk read back; ranges allocated only on the restored disk read back as zeros";
+  "sha256 per read (<= 8 MiB) of every range allocated in the backup snapshot against the same range " +
+  "of the restored disk, both read back after the copy; ranges allocated only on the restored disk read " +
+  "back as zeros";
 export const REVERT_VERIFY_METHOD =
   "sha256 per read (<= 8 MiB) of every range written, as read from the backup snapshot, against the disk " +
   "read back; cleared ranges unallocated; the service's diff of the disk since its safety snapshot lies " +
@@ -101,54 +103,77 @@ async function verifyBatch(
   const { run, mode } = input;
   const copy = runStoreOf(ctx, { phase: mode === "revert" ? "revert" : "restore", run });
   const own = runStoreOf(ctx, { phase: "promote", run });
+  const full = mode === "full";
   const [doc, copied, checkpoint] = await Promise.all([
     loadBatch(copy.container, copy.diskId, copy.key, batch),
-    loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
+    // A revert's relay kept the digest of every read; a full restore's copy ran server side and kept none.
+    full
+      ? { operationsDone: 0, digests: [] }
+      : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
     loadCheckpointDoc(own.container, own.diskId, own.key, batch),
   ]);
   const all = relayOperations(doc.writes, doc.clears);
-  if (copied.operationsDone < all.length || copied.digests.length < all.length)
+  if (!full && (copied.operationsDone < all.length || copied.digests.length < all.length))
     throw new Error(
       `batch ${batch} of the restore copy is not done (${copied.operationsDone}/${all.length})`,
     );
   const ops = all.flatMap((op, index) => (op.kind === "write" ? [{ ...op, index }] : []));
+  // A full restore keeps the digest of each range it verified with its own checkpoint (as a relay does),
+  // so a continued part resumes; one recorded without them starts over.
+  const skip =
+    !full || checkpoint.digests.length >= checkpoint.operationsDone ? checkpoint.operationsDone : 0;
+  const verified: string[] = full
+    ? checkpoint.digests.slice(0, skip)
+    : ops.map((op) => copied.digests[op.index] ?? "");
   const { expected, actual, promoted } = blobsOf(ctx, input);
   const concurrency = ctx.tuning.copyConcurrency;
   const pacing = pacingOf(ctx.tuning);
   const actualPacer = pacerOf(actual, concurrency, pacing);
-  let saved = checkpoint.operationsDone;
+  const expectedPacer = pacerOf(expected, concurrency, pacing);
+  let saved = skip;
   let lastSave = Date.now();
   let saving: Promise<void> = Promise.resolve();
   const save = (done: number) => {
     if (done <= saved) return saving;
     saved = done;
     lastSave = Date.now();
-    saving = saving.then(() => saveCheckpoint(own.container, own.diskId, own.key, batch, done));
+    const kept = full ? verified.slice(0, done) : undefined;
+    saving = saving.then(() => saveCheckpoint(own.container, own.diskId, own.key, batch, done, kept));
     return saving;
+  };
+  /** The restore point's digest of a range: read now (full), or as the revert's relay read it. */
+  const wanted = async (index: number, offset: number, length: number, signal: AbortSignal) => {
+    if (!full) return verified[index] ?? "";
+    await expectedPacer.pace(length, signal);
+    return sha256(await readRange(expected, offset, length, signal));
   };
   let bytes = 0;
   const stats = await runOperations({
     ops,
-    skip: checkpoint.operationsDone,
+    skip,
     concurrency,
     // Full mode writes the promoted blob (its pacer holds the slots); a revert only reads the disk.
     pacer: mode === "full" ? pacerOf(promoted, concurrency, pacing) : actualPacer,
     stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
-    // The read and each Put Page are paced right before they are sent; the runner bounds what is in flight.
+    // The reads and each Put Page are paced right before they are sent; the runner bounds what is in flight.
     pacesItself: true,
     bytesOf: () => 0,
     describe: (op) => `verify ${op.range.offset}+${op.range.length}`,
-    attempt: async (op, _i, signal) => {
+    attempt: async (op, i, signal) => {
       const { offset, length } = op.range;
-      await actualPacer.pace(length, signal);
-      const got = await readRange(actual, offset, length, signal);
-      if (sha256(got) !== copied.digests[op.index]) {
-        const want = await readRange(expected, offset, length, signal);
+      const read = async () => {
+        await actualPacer.pace(length, signal);
+        return readRange(actual, offset, length, signal);
+      };
+      const [want, got] = await Promise.all([wanted(i, offset, length, signal), read()]);
+      if (sha256(got) !== want) {
+        const bytesWanted = await readRange(expected, offset, length, signal);
         throw new VerificationError(
-          `the restored disk differs from the backup snapshot at byte ${offset + firstDifference(want, got)} (chunk ${offset}+${length})`,
+          `the restored disk differs from the backup snapshot at byte ${offset + firstDifference(bytesWanted, got)} (chunk ${offset}+${length})`,
         );
       }
-      if (mode === "full") {
+      verified[i] = want;
+      if (full) {
         await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal);
       }
     },
@@ -163,7 +188,7 @@ async function verifyBatch(
   return {
     bytesCompared: totalBytes(ops.map((op) => op.range)),
     chunks: ops.length,
-    digest: sha256(ops.map((op) => copied.digests[op.index]).join("")),
+    digest: sha256(verified.join("")),
     done,
   };
 }

@@ -71,17 +71,17 @@ describe("restore (in-process steps against the emulator)", () => {
       expect(restored.equals(want)).toBe(true);
       expect(out.verification).toMatchObject({ verified: true });
       expect(out.verification.bytesCompared).toBeGreaterThanOrEqual(point.changedBytes > 0 ? 512 : 0);
-      // Sparse: the target receives exactly the restore point's allocated bytes, read once from the backup
-      // snapshot and written with Put Page (no server-side copy of the whole blob).
+      // Sparse: the target receives exactly the restore point's allocated bytes, copied server side range
+      // by range with Put Page From URL (no copy of the whole blob, nothing relayed through the function).
       const stats = await h.emu.control.getStats(h.sourcePrefix);
-      expect(stats.operations.putPageFromUrl?.requests ?? 0).toBe(0);
+      expect(stats.operations.putPage?.requests ?? 0).toBe(0);
       expect(stats.operations.copyBlob?.requests ?? 0).toBe(0);
       const backupRanges = await h.backups
         .getPageBlobClient(blobNameOf(point.backupUrl))
         .withSnapshot(point.backupSnapshot)
         .getPageRanges(0, point.diskSizeBytes);
       const allocated = (backupRanges.pageRange ?? []).reduce((s, r) => s + (r.count ?? 0) + 1, 0);
-      expect(stats.operations.putPage?.bytesIn ?? 0).toBe(allocated);
+      expect(stats.operations.putPageFromUrl?.bytesIn ?? 0).toBe(allocated);
 
       const chain = await h.ctx.lineage.list(out.diskId);
       expect(chain).toHaveLength(1);
