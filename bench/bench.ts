@@ -61,7 +61,7 @@ export class Bench {
   /**
    * Swaps in a fresh emulator on the same ports (its data in a new folder): each heavy scenario starts
    * from an empty emulator, as the service does not slow down with what earlier scenarios stored, while
-   * this emulator rewrites its whole metadata file on every acknowledged write.
+   * this emulator's metadata (held in memory, checkpointed whole now and then) grows with what is stored.
    */
   async freshEmulator(start: (ports: { blobPort: number; tablePort: number }) => Promise<RunningEmulator>) {
     const { blobPort, tablePort } = this.emulator;

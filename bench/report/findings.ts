@@ -75,7 +75,7 @@ function revertFinding(run: BenchRun): string | undefined {
     "point into the chain's backup blob, the disk, and the chain's backup blob back to the point) and reads it " +
     "back once to verify, in eleven steps against the backup's four (resolve and lock, two snapshots, safety " +
     "record, two prepared copies, verification with the disk's own diff, completion). For a change this small " +
-    "every step is a few round trips, so the step count, not the bytes, sets the ratio to the backup."
+    "every step is a few round trips, so the step count, not the bytes, sets what the revert costs over the backup."
   );
 }
 
@@ -89,7 +89,7 @@ function manyFinding(run: BenchRun): string | undefined {
     `(${f(r.ratios.timeVsEngine)}×); the run ended ${f(Number(r.details.runEndLagSeconds))} s after its last disk. ` +
     `Per disk the run added ${f((requestsOf(r) - requestsOf(many.engine)) / many.disks, 0)} blob requests to the copy's ` +
     "(snapshot, stamp, lease, lock, lineage, run store, pruning) on the emulator's one thread, which the copies " +
-    `need too; the emulator's thread spent ${f(Number(r.details.emulatorSaveSeconds), 1)} s saving its metadata ` +
+    `need too; the emulator's thread spent ${f(Number(r.details.emulatorSaveSeconds), 1)} s saving what it acknowledged ` +
     `(${r.details.emulatorSaves} saves) against ${f(Number(many.engine.details.emulatorSaveSeconds), 1)} s ` +
     `(${many.engine.details.emulatorSaves}) during the engine's run. History: ${f(Number(r.details.historyEvents) / many.disks, 1)} events per disk (the run's own ` +
     `${r.details.runEvents} events included), peak RSS ${f(r.peakRssMiB, 0)} MiB for the runtime, the app and ` +

@@ -29,7 +29,9 @@ function header(meta: RunMeta): string[] {
       "same run are the figures to read.",
     "",
     "Everything runs on this machine against the project's storage emulator (Azurite 3.37 in disk mode in a " +
-      "temporary folder, behind the gap-filling proxy that implements diffs and Put Page From URL; fast Put Page). " +
+      "temporary folder, behind the gap-filling proxy that implements diffs and Put Page From URL; fast Put Page; " +
+      "every acknowledged write saved by a group-committed redo log). Each scenario starts on a fresh, empty " +
+      "emulator on the same ports, so a scenario's figures do not depend on what earlier ones stored. " +
       "The emulator runs in the driver process; every measured copy runs in its own child process, whose peak RSS " +
       "(VmHWM of the child's process image, from /proc: Node + SDK + the task) is reported. Request counts come from the " +
       "emulator's per-operation counters.",

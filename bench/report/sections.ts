@@ -203,7 +203,7 @@ export function manySection(run: BenchRun): string[] {
       `256 KiB blocks) in one backup run through the local runtime (HTTP API, durable replay, in-memory store), against ` +
       `the copy engine doing the same copies ${many.parallelDisks} disks at a time (the runtime's activity concurrency). ` +
       "The engine's copies are deleted before the runtime's run, so both meet the same emulator state. Emulator saves: " +
-      "its group commits meanwhile and the time its thread spent writing them (each rewrites its whole metadata file).",
+      "its group commits meanwhile and the time its thread spent writing them (a redo-log record each, a checkpoint now and then).",
     "",
     markdownTable(
       [

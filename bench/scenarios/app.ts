@@ -116,8 +116,8 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
     tuning: { paceBlobTargets: paced },
   });
   // One Put Page From URL copy of as many bytes, at the ceiling's concurrency, right before the restore: the
-  // emulator saves its whole metadata on every write, so a copy costs more once earlier scenarios have
-  // filled it; this copy sees the same state as the restore (scenario 1 ran on an empty emulator).
+  // emulator's metadata grows with what this scenario stored, so this copy sees the same state as the
+  // restore (scenario 1 ran on an empty emulator).
   const copySource = bench.pageBlob(SOURCE_ACCOUNT, "bench-app", "same-state-source");
   await copySource.create(allocated);
   await bench.writeRanges(copySource, [{ offset: 0, length: allocated }], 4);

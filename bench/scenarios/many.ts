@@ -99,9 +99,8 @@ export async function runMany(bench: Bench): Promise<ManySummary | undefined> {
     "engineManyDisks",
     { disks, sizeBytes: GiB, parallelDisks: ACTIVITY_CONCURRENCY },
   );
-  // The engine's copies go before the runtime's run: the emulator rewrites its whole metadata file on every
-  // change (local/emulator/durability.ts), so 100 blobs left from the engine would make each of the
-  // runtime's requests pay for them (they doubled the file). Both runs then meet the same emulator state.
+  // The engine's copies go before the runtime's run and are deleted: 100 blobs left from the engine would
+  // grow the emulator's metadata (its checkpoints rewrite it whole). Both runs then meet the same state.
   await Promise.all(
     names.map((name) => bench.pageBlob(BACKUP_ACCOUNT, "bench-many-scratch", name).deleteIfExists()),
   );
