@@ -99,8 +99,11 @@ export interface BatchCopy {
 /** How often a running batch records its checkpoint (what a crash can make it copy again). */
 const CHECKPOINT_EVERY_MS = 10_000;
 
-/** Saves a batch's checkpoint every CHECKPOINT_EVERY_MS while it runs, and once more at the end. */
-function checkpointer(ref: BatchRef, from: number) {
+/**
+ * Saves a batch's checkpoint (with the digests of its done operations, when given) every
+ * CHECKPOINT_EVERY_MS while it runs, and once more at the end; also used by a restore's verification.
+ */
+export function checkpointer(ref: BatchRef, from: number) {
   const { container, diskId, key, batch } = ref;
   let saved = from;
   let lastSave = Date.now();

@@ -4,9 +4,9 @@
 // target first, server side (or, for a point of the target's own chain, only the ranges that differ:
 // revert by diff, relayed so that it also writes the chain's backup blob back); 4. verify the target
 // against the restore point, writing the verified bytes into the promoted blob (the new chain's backup
-// blob) on the way, and snapshot that blob; 5. snapshot the new disk and record its chain. A new managed disk takes the upload
-// route in step 3-4 (created empty, written beside the promoted blob, a VHD footer, verified through its
-// SAS). A failure is recorded (with its code), then fails the instance.
+// blob) on the way, and snapshot that blob; 5. snapshot the new disk and record its chain. A new managed
+// disk takes the upload route in step 3-4 (created empty, written beside the promoted blob, a VHD footer,
+// verified through its SAS). A failure is recorded (with its code), then fails the instance.
 import { REVERT_NOT_POSSIBLE } from "../app/codes";
 import { newProgress } from "../app/progress";
 import {

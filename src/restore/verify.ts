@@ -9,12 +9,12 @@ import type { PageBlobClient } from "@azure/storage-blob";
 import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
-import { pacingOf } from "../copy/batches";
+import { checkpointer, pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
 import { putPages, readRange, relayOperations, sha256 } from "../copy/relay";
 import { runOperations } from "../copy/runner";
-import { loadBatch, loadCheckpointDoc, saveCheckpoint } from "../copy/runStore";
+import { loadBatch, loadCheckpointDoc } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
@@ -47,9 +47,6 @@ function firstDifference(a: Buffer, b: Buffer): number {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return n;
 }
-
-/** How often a verification part records its checkpoint. */
-const CHECKPOINT_EVERY_MS = 10_000;
 
 /** Blob clients of a verification: the restore point, the disk, and (full restore) the promoted blob. */
 function blobsOf(ctx: AppContext, input: VerifyPartInput) {
@@ -130,17 +127,8 @@ async function verifyBatch(
   const pacing = pacingOf(ctx.tuning);
   const actualPacer = pacerOf(actual, concurrency, pacing);
   const expectedPacer = pacerOf(expected, concurrency, pacing);
-  let saved = skip;
-  let lastSave = Date.now();
-  let saving: Promise<void> = Promise.resolve();
-  const save = (done: number) => {
-    if (done <= saved) return saving;
-    saved = done;
-    lastSave = Date.now();
-    const kept = full ? verified.slice(0, done) : undefined;
-    saving = saving.then(() => saveCheckpoint(own.container, own.diskId, own.key, batch, done, kept));
-    return saving;
-  };
+  const saver = checkpointer({ ...own, batch }, skip);
+  const kept = () => (full ? verified : undefined);
   /** The restore point's digest of a range: read now (full), or as the revert's relay read it. */
   const wanted = async (index: number, offset: number, length: number, signal: AbortSignal) => {
     if (!full) return verified[index] ?? "";
@@ -179,10 +167,10 @@ async function verifyBatch(
     },
     onDone: (op, _i, progress) => {
       bytes += op.range.length;
-      if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void save(progress.operationsDone);
+      saver.tick(progress.operationsDone, kept());
     },
   });
-  await save(stats.operationsDone);
+  await saver.save(stats.operationsDone, kept());
   const done = stats.operationsDone >= ops.length;
   if (!done) return { bytesCompared: bytes, chunks: 0, digest: "", done };
   return {
