@@ -81,6 +81,7 @@ export function createFeatures(options: FeatureOptions): Features {
     localHosts: () => hosts,
     faults: options.faults,
     throttle: options.throttle,
+    keys: accountKeys(options.accounts),
   };
   const pageList = createPageListHandler(lazy);
   const premium = new PremiumSnapshots();

@@ -39,6 +39,30 @@ describe("Put Page From URL and Copy Blob", () => {
     await backup.delete();
   });
 
+  it("accepts a Put Page From URL signed with the path's account key, refuses another account's or a wrong key", async () => {
+    const disk = source.getPageBlobClient("signed-source.vhd");
+    await disk.create(8 * KiB);
+    await disk.uploadPages(Buffer.alloc(4 * KiB, 5), 0, 4 * KiB);
+    const target = backup.getPageBlobClient("signed-target.vhd");
+    await target.create(8 * KiB);
+    // Signed by the source account's key (a valid signature for that account), aimed at the backup account.
+    const otherAccount = new PageBlobClient(target.url, emu.credential(SOURCE));
+    // The right account's name, another key.
+    const wrongKey = new PageBlobClient(
+      target.url,
+      new StorageSharedKeyCredential(BACKUP, Buffer.alloc(64, 1).toString("base64")),
+    );
+    for (const client of [otherAccount, wrongKey]) {
+      await expect(client.uploadPagesFromURL(sasUrl(disk), 0, 0, 4 * KiB)).rejects.toMatchObject({
+        statusCode: 403,
+        code: "AuthorizationFailure",
+      });
+    }
+    expect((await target.getPageRanges(0, 8 * KiB)).pageRange ?? []).toEqual([]);
+    await target.uploadPagesFromURL(sasUrl(disk), 0, 0, 4 * KiB);
+    expect((await target.downloadToBuffer(0, 4 * KiB)).every((b) => b === 5)).toBe(true);
+  });
+
   it("copies the source range across accounts with a SAS and counts the bytes", async () => {
     const disk = source.getPageBlobClient("disk.vhd");
     await disk.create(16 * KiB);
