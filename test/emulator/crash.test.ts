@@ -5,19 +5,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { TableClient } from "@azure/data-tables";
-import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, expect, it } from "vitest";
-import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
-import { type EmulatorChild, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
+import { type Clients, clientsFor, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
 import { prng, seedFromEnv } from "./helpers";
 
 const PAGE = 512;
 const PAGES = 512;
 const WRITERS = 4;
 const ROUNDS = 3;
-const ACCOUNT = "devstoreaccount1";
-const KEY = DEFAULT_ACCOUNTS[0]!.key;
 
 type Op =
   | { kind: "put"; offset: number; data: Buffer }
@@ -37,30 +32,6 @@ interface Model {
   /** The request that was in flight when the emulator died (it may or may not have happened). */
   pending: Op | undefined;
   acked: number;
-}
-
-interface Clients {
-  container(name: string): ContainerClient;
-  table(name: string): TableClient;
-}
-
-function clientsFor(child: EmulatorChild): Clients {
-  const credential = new StorageSharedKeyCredential(ACCOUNT, KEY);
-  // No retries: a request to a dead emulator must fail at once, not be replayed after the restart.
-  const service = new BlobServiceClient(`http://127.0.0.1:${child.blobPort}/${ACCOUNT}`, credential, {
-    retryOptions: { maxTries: 1 },
-  });
-  const connection =
-    `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
-    `TableEndpoint=http://127.0.0.1:${child.tablePort}/${ACCOUNT};`;
-  return {
-    container: (name) => service.getContainerClient(name),
-    table: (name) =>
-      TableClient.fromConnectionString(connection, name, {
-        allowInsecureConnection: true,
-        retryOptions: { maxRetries: 0 },
-      }),
-  };
 }
 
 function applied(model: Model, op: Op): Buffer {

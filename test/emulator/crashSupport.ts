@@ -3,6 +3,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { TableClient } from "@azure/data-tables";
+import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
 
 const root = path.resolve(__dirname, "../..");
 const cli = path.join(root, "dist/local/emulator/cli.js");
@@ -71,5 +74,33 @@ export async function startEmulatorChild(location: string, extraArgs: string[] =
       child.kill("SIGKILL");
       await exited;
     },
+  };
+}
+
+const ACCOUNT = "devstoreaccount1";
+const KEY = DEFAULT_ACCOUNTS[0]?.key ?? "";
+
+/** Blob containers and tables of an emulator child's first account. */
+export interface Clients {
+  container(name: string): ContainerClient;
+  table(name: string): TableClient;
+}
+
+export function clientsFor(child: EmulatorChild): Clients {
+  const credential = new StorageSharedKeyCredential(ACCOUNT, KEY);
+  // No retries: a request to a dead emulator must fail at once, not be replayed after the restart.
+  const service = new BlobServiceClient(`http://127.0.0.1:${child.blobPort}/${ACCOUNT}`, credential, {
+    retryOptions: { maxTries: 1 },
+  });
+  const connection =
+    `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
+    `TableEndpoint=http://127.0.0.1:${child.tablePort}/${ACCOUNT};`;
+  return {
+    container: (name) => service.getContainerClient(name),
+    table: (name) =>
+      TableClient.fromConnectionString(connection, name, {
+        allowInsecureConnection: true,
+        retryOptions: { maxRetries: 0 },
+      }),
   };
 }

@@ -6,15 +6,11 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { TableClient, type TransactionAction } from "@azure/data-tables";
-import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import type { TransactionAction } from "@azure/data-tables";
 import { afterAll, expect, it } from "vitest";
-import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
-import { type EmulatorChild, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
+import { type Clients, clientsFor, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
 import { prng, seedFromEnv } from "./helpers";
 
-const ACCOUNT = "devstoreaccount1";
-const KEY = DEFAULT_ACCOUNTS[0]!.key;
 const PAGE = 512;
 const PAGES = 32;
 const WRITERS = 3;
@@ -30,29 +26,6 @@ function dataFolder(): string {
   const folder = mkdtempSync(path.join(tmpdir(), "redo-emulator-"));
   folders.push(folder);
   return folder;
-}
-
-interface Clients {
-  container(name: string): ContainerClient;
-  table(name: string): TableClient;
-}
-
-function clientsFor(child: EmulatorChild): Clients {
-  const credential = new StorageSharedKeyCredential(ACCOUNT, KEY);
-  const service = new BlobServiceClient(`http://127.0.0.1:${child.blobPort}/${ACCOUNT}`, credential, {
-    retryOptions: { maxTries: 1 },
-  });
-  const connection =
-    `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
-    `TableEndpoint=http://127.0.0.1:${child.tablePort}/${ACCOUNT};`;
-  return {
-    container: (name) => service.getContainerClient(name),
-    table: (name) =>
-      TableClient.fromConnectionString(connection, name, {
-        allowInsecureConnection: true,
-        retryOptions: { maxRetries: 0 },
-      }),
-  };
 }
 
 interface Blob {
