@@ -6,7 +6,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { type Clients, clientsFor, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
+import {
+  type Clients,
+  clientsFor,
+  killEmulatorChildren,
+  killRounds,
+  startEmulatorChild,
+} from "./crashSupport";
 import { prng, seedFromEnv } from "./helpers";
 
 const PAGE = 512;
@@ -189,22 +195,19 @@ it("keeps every acknowledged write across SIGKILLs at random moments", async () 
     pending: undefined,
     acked: 0,
   }));
-  let child = await startEmulatorChild(location);
-  let clients = clientsFor(child);
-  for (const model of models) await setUp(clients, model);
-  for (let round = 0; round < ROUNDS; round++) {
-    let stopped = false;
-    const writers = models.map((model, i) =>
-      write(clients, model, prng(seed * 31 + round * 7 + i), () => stopped),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 400 + rnd() * 2000));
-    await child.kill();
-    stopped = true;
-    await Promise.all(writers);
-    child = await startEmulatorChild(location);
-    clients = clientsFor(child);
-    for (const model of models) await verify(clients, model);
-  }
+  const first = await startEmulatorChild(location);
+  for (const model of models) await setUp(clientsFor(first), model);
+  const { child } = await killRounds({
+    location,
+    child: first,
+    rounds: ROUNDS,
+    seed,
+    rnd,
+    minPauseMs: 400,
+    writers: models,
+    write,
+    verify,
+  });
   await child.kill();
   const acked = models.reduce((sum, m) => sum + m.acked, 0);
   console.log(`crash: ${acked} acknowledged requests over ${ROUNDS} kills, all present after restarts`);

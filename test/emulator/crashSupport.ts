@@ -6,6 +6,7 @@ import path from "node:path";
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
+import { prng } from "./helpers";
 
 const root = path.resolve(__dirname, "../..");
 const cli = path.join(root, "dist/local/emulator/cli.js");
@@ -103,4 +104,45 @@ export function clientsFor(child: EmulatorChild): Clients {
         retryOptions: { maxRetries: 0 },
       }),
   };
+}
+
+/** Kills the emulator child and starts a new one on the same data folder. */
+export async function restart(child: EmulatorChild, location: string) {
+  await child.kill();
+  const next = await startEmulatorChild(location);
+  return { child: next, clients: clientsFor(next) };
+}
+
+/** A crash test's rounds: writers run, SIGKILL after a random pause, restart, every writer checked. */
+export interface KillRounds<W> {
+  location: string;
+  child: EmulatorChild;
+  rounds: number;
+  seed: number;
+  /** Picks each round's pause (the seeded generator of the test). */
+  rnd: () => number;
+  minPauseMs: number;
+  writers: W[];
+  write(clients: Clients, writer: W, rnd: () => number, stopped: () => boolean): Promise<void>;
+  verify(clients: Clients, writer: W): Promise<void>;
+}
+
+/** Runs the rounds; returns the emulator child running after the last restart. */
+export async function killRounds<W>(run: KillRounds<W>) {
+  let child = run.child;
+  let clients = clientsFor(child);
+  for (let round = 0; round < run.rounds; round++) {
+    let stopped = false;
+    const running = run.writers.map((writer, i) =>
+      run.write(clients, writer, prng(run.seed * 31 + round * 7 + i), () => stopped),
+    );
+    await new Promise((resolve) => setTimeout(resolve, run.minPauseMs + run.rnd() * 2000));
+    await child.kill();
+    stopped = true;
+    await Promise.all(running);
+    child = await startEmulatorChild(run.location);
+    clients = clientsFor(child);
+    for (const writer of run.writers) await run.verify(clients, writer);
+  }
+  return { child, clients };
 }

@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TransactionAction } from "@azure/data-tables";
 import { afterAll, expect, it } from "vitest";
-import { type Clients, clientsFor, killEmulatorChildren, startEmulatorChild } from "./crashSupport";
+import {
+  type Clients,
+  clientsFor,
+  killEmulatorChildren,
+  killRounds,
+  restart,
+  startEmulatorChild,
+} from "./crashSupport";
 import { prng, seedFromEnv } from "./helpers";
 
 const PAGE = 512;
@@ -274,25 +281,22 @@ it("keeps every acknowledged blob, snapshot, delete and table batch across SIGKI
     acked: 0,
     started: 0,
   }));
-  let child = await startEmulatorChild(location);
-  let clients = clientsFor(child);
+  const first = await startEmulatorChild(location);
   for (const writer of writers) {
-    await clients.container(writer.name).create();
-    await clients.table(writer.name).createTable();
+    await clientsFor(first).container(writer.name).create();
+    await clientsFor(first).table(writer.name).createTable();
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    let stopped = false;
-    const running = writers.map((writer, i) =>
-      write(clients, writer, prng(seed * 31 + round * 7 + i), () => stopped),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 500 + rnd() * 2000));
-    await child.kill();
-    stopped = true;
-    await Promise.all(running);
-    child = await startEmulatorChild(location);
-    clients = clientsFor(child);
-    for (const writer of writers) await verify(clients, writer);
-  }
+  let { child, clients } = await killRounds({
+    location,
+    child: first,
+    rounds: ROUNDS,
+    seed,
+    rnd,
+    minPauseMs: 500,
+    writers,
+    write,
+    verify,
+  });
   const acked = writers.reduce((sum, w) => sum + w.acked, 0);
   console.log(`redo log crash: ${acked} acknowledged requests over ${ROUNDS} kills, all present`);
   expect(acked).toBeGreaterThan(ROUNDS * WRITERS * 5);
@@ -300,9 +304,7 @@ it("keeps every acknowledged blob, snapshot, delete and table batch across SIGKI
 
   // A quiet emulator killed comes back exactly as the API showed it: etags, times, page ranges, rows.
   const before = await Promise.all(writers.map((w) => dump(clients, w.name, true)));
-  await child.kill();
-  child = await startEmulatorChild(location);
-  clients = clientsFor(child);
+  ({ child, clients } = await restart(child, location));
   const after = await Promise.all(writers.map((w) => dump(clients, w.name, true)));
   expect(after.map((d) => d.detail)).toEqual(before.map((d) => d.detail));
   await child.kill();
@@ -346,9 +348,7 @@ it("ignores a torn last record and replays the ones before it", async () => {
   expect(statSync(tableLog).size).toBe(0);
   // Writes after it land in the new log and survive another kill.
   await again.uploadPages(Buffer.alloc(PAGE, 2), PAGE, PAGE);
-  await child.kill();
-  child = await startEmulatorChild(location);
-  clients = clientsFor(child);
+  ({ child, clients } = await restart(child, location));
   expected.fill(2, PAGE, 2 * PAGE);
   const last = await clients.container("torn").getPageBlobClient("disk.vhd").downloadToBuffer();
   expect(last.equals(expected)).toBe(true);
@@ -383,9 +383,7 @@ it("keeps the log bounded: it is replaced by a snapshot once it outgrows the las
   expect(shrank).toBeGreaterThan(0);
   // Bound: the larger of 1 MiB and the last snapshot, plus the record that crossed it.
   expect(largest).toBeLessThan(Math.max(1024 * 1024, statSync(db).size) + 16 * 1024);
-  await child.kill();
-  child = await startEmulatorChild(location);
-  clients = clientsFor(child);
+  ({ child, clients } = await restart(child, location));
   const metadata = (await clients.container("bounded").getPageBlobClient("disk.vhd").getProperties())
     .metadata;
   expect(metadata?.gen).toBe("399");
