@@ -1,5 +1,6 @@
 // Starts Azurite 3.37's blob and table servers in-process (deep imports, so no telemetry is ever
 // initialised) with per-instance accounts, memory store and fast Put Page switch.
+import type { IncomingMessage } from "node:http";
 import Module from "node:module";
 import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
@@ -98,7 +99,7 @@ function wrapRequestListener(server: AzuriteServerInstance, putPageMode: PutPage
   server.httpServer.removeAllListeners("request");
   for (const listener of listeners) {
     server.httpServer.on("request", (...args: unknown[]) =>
-      runWithPutPageMode(putPageMode, () => listener(...args)),
+      runWithPutPageMode(putPageMode, args[0] as IncomingMessage, () => listener(...args)),
     );
   }
 }

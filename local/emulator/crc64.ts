@@ -1,10 +1,14 @@
 // CRC-64/NVME, the checksum the Blob service returns as x-ms-content-crc64 (reflected polynomial
 // 0x9a6c9329ac4bc9b5, init and xorout all ones, little-endian on the wire, as Azurite computes it),
-// eight bytes per step (slicing-by-8) on 32-bit halves instead of Azurite's byte at a time.
+// sixteen bytes per step (slicing-by-16) on 32-bit halves, read as aligned words: about 17x Azurite's
+// byte at a time (the emulator computes it for every Put Page, so it is emulator CPU per written byte).
+import { endianness } from "node:os";
 
 const POLY_HI = 0x9a6c9329;
 const POLY_LO = 0xac4bc9b5;
-const SLICES = 8;
+const SLICES = 16;
+// Word reads assume the machine's byte order is the wire's (little-endian); elsewhere, byte at a time.
+const WORDS = endianness() === "LE";
 
 // TABLE_*[k * 256 + b]: the CRC contribution of byte b followed by k zero bytes (hi and lo halves).
 const TABLE_HI = new Uint32Array(SLICES * 256);
@@ -41,49 +45,77 @@ export class Crc64 {
   #lo = 0xffffffff;
 
   update(data: Uint8Array): this {
+    let i = 0;
+    if (WORDS) {
+      // Bytes up to a 4-byte boundary one at a time, then whole 16-byte steps over a word view.
+      const head = Math.min((4 - (data.byteOffset % 4)) % 4, data.length);
+      this.#bytes(data, 0, head);
+      i = head;
+      const steps = Math.floor((data.length - head) / 16);
+      if (steps > 0) {
+        const words = new Uint32Array(data.buffer, data.byteOffset + head, steps * 4);
+        let hi = this.#hi;
+        let lo = this.#lo;
+        // Unrolled by hand: per-lookup helpers cost a third of the speed.
+        for (let w = 0; w < words.length; w += 4) {
+          const a = lo ^ words[w]!;
+          const b = hi ^ words[w + 1]!;
+          const c = words[w + 2]!;
+          const d = words[w + 3]!;
+          hi =
+            TABLE_HI[3840 + (a & 0xff)]! ^
+            TABLE_HI[3584 + ((a >>> 8) & 0xff)]! ^
+            TABLE_HI[3328 + ((a >>> 16) & 0xff)]! ^
+            TABLE_HI[3072 + (a >>> 24)]! ^
+            TABLE_HI[2816 + (b & 0xff)]! ^
+            TABLE_HI[2560 + ((b >>> 8) & 0xff)]! ^
+            TABLE_HI[2304 + ((b >>> 16) & 0xff)]! ^
+            TABLE_HI[2048 + (b >>> 24)]! ^
+            TABLE_HI[1792 + (c & 0xff)]! ^
+            TABLE_HI[1536 + ((c >>> 8) & 0xff)]! ^
+            TABLE_HI[1280 + ((c >>> 16) & 0xff)]! ^
+            TABLE_HI[1024 + (c >>> 24)]! ^
+            TABLE_HI[768 + (d & 0xff)]! ^
+            TABLE_HI[512 + ((d >>> 8) & 0xff)]! ^
+            TABLE_HI[256 + ((d >>> 16) & 0xff)]! ^
+            TABLE_HI[d >>> 24]!;
+          lo =
+            TABLE_LO[3840 + (a & 0xff)]! ^
+            TABLE_LO[3584 + ((a >>> 8) & 0xff)]! ^
+            TABLE_LO[3328 + ((a >>> 16) & 0xff)]! ^
+            TABLE_LO[3072 + (a >>> 24)]! ^
+            TABLE_LO[2816 + (b & 0xff)]! ^
+            TABLE_LO[2560 + ((b >>> 8) & 0xff)]! ^
+            TABLE_LO[2304 + ((b >>> 16) & 0xff)]! ^
+            TABLE_LO[2048 + (b >>> 24)]! ^
+            TABLE_LO[1792 + (c & 0xff)]! ^
+            TABLE_LO[1536 + ((c >>> 8) & 0xff)]! ^
+            TABLE_LO[1280 + ((c >>> 16) & 0xff)]! ^
+            TABLE_LO[1024 + (c >>> 24)]! ^
+            TABLE_LO[768 + (d & 0xff)]! ^
+            TABLE_LO[512 + ((d >>> 8) & 0xff)]! ^
+            TABLE_LO[256 + ((d >>> 16) & 0xff)]! ^
+            TABLE_LO[d >>> 24]!;
+        }
+        this.#hi = hi >>> 0;
+        this.#lo = lo >>> 0;
+        i += steps * 16;
+      }
+    }
+    this.#bytes(data, i, data.length);
+    return this;
+  }
+
+  #bytes(data: Uint8Array, from: number, to: number): void {
     let hi = this.#hi;
     let lo = this.#lo;
-    const end8 = data.length - (data.length % 8);
-    let i = 0;
-    for (; i < end8; i += 8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-      const b =
-        (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
-      const i7 = 1792 + (a & 0xff);
-      const i6 = 1536 + ((a >>> 8) & 0xff);
-      const i5 = 1280 + ((a >>> 16) & 0xff);
-      const i4 = 1024 + (a >>> 24);
-      const i3 = 768 + (b & 0xff);
-      const i2 = 512 + ((b >>> 8) & 0xff);
-      const i1 = 256 + ((b >>> 16) & 0xff);
-      const i0 = b >>> 24;
-      hi =
-        TABLE_HI[i7]! ^
-        TABLE_HI[i6]! ^
-        TABLE_HI[i5]! ^
-        TABLE_HI[i4]! ^
-        TABLE_HI[i3]! ^
-        TABLE_HI[i2]! ^
-        TABLE_HI[i1]! ^
-        TABLE_HI[i0]!;
-      lo =
-        TABLE_LO[i7]! ^
-        TABLE_LO[i6]! ^
-        TABLE_LO[i5]! ^
-        TABLE_LO[i4]! ^
-        TABLE_LO[i3]! ^
-        TABLE_LO[i2]! ^
-        TABLE_LO[i1]! ^
-        TABLE_LO[i0]!;
-    }
-    for (; i < data.length; i++) {
+    for (let i = from; i < to; i++) {
       const index = (lo ^ data[i]!) & 0xff;
       lo = ((hi << 24) | (lo >>> 8)) ^ TABLE_LO[index]!;
       hi = (hi >>> 8) ^ TABLE_HI[index]!;
     }
     this.#hi = hi >>> 0;
     this.#lo = lo >>> 0;
-    return this;
   }
 
   digest(): Uint8Array {

@@ -1,5 +1,7 @@
 // The emulator's sliced CRC-64 against Azurite's own byte-at-a-time CRC64Hash (the implementation the
-// service's x-ms-content-crc64 is checked against), and Put Page answering it as the service does.
+// service's x-ms-content-crc64 is checked against), Put Page answering it as the service does, and
+// reads answering a Content-MD5 only when asked for one.
+import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Crc64, crc64 } from "../../local/emulator/crc64";
@@ -77,5 +79,59 @@ describe("fast Put Page", () => {
       .uploadPages(body, 4096, 4096, { transactionalContentCrc64: wrong })
       .catch((error: { statusCode?: number; code?: string }) => error);
     expect(failure).toMatchObject({ statusCode: 400, code: "Crc64Mismatch" });
+  });
+});
+
+describe("checksums on reads", () => {
+  let container: ContainerClient;
+  beforeAll(async () => {
+    container = await newContainer("md5read");
+  });
+  afterAll(async () => {
+    await container.delete();
+  });
+
+  const bytesOf = async (response: { readableStreamBody?: NodeJS.ReadableStream }) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  };
+
+  it("answers a range's Content-MD5 only when the request asks for it, as the service does", async () => {
+    const blob = container.getPageBlobClient("disk.vhd");
+    await blob.create(8 * 1024 * 1024);
+    const body = randomBuffer(prng(13), 4 * 1024 * 1024);
+    await blob.uploadPages(body, 0, body.length);
+    for (const [offset, count] of [
+      [0, 4096],
+      [512, 64 * 1024],
+      [0, 4 * 1024 * 1024],
+    ] as const) {
+      const want = body.subarray(offset, offset + count);
+      const plain = await blob.download(offset, count);
+      expect(plain.contentMD5, `${offset}+${count} unasked`).toBeUndefined();
+      expect((await bytesOf(plain)).equals(want), `${offset}+${count} bytes`).toBe(true);
+      const asked = await blob.download(offset, count, { rangeGetContentMD5: true });
+      expect(hex(asked.contentMD5!), `${offset}+${count} asked`).toBe(
+        createHash("md5").update(want).digest("hex"),
+      );
+      expect((await bytesOf(asked)).equals(want)).toBe(true);
+    }
+  });
+
+  it("answers a whole page blob's Content-MD5 only when one is stored, as the service does", async () => {
+    // Azurite hashed every read up to 4 MiB and answered the hash for a whole-blob read of a blob with none.
+    const blob = container.getPageBlobClient("small.vhd");
+    await blob.create(64 * 1024);
+    const body = randomBuffer(prng(17), 64 * 1024);
+    await blob.uploadPages(body, 0, body.length);
+    const unset = await blob.download();
+    expect(unset.contentMD5).toBeUndefined();
+    expect((await bytesOf(unset)).equals(body)).toBe(true);
+    const stored = createHash("md5").update("what the client set").digest();
+    await blob.setHTTPHeaders({ blobContentMD5: new Uint8Array(stored) });
+    const set = await blob.download();
+    expect(hex(set.contentMD5!)).toBe(stored.toString("hex"));
+    expect((await bytesOf(set)).equals(body)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // The proxy's own signed operations on Azurite (page lists, reads, writes, properties), used by
 // the diff, copy and Put Page From URL handlers.
 import type { OutgoingHttpHeaders } from "node:http";
+import { OMIT_CRC64_HEADER } from "../fastPutPage";
 import { parsePageListXml } from "../pages/pageList";
 import type { Interval } from "../pages/rangeSet";
 import { type AccountKeys, signRequest } from "../signer";
@@ -63,13 +64,14 @@ export class SideClient {
     return parsePageListXml(response.body.toString("utf8"));
   }
 
-  /** Reads [start, end); read sizes above 4 MiB avoid Azurite's forced MD5 on small reads. */
+  /** Reads [start, end) (no Content-MD5 asked, so none computed: `fastPutPage.ts`). */
   async read(ref: BlobRef, start: number, end: number): Promise<Buffer> {
     const response = await this.send("GET", ref, {}, { "x-ms-range": `bytes=${start}-${end - 1}` });
     if (response.status !== 200 && response.status !== 206) throw new SideRequestError(response, "read");
     return response.body;
   }
 
+  /** Writes pages; the answer's CRC-64 goes to no client, so the emulator does not compute it. */
   async putPage(
     ref: BlobRef,
     start: number,
@@ -80,7 +82,12 @@ export class SideClient {
       "PUT",
       ref,
       { comp: "page" },
-      { ...headers, "x-ms-page-write": "update", "x-ms-range": `bytes=${start}-${start + data.length - 1}` },
+      {
+        ...headers,
+        "x-ms-page-write": "update",
+        "x-ms-range": `bytes=${start}-${start + data.length - 1}`,
+        [OMIT_CRC64_HEADER]: "1",
+      },
       data,
     );
   }
