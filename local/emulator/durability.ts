@@ -78,6 +78,9 @@ export class GroupCommit {
   #replay: LogRecord[] | undefined;
   readonly #attached = new Set<LokiDatabase>();
   #snapshotBytes = 0;
+  /** When the last commit ended and how long its record took (performance.now() ms), to space commits. */
+  #lastCommitEnd = 0;
+  #lastCommitMs = 0;
 
   constructor(dbs: LokiDatabase[], options: GroupCommitOptions) {
     this.#dbs = dbs;
@@ -152,10 +155,16 @@ export class GroupCommit {
     this.#log.close();
   }
 
+  // A commit costs what its documents weigh (a blob with thousands of page ranges is logged whole), and
+  // back-to-back commits of one write each would spend the event loop on logging the same document over
+  // and over. So a commit starts no sooner than the last one's duration after it ended (commits take at
+  // most half the loop); writes arriving meanwhile share it. Commits under 1 ms are never held back.
   #schedule(): void {
     if (this.#scheduled || this.#holds > 0 || !this.#ready()) return;
     this.#scheduled = true;
-    setImmediate(() => this.#save());
+    const wait = this.#lastCommitEnd + this.#lastCommitMs - performance.now();
+    if (this.#lastCommitMs >= 1 && wait >= 1) setTimeout(() => this.#save(), wait);
+    else setImmediate(() => this.#save());
   }
 
   #save(): void {
@@ -172,6 +181,8 @@ export class GroupCommit {
       this.#failed = true;
       for (const waiter of batch) waiter.reject(error);
       return;
+    } finally {
+      this.#lastCommitEnd = performance.now();
     }
     for (const waiter of batch) waiter.resolve();
   }
@@ -193,6 +204,8 @@ export class GroupCommit {
     this.stats.commits++;
     this.stats.bytes += line.length;
     this.stats.writeMs += performance.now() - written;
+    // The spacing of commits counts the record only: a checkpoint is rare and paid once.
+    this.#lastCommitMs = performance.now() - started;
     const bound = Math.max(this.#snapshotBytes * this.#checkpointRatio, this.#minCheckpointBytes);
     if (this.#log.bytes > bound) this.#checkpoint();
   }

@@ -108,6 +108,30 @@ describe("group commit", () => {
     expect(next.$loki).toBe(maxId + 1);
   });
 
+  it("spaces commits of heavy records: writes of later event-loop turns share the next one", async () => {
+    const dir = folder();
+    const { commit, items } = open(dir);
+    // A document of several MB takes milliseconds to log, as a page blob with thousands of ranges does.
+    items().insert({ key: "big", name: "x".repeat(8 * 1024 * 1024), value: 0 });
+    await commit.sync();
+    const before = commit.stats.commits;
+    const calls: Promise<void>[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const item = items().by("key", "big")!;
+      items().update({ ...item, value: i });
+      calls.push(commit.sync());
+      // Each write on its own turn: without the spacing each would be logged alone.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(calls);
+    const commits = commit.stats.commits - before;
+    console.log(`spaced commits: 10 writes on separate turns in ${commits} commits`);
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThan(10);
+    expect(contents(open(dir).items())).toEqual(contents(items()));
+    expect(items().by("key", "big")?.value).toBe(10);
+  });
+
   it("holds commits while a batch is half applied, then logs it as one record", async () => {
     const dir = folder();
     const { commit, items, logPath } = open(dir);
