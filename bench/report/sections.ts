@@ -62,6 +62,7 @@ export function azureSection(run: BenchRun, results: Measurement[]): string[] {
 export function restoreSection(results: Measurement[], ceilingMibps: number | undefined): string[] {
   const rows = results.filter((m) => m.task === "appRestoreDirect" && m.scenario !== "12 revert");
   if (rows.length === 0) return [];
+  const sameState = results.find((m) => m.scenario === "7 restore" && m.task === "ceilingPutPageFromUrl");
   return [
     "## Restore (scenario 7)",
     "",
@@ -69,7 +70,11 @@ export function restoreSection(results: Measurement[], ceilingMibps: number | un
       "server side with Put Page From URL), then the verification reads the restore point and the target, compares " +
       "their SHA-256, and writes the verified bytes into the promoted blob. Usable = " +
       `the target complete (when verification begins). One copy at the ceiling: the allocated bytes at ${f(ceilingMibps, 0)} MiB/s ` +
-      "(loopback) or at the per-blob target (Azure-shaped).",
+      "(loopback) or at the per-blob target (Azure-shaped)." +
+      (sameState
+        ? ` A plain Put Page From URL copy of as many bytes on the same emulator state, right before, at the ` +
+          `ceiling's concurrency (${sameState.details.concurrency}): ${f(sameState.seconds)} s.`
+        : ""),
     "",
     markdownTable(
       [
