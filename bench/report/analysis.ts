@@ -32,8 +32,7 @@ function throughputFinding(run: BenchRun, results: Measurement[]): string | unde
     `concurrency ${c.putPageFromUrl.concurrency}). The engine runs at concurrency ${concurrency} (the app's default), ` +
     "without its rate pacing (on loopback nothing enforces the service's targets; scenario 11 measures it paced); " +
     `the minimal loop at that same concurrency made ${f(same?.mibps, 0)} MiB/s. The emulator serves Put Page From URL ` +
-    "with two requests to Azurite (a GET of the source range, read as 4 MiB + 512 bytes and trimmed so that " +
-    "Azurite skips its MD5 of small GETs, and a Put Page; a third, an auth probe, only when the request is not " +
+    "with two requests to Azurite (a GET of the source range and a Put Page; a third, an auth probe, only when the request is not " +
     "signed with the account's shared key), all on the one Node " +
     "thread that also runs Azurite, while the copying process competes for the same 2 cores: that thread is the " +
     "ceiling, and the sweep shows that concurrency above a few requests only adds contention."

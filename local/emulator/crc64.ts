@@ -1,6 +1,6 @@
 // CRC-64/NVME, the checksum the Blob service returns as x-ms-content-crc64 (reflected polynomial
 // 0x9a6c9329ac4bc9b5, init and xorout all ones, little-endian on the wire, as Azurite computes it),
-// sixteen bytes per step (slicing-by-16) on 32-bit halves, read as aligned words: about 17x Azurite's
+// sixteen bytes per step (slicing-by-16) on 32-bit halves, read as aligned words: about 10x Azurite's
 // byte at a time (the emulator computes it for every Put Page, so it is emulator CPU per written byte).
 import { endianness } from "node:os";
 

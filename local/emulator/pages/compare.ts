@@ -5,7 +5,7 @@ import type { BlobRef, SideClient } from "../proxy/sideClient";
 import { type Interval, intersect, normalize, subtract } from "./rangeSet";
 
 const PAGE = 512;
-// Just over 4 MiB: Azurite computes an MD5 on reads of 4 MiB or less.
+// Just over 4 MiB: stock Azurite computes an MD5 on reads of 4 MiB or less (the fast emulator only when asked).
 const WINDOW = 4 * 1024 * 1024 + 512;
 
 export interface DiffRanges {

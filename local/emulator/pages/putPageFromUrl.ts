@@ -4,6 +4,7 @@
 // written with a signed Put Page that carries the destination's lease and conditions.
 import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { crc64 as crc64Of } from "../crc64";
 import type { FaultInjector } from "../faults";
 import { MAX_PUT_PAGE_BYTES, PAGE_SIZE } from "../limits";
 import type { ProxyContext } from "../proxy/context";
@@ -37,10 +38,6 @@ function injectedSourceFailure(
         : [500, "OperationTimedOut"];
   return { status, headers: { "x-ms-error-code": code }, body: Buffer.alloc(0) };
 }
-
-// Azurite hashes (MD5) every GET body of at most 4 MiB, reading the data twice; a source read
-// that would land at or under the limit asks for one page more and is trimmed back.
-const AZURITE_GET_MD5_LIMIT = 4 * 1024 * 1024;
 
 const SOURCE_CONDITIONS: [string, string][] = [
   ["x-ms-source-if-match", "if-match"],
@@ -204,13 +201,6 @@ function pick(headers: IncomingHttpHeaders, names: [string, string][]): Outgoing
   return out;
 }
 
-/** Bytes to GET for a copy of count: one extra page when that lifts the read over Azurite's MD5 limit. */
-function readLength(count: number): number {
-  return count <= AZURITE_GET_MD5_LIMIT && count + PAGE_SIZE > AZURITE_GET_MD5_LIMIT
-    ? count + PAGE_SIZE
-    : count;
-}
-
 /** Reads and verifies the source bytes; answers the client itself on failure. */
 async function fetchSource(
   deps: PutPageFromUrlDeps,
@@ -220,7 +210,8 @@ async function fetchSource(
   const headers = ctx.req.headers;
   const sourceHeaders: OutgoingHttpHeaders = {
     ...pick(headers, SOURCE_CONDITIONS),
-    "x-ms-range": `bytes=${copy.sourceStart}-${copy.sourceStart + readLength(copy.count) - 1}`,
+    // No Content-MD5 asked, so the emulator computes none for the read (fastPutPage.ts).
+    "x-ms-range": `bytes=${copy.sourceStart}-${copy.sourceStart + copy.count - 1}`,
     "x-ms-version": headerValue(headers, "x-ms-version"),
   };
   const auth = headerValue(headers, "x-ms-copy-source-authorization");
@@ -231,10 +222,10 @@ async function fetchSource(
     return undefined;
   }
   // The source clamps a range past its end, so a short body means the requested range is not all there.
-  if (read.body.length < copy.count || read.body.length > readLength(copy.count)) {
+  if (read.body.length !== copy.count) {
     return { status: 416, code: "InvalidPageRange", message: "The source range is outside the source blob." };
   }
-  const body = read.body.subarray(0, copy.count);
+  const body = read.body;
   const md5 = headerValue(headers, "x-ms-source-content-md5");
   if (md5 !== undefined && createHash("md5").update(body).digest("base64") !== md5) {
     return {
@@ -245,7 +236,7 @@ async function fetchSource(
     };
   }
   const crc64 = headerValue(headers, "x-ms-source-content-crc64");
-  if (crc64 !== undefined && Buffer.from(crc64OfBuffer(body)).toString("base64") !== crc64) {
+  if (crc64 !== undefined && Buffer.from(crc64Of(body)).toString("base64") !== crc64) {
     return {
       status: 400,
       code: "Crc64Mismatch",
@@ -254,14 +245,6 @@ async function fetchSource(
     };
   }
   return body;
-}
-
-/** CRC-64/NVME as Azurite computes it (only when the client sent one: it is slow). */
-function crc64OfBuffer(data: Buffer): Uint8Array {
-  const utils = require("azurite/dist/src/common/utils/utils") as {
-    getCRC64FromString(text: Buffer): Uint8Array;
-  };
-  return utils.getCRC64FromString(data);
 }
 
 /** Signed Put Page with the destination's lease and conditions, journaled like any write. */
