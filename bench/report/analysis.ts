@@ -35,7 +35,9 @@ function throughputFinding(run: BenchRun, results: Measurement[]): string | unde
     "with two requests to Azurite (a GET of the source range and a Put Page; a third, an auth probe, only when the request is not " +
     "signed with the account's shared key), all on the one Node " +
     "thread that also runs Azurite, while the copying process competes for the same 2 cores: that thread is the " +
-    "ceiling, and the sweep shows that concurrency above a few requests only adds contention."
+    "ceiling. More 4 MiB copies at once would only interleave on it, so the emulator admits at most 8 MiB of " +
+    "copies at a time and queues the rest in order (as the service, whose copies run side by side, never slows down " +
+    "for more in flight); the sweep shows what concurrency still costs."
   );
 }
 

@@ -13,6 +13,7 @@ import { blobKey, parseByteRange } from "../proxy/requestParts";
 import type { SideClient } from "../proxy/sideClient";
 import { type UpstreamResponse, upstreamRequest } from "../proxy/upstream";
 import { type AccountKeys, hasValidSharedKey } from "../signer";
+import type { CopyGate } from "./copyGate";
 import type { WriteJournal } from "./journal";
 
 export interface PutPageFromUrlDeps {
@@ -24,6 +25,8 @@ export interface PutPageFromUrlDeps {
   faults?: FaultInjector | undefined;
   /** The accounts' keys, to accept a request whose SharedKey signature matches without asking Azurite. */
   keys?: AccountKeys;
+  /** Bounds the copies' bytes in flight on the emulator's thread (copyGate.ts); none when absent. */
+  gate?: CopyGate;
 }
 
 /** What the service sees when the copy source is busy or times out: the source's own error answer. */
@@ -300,9 +303,12 @@ export function createPutPageFromUrlHandler(deps: PutPageFromUrlDeps) {
       sendServiceError(req, res, problem.status, problem.code, problem.message, problem.headers);
     const copy = parseCopyRequest(req.headers);
     if (isProblem(copy)) return send(copy);
-    const data = await fetchSource(deps, ctx, copy);
-    if (data === undefined) return;
-    if (isProblem(data)) return send(data);
-    relay(ctx, await writeDestination(deps, ctx, copy, data));
+    const work = async () => {
+      const data = await fetchSource(deps, ctx, copy);
+      if (data === undefined) return;
+      if (isProblem(data)) return send(data);
+      relay(ctx, await writeDestination(deps, ctx, copy, data));
+    };
+    await (deps.gate ? deps.gate.run(copy.count, work) : work());
   };
 }
