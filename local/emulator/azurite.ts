@@ -7,6 +7,7 @@ import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
 import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
 import { allowSasPutPageFromUrl } from "./sasPermissions";
+import { cacheUriTemplates } from "./uriTemplateCache";
 
 export interface AzuriteAccount {
   name: string;
@@ -51,6 +52,7 @@ function stubTelemetryLibrary(): void {
 
 function load<T>(path: string): T {
   stubTelemetryLibrary();
+  cacheUriTemplates();
   // Deep imports are not a public API of the azurite package; they are pinned with azurite 3.37.0.
   return (require(path) as DefaultExport<T>).default;
 }
