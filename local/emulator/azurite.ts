@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
 import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
+import { cacheRequestParsing } from "./requestParsing";
 import { allowSasPutPageFromUrl } from "./sasPermissions";
-import { cacheUriTemplates } from "./uriTemplateCache";
 
 export interface AzuriteAccount {
   name: string;
@@ -52,7 +52,7 @@ function stubTelemetryLibrary(): void {
 
 function load<T>(path: string): T {
   stubTelemetryLibrary();
-  cacheUriTemplates();
+  cacheRequestParsing();
   // Deep imports are not a public API of the azurite package; they are pinned with azurite 3.37.0.
   return (require(path) as DefaultExport<T>).default;
 }
@@ -114,6 +114,7 @@ function portOf(server: AzuriteServerInstance): number {
 
 function createBlobServer(options: AzuriteStartOptions): AzuriteServerInstance {
   stubTelemetryLibrary();
+  cacheRequestParsing();
   allowSasPutPageFromUrl();
   const BlobConfiguration = load<ConfigCtor>("azurite/dist/src/blob/BlobConfiguration");
   const BlobServer = load<ServerCtor>("azurite/dist/src/blob/BlobServer");
