@@ -5,6 +5,7 @@ import Module from "node:module";
 import { dirname, join } from "node:path";
 import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
+import { keepExtentFilesOpen } from "./extentFiles";
 import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
 import { cacheRequestParsing } from "./requestParsing";
 import { allowSasPutPageFromUrl } from "./sasPermissions";
@@ -115,6 +116,7 @@ function portOf(server: AzuriteServerInstance): number {
 function createBlobServer(options: AzuriteStartOptions): AzuriteServerInstance {
   stubTelemetryLibrary();
   cacheRequestParsing();
+  keepExtentFilesOpen();
   allowSasPutPageFromUrl();
   const BlobConfiguration = load<ConfigCtor>("azurite/dist/src/blob/BlobConfiguration");
   const BlobServer = load<ServerCtor>("azurite/dist/src/blob/BlobServer");
