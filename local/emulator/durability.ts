@@ -4,9 +4,10 @@
 // that arrive while one is being written share the next (group commit). A commit appends the changed
 // documents to a redo log (redoLog.ts); whole snapshots are written only when the log has grown.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import {
   applyChanges,
+  dropChanges,
   encodeRecord,
   hasChanges,
   isEmpty,
@@ -52,8 +53,9 @@ export interface GroupCommitOptions {
  * instant and appends them as ONE record to the group's redo log, so the extent and blob databases
  * (and a table batch) are on disk together or not at all. When the log outgrows the last snapshot, a
  * checkpoint writes each database whole, in the given order, to a temporary file that then takes the
- * old one's place (see recoverInterruptedSave), and starts an empty log; a kill in between replays
- * the old log onto the new snapshots, which leaves them as they are. Calls that find unsaved changes
+ * old one's place (see recoverInterruptedSave), and starts a new log. Each checkpoint has a generation,
+ * written into every snapshot and into each record of the log that follows it: after a kill between the
+ * snapshots and the new log, a snapshot newer than the log is not replayed onto. Calls that find unsaved changes
  * are answered by one commit at the end of the event-loop turn (group commit).
  */
 export class GroupCommit {
@@ -78,6 +80,8 @@ export class GroupCommit {
   #replay: LogRecord[] | undefined;
   readonly #attached = new Set<LokiDatabase>();
   #snapshotBytes = 0;
+  /** Checkpoints so far, counted across restarts: written into each snapshot and at the log's start. */
+  #generation = 0;
   /** When the last commit ended and how long its record took (performance.now() ms), to space commits. */
   #lastCommitEnd = 0;
   #lastCommitMs = 0;
@@ -98,10 +102,18 @@ export class GroupCommit {
     const index = this.#dbs.indexOf(db);
     if (index < 0) throw new Error(`${db.filename} is not in this group commit`);
     this.#replay ??= this.#log.read();
-    applyChanges(
-      db,
-      this.#replay.map((record) => record.dbs[index] ?? { ops: [], colls: [] }),
-    );
+    // The log follows the checkpoint its records name. A snapshot written by a later checkpoint
+    // (a kill before that checkpoint started a new log) already holds the log's changes: records may
+    // be patches (redoPatch.ts), which apply only to the state they were taken from.
+    const logGeneration = this.#replay[0]?.generation ?? 0;
+    const snapshotGeneration = readGeneration(db.filename);
+    this.#generation = Math.max(this.#generation, logGeneration, snapshotGeneration);
+    if (snapshotGeneration <= logGeneration) {
+      applyChanges(
+        db,
+        this.#replay.map((record) => record.dbs[index] ?? { ops: [], colls: [] }),
+      );
+    }
     trackChanges(db);
     this.#attached.add(db);
     if (this.#attached.size < this.#dbs.length) return;
@@ -190,6 +202,7 @@ export class GroupCommit {
   #commit(): void {
     const started = performance.now();
     const record: LogRecord = {
+      generation: this.#generation,
       dbs: this.#dbs.map((db) => {
         db.autosaveClearFlags();
         return takeChanges(db);
@@ -214,15 +227,17 @@ export class GroupCommit {
   // written here cover what the log lacks), so the pending changes are dropped, not logged.
   #checkpoint(): void {
     const started = performance.now();
+    const generation = this.#generation + 1;
     const files = this.#dbs.map((db) => {
-      takeChanges(db);
+      dropChanges(db);
       db.autosaveClearFlags();
-      return { path: db.filename, text: db.serialize() };
+      return { path: db.filename, text: withGeneration(db.serialize(), generation) };
     });
     const written = performance.now();
     this.stats.serializeMs += written - started;
     this.#write(files);
     this.#log.reset();
+    this.#generation = generation;
     this.#snapshotBytes = files.reduce((sum, file) => sum + file.text.length, 0);
     this.stats.checkpoints++;
     this.stats.writeMs += performance.now() - written;
@@ -244,6 +259,26 @@ export class GroupCommit {
 }
 
 const temporaryOf = (path: string) => `${path}~`;
+
+/** Loki's JSON with the checkpoint's generation as its first key (Loki's loader ignores unknown keys). */
+function withGeneration(json: string, generation: number): string {
+  if (!json.startsWith("{")) throw new Error("a Loki snapshot is not a JSON object");
+  return `{"redoGeneration":${generation},${json.slice(1)}`;
+}
+
+/** The generation a snapshot was written with; 0 for none (no file yet, or written before generations). */
+function readGeneration(path: string): number {
+  if (!existsSync(path)) return 0;
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(48);
+    const bytes = readSync(fd, head, 0, head.length, 0);
+    const match = /^\{"redoGeneration":(\d+),/.exec(head.subarray(0, bytes).toString("latin1"));
+    return match ? Number(match[1]) : 0;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Before a database is loaded: a kill between the unlink and the rename of a save leaves only the

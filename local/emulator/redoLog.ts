@@ -1,8 +1,10 @@
 // The redo log under the group commit (durability.ts): a commit appends the Loki documents it changed,
-// whole and by $loki, as one checksummed line, so its cost follows the change and not the store; a
-// start replays the complete lines onto the snapshot Azurite loaded.
+// by $loki, whole or as patches of long range lists (redoPatch.ts), as one checksummed line, so its
+// cost follows the change and not the store; a start replays the complete lines onto the snapshot
+// Azurite loaded.
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { crc32 } from "node:zlib";
+import { applyPatch, type DocumentPatch, forgetDocument, patchOf, rememberCollection } from "./redoPatch";
 
 /** A stored document: Loki numbers them ($loki) in insertion order and keeps `data` sorted by it. */
 export interface LokiDocument {
@@ -50,6 +52,8 @@ interface CollectionChanges {
   put: LokiDocument[];
   /** The $loki of removed documents. */
   del: number[];
+  /** Documents logged as patches against their previous record (redoPatch.ts); absent in older logs. */
+  patch?: DocumentPatch[];
 }
 
 /** What changed in one database between two commits. */
@@ -114,14 +118,33 @@ export function takeChanges(db: LokiDatabase): DatabaseChanges {
     coll.dirtyIds = [];
     const put: LokiDocument[] = [];
     const del: number[] = [];
+    const patch: DocumentPatch[] = [];
     for (const id of ids) {
       const found = coll.get(id, true);
-      if (found === null) del.push(id);
-      else put.push(found[0]);
+      if (found === null) {
+        del.push(id);
+        forgetDocument(coll, id);
+        continue;
+      }
+      const patched = patchOf(coll, found[0]);
+      if (patched === undefined) put.push(found[0]);
+      else patch.push(patched);
     }
-    colls.push({ name: coll.name, maxId: coll.maxId, put, del });
+    colls.push({ name: coll.name, maxId: coll.maxId, put, del, ...(patch.length > 0 ? { patch } : {}) });
   }
   return { ops, colls };
+}
+
+/**
+ * Drops what changed since the last call without logging it (a checkpoint is writing everything), and
+ * makes the snapshot the base of later records' patches.
+ */
+export function dropChanges(db: LokiDatabase): void {
+  pendingOps.get(db)?.splice(0);
+  for (const coll of db.collections) {
+    coll.dirtyIds = [];
+    rememberCollection(coll);
+  }
 }
 
 export const isEmpty = (changes: DatabaseChanges) => changes.ops.length === 0 && changes.colls.length === 0;
@@ -141,9 +164,9 @@ function positionOf(ids: number[], id: number): number {
 }
 
 /**
- * Replays changes in order onto a loaded database (before trackChanges). Each document ends as its
- * last record left it, so replaying onto a snapshot that already holds some of the records (a kill
- * during a checkpoint) gives the same state. Indexes of the touched collections are rebuilt after.
+ * Replays changes in order onto a loaded database (before trackChanges): the database as the
+ * checkpoint the log follows wrote it, since a patch applies only to the document it was taken from.
+ * Indexes of the touched collections are rebuilt after.
  */
 export function applyChanges(db: LokiDatabase, records: DatabaseChanges[]): void {
   const touched = new Set<LokiCollection>();
@@ -177,6 +200,12 @@ export function applyChanges(db: LokiDatabase, records: DatabaseChanges[]): void
           coll.data.splice(-at - 1, 0, doc);
         }
       }
+      for (const patch of change.patch ?? []) {
+        const at = positionOf(ids, patch.doc.$loki);
+        const where = `redo log of ${db.filename}: record ${n}`;
+        if (at < 0) throw new Error(`${where} patches missing document ${patch.doc.$loki} of ${change.name}`);
+        coll.data[at] = applyPatch(coll.data[at]!, patch, where);
+      }
       coll.maxId = Math.max(coll.maxId, change.maxId);
     }
   }
@@ -187,8 +216,12 @@ export function applyChanges(db: LokiDatabase, records: DatabaseChanges[]): void
   }
 }
 
-/** One record: the changes of every database of a group commit, in the group's order. */
+/**
+ * One record: the changes of every database of a group commit, in the group's order, and the
+ * generation of the checkpoint the log follows (durability.ts; absent in older logs).
+ */
 export interface LogRecord {
+  generation?: number;
   dbs: DatabaseChanges[];
 }
 
