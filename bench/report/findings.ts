@@ -55,8 +55,8 @@ function restoreFinding(results: Measurement[]): string | undefined {
     `verification and promotion included, took ${f(restore.seconds)} s (${f(restore.ratios.timeVsOneCopy)}× one copy at ` +
     `the ceiling; verifying while promoting ${f(verify)} s). ` +
     (atCeiling
-      ? `At the ceiling's concurrency instead of the app's 8 (set for the service's latency: on this emulator ` +
-        `fewer 4 MiB copies in flight go faster), the target was usable after ` +
+      ? `At the ceiling's concurrency instead of the app's 8 (set for the service's latency; the emulator admits ` +
+        `8 MiB of copies at a time and queues the rest), the target was usable after ` +
         `${f(Number(atCeiling.details.usableSeconds))} s (${f((atCeiling.ratios.usableOfCeiling ?? 0) * 100, 0)}% of the ` +
         `ceiling) and the whole restore took ${f(atCeiling.seconds)} s (${f(atCeiling.ratios.timeVsOneCopy)}×): the ` +
         "restore's own steps add little to the copy. "
