@@ -35,6 +35,8 @@ export interface RunMeta {
   seed: number;
   loadAverageStart: number;
   loadAverageEnd: number;
+  /** Share of the machine's CPU time stolen by the hypervisor during the run (Linux; bench/steal.ts). */
+  stolenShare?: number | undefined;
   wallSeconds: number;
   /** Free text from BENCH_NOTE, e.g. what else ran on the machine. */
   note?: string | undefined;

@@ -25,6 +25,7 @@ import { runManaged } from "./scenarios/managed";
 import { runMany } from "./scenarios/many";
 import { runRevert } from "./scenarios/revert";
 import { runPlanning, runScale } from "./scenarios/scale";
+import { cpuTimes, stolenShare } from "./steal";
 
 function commit(): string {
   try {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const started = Date.now();
   const loadAverageStart = loadavg()[0] ?? 0;
+  const cpuAtStart = cpuTimes();
   const log = (line: string) => console.log(line);
   // Each scenario gets an empty emulator (bench.freshEmulator) on the ports of the first one.
   const locations: string[] = [];
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     seed: config.seed,
     loadAverageStart,
     loadAverageEnd: loadavg()[0] ?? 0,
+    stolenShare: stolenShare(cpuAtStart, cpuTimes()),
     wallSeconds: run.wallSeconds,
     note: process.env.BENCH_NOTE,
   };

@@ -24,6 +24,10 @@ function header(meta: RunMeta): string[] {
     "",
     `Load average (1 min) at start / end: ${meta.loadAverageStart.toFixed(1)} / ${meta.loadAverageEnd.toFixed(1)}; ` +
       "the bench itself keeps about two processes busy (the emulator and the copying child). " +
+      (meta.stolenShare === undefined
+        ? ""
+        : `The hypervisor took ${(meta.stolenShare * 100).toFixed(0)}% of the machine's CPU time during the run ` +
+          "(steal, from /proc/stat): every rate here drops with it, and unevenly between scenarios. ") +
       (meta.note ? `**${meta.note}** ` : "") +
       "Absolute rates on a 2-core machine vary by ±30–50% between runs; the ratios measured side by side in the " +
       "same run are the figures to read.",
