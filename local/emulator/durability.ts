@@ -80,7 +80,7 @@ export class GroupCommit {
   #replay: LogRecord[] | undefined;
   readonly #attached = new Set<LokiDatabase>();
   #snapshotBytes = 0;
-  /** Checkpoints so far, counted across restarts: written into each snapshot and at the log's start. */
+  /** Checkpoints so far, counted across restarts: written into each snapshot and each later record. */
   #generation = 0;
   /** When the last commit ended and how long its record took (performance.now() ms), to space commits. */
   #lastCommitEnd = 0;

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 interface OpenFile {
   fd: number;
   readers: number;
-  /** Deleted or evicted: closed when the last reader is done, never handed out again. */
+  /** Deleted (or the store closing): closed when the last reader is done, never handed out again. */
   retired: boolean;
 }
 
