@@ -62,12 +62,13 @@ function restoreFinding(results: Measurement[]): string | undefined {
         "restore's own steps add little to the copy. "
       : "") +
     "The target is copied first, server side (Put Page From URL), so it is usable at the service's copy rate; the " +
-    "verification then reads the restore point and the target side by side, compares, and writes the verified bytes " +
-    "into the promoted blob. That is three reads and two writes of the data against one read and one write for a " +
-    "single copy, all served by the emulator's one thread, so 2× is out of reach here while the verification " +
-    "compares every byte on both sides (it would take the verification at the speed of a copy). In Azure the copy's " +
-    "read and write are the service's, and the function moves three units of data (two reads, one write) instead " +
-    "of four for a relayed copy."
+    "service then promotes the restore point (Copy Blob within the backup account: a metadata copy here) while the " +
+    "verification reads the restore point and the target side by side and compares them. That is three reads and " +
+    "one write of the data against one read and one write for a single copy, all served by the emulator's one " +
+    "thread, and a read served to the app costs nearly as much of that thread as a whole server-side copy (through the proxy), so " +
+    "2× is out of reach here while the verification compares every byte on both sides. In Azure the copy's read " +
+    "and write are the service's, and the function moves two units of data (two reads) instead of four for a " +
+    "relayed copy."
   );
 }
 

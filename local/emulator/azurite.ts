@@ -7,6 +7,7 @@ import type { CommitStats } from "./durability";
 import { makeBlobServerDurable, makeTableServerDurable } from "./durableStores";
 import { keepExtentFilesOpen } from "./extentFiles";
 import { type PutPageMode, runWithPutPageMode } from "./fastPutPage";
+import { keepCopiesIndependent } from "./independentCopies";
 import { cacheRequestParsing } from "./requestParsing";
 import { allowSasPutPageFromUrl } from "./sasPermissions";
 
@@ -117,6 +118,7 @@ function createBlobServer(options: AzuriteStartOptions): AzuriteServerInstance {
   stubTelemetryLibrary();
   cacheRequestParsing();
   keepExtentFilesOpen();
+  keepCopiesIndependent();
   allowSasPutPageFromUrl();
   const BlobConfiguration = load<ConfigCtor>("azurite/dist/src/blob/BlobConfiguration");
   const BlobServer = load<ServerCtor>("azurite/dist/src/blob/BlobServer");

@@ -95,6 +95,15 @@ export class EmulatorControl {
       counts: ThrottleCounts;
     };
   }
+  /**
+   * How long every later Copy Blob into a blob under `prefix` stays pending (its data in place, its
+   * status `pending`, writes and snapshots of the destination refused with 409); 0, the default,
+   * completes copies at once.
+   */
+  async setCopyPending(delayMs: number, prefix = ""): Promise<void> {
+    await this.call("PUT", "/__emulator/copy-pending", undefined, { delayMs, prefix });
+  }
+
   /** The premium account's snapshot limits (omitted fields: the service's values). */
   async setPremiumLimits(limits: Partial<PremiumLimits>): Promise<void> {
     await this.call("PUT", "/__emulator/premium", undefined, limits);

@@ -8,6 +8,7 @@ import type { DiffStrategy } from "./pages/diff";
 import { DiffCache } from "./pages/diffCache";
 import { WriteJournal } from "./pages/journal";
 import { createPageListHandler } from "./pages/pageListHandler";
+import { PendingCopies, withPendingCopies } from "./pages/pendingCopies";
 import { createPutPageFromUrlHandler } from "./pages/putPageFromUrl";
 import { createWriteHandlers } from "./pages/writeTracking";
 import { DEFAULT_PREMIUM_LIMITS, type PremiumLimits, PremiumSnapshots } from "./premium";
@@ -44,6 +45,7 @@ export interface Features {
 export function createFeatures(options: FeatureOptions): Features {
   const journal = new WriteJournal();
   const cache = new DiffCache();
+  const pendingCopies = new PendingCopies();
   let side: SideClient | undefined;
   let hosts: string[] = [];
   const sideClient = () => {
@@ -87,22 +89,38 @@ export function createFeatures(options: FeatureOptions): Features {
     throttle: options.throttle,
     keys: accountKeys(options.accounts),
     gate: new CopyGate(COPY_GATE_BYTES),
+    pending: pendingCopies,
   };
   const pageList = createPageListHandler(lazy);
   const premium = new PremiumSnapshots();
   const writes = createWriteHandlers(journal, premium);
-  const handlers: Partial<Record<OperationKind, OperationHandler>> = {
-    ...writes,
-    getPageRanges: pageList,
-    getPageRangesDiff: pageList,
-    putPageFromUrl: createPutPageFromUrlHandler(lazy),
-    copyBlob: createCopyHandler(lazy),
-  };
+  const handlers = withPendingCopies(
+    {
+      ...writes,
+      getPageRanges: pageList,
+      getPageRangesDiff: pageList,
+      putPageFromUrl: createPutPageFromUrlHandler(lazy),
+      copyBlob: createCopyHandler(lazy),
+    },
+    pendingCopies,
+  );
   const control = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (url.pathname === "/__emulator/premium" && req.method === "PUT") {
       const body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8")) as Partial<PremiumLimits>;
       premium.limits = { ...DEFAULT_PREMIUM_LIMITS, ...body };
       sendJson(res, 200, premium.limits);
+      return true;
+    }
+    if (url.pathname === "/__emulator/copy-pending" && req.method === "PUT") {
+      const body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8")) as {
+        delayMs?: unknown;
+        prefix?: unknown;
+      };
+      if (typeof body.delayMs !== "number" || !(body.delayMs >= 0))
+        throw new Error("delayMs must be a number of milliseconds, 0 or more");
+      const prefix = typeof body.prefix === "string" ? body.prefix : "";
+      pendingCopies.setDelay(prefix, body.delayMs);
+      sendJson(res, 200, { prefix, delayMs: body.delayMs });
       return true;
     }
     if (url.pathname === "/__emulator/diff-stats" && req.method === "GET") {

@@ -13,6 +13,7 @@ import {
   verifyDiskPart,
   writeDiskFooter,
 } from "../restore/managedTarget";
+import { promoteRestorePoint } from "../restore/promote";
 import { recordSafety } from "../restore/record";
 import { resolveRestore } from "../restore/resolve";
 import { snapshotBlob } from "../restore/snapshot";
@@ -33,6 +34,7 @@ export const restoreActivities: ActivityTable<RestoreSteps> = {
   restoreCopyBatch: ({ app }, input) =>
     isDiskCopy(input.copy) ? copyDiskBatch(app, input) : copyBatch(app, input),
   restoreRecordSafety: ({ app }, input) => recordSafety(app, input),
+  restorePromote: ({ app }, input) => promoteRestorePoint(app, input),
   restoreVerify: ({ app }, input) =>
     isDiskRestore(input.run) ? verifyDiskPart(app, input) : verifyPart(app, input),
   restoreComplete: ({ app }, input) =>

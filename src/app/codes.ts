@@ -23,6 +23,10 @@ export const SNAPSHOT_ACCESS_LIMITED = "SnapshotAccessLimited";
 export const ARM_CONFLICT = "ResourceManagerConflict";
 /** A source the app cannot back up as it is (4096-byte sectors, Entra-only data access): the reason says why. */
 export const SOURCE_NOT_SUPPORTED = "SourceNotSupported";
+/** The service is still copying a blob server side (Copy Blob pending): wait, then look again. */
+export const COPY_PENDING = "CopyPending";
+/** The service's server-side copy of a blob failed or was aborted (its description says why). */
+export const COPY_FAILED = "CopyFailed";
 /** Failures a procedure waits out with a durable timer (never a failed run while waiting would do). */
 export const WAITABLE_CODES: readonly string[] = [
   SNAPSHOT_RATE_LIMITED,
@@ -30,17 +34,19 @@ export const WAITABLE_CODES: readonly string[] = [
   SNAPSHOT_PENDING,
   SNAPSHOT_ACCESS_LIMITED,
   ARM_CONFLICT,
+  COPY_PENDING,
 ];
 /**
  * How many waits a waitable failure gets before it stands, where the default (MAX_WAITS in
  * src/orchestrations/steps.ts) does not fit: a large Premium SSD v2 snapshot copies for hours; another
- * party's SAS on a snapshot of the family lasts as long as they asked; an unexplained conflict is
- * given only a few tries.
+ * party's SAS on a snapshot of the family lasts as long as they asked; a server-side copy of a large
+ * blob may take hours too (240 waits of up to a minute); an unexplained conflict is given only a few tries.
  */
 export const WAIT_LIMITS: Readonly<Record<string, number>> = {
   [SNAPSHOT_PENDING]: 60,
   [SNAPSHOT_ACCESS_LIMITED]: 12,
   [ARM_CONFLICT]: 3,
+  [COPY_PENDING]: 240,
 };
 
 /** A step kept throwing until its retries ran out (the message says what it threw). */

@@ -19,6 +19,8 @@ import type {
   CopyPhase,
   FailRestoreInput,
   PreparedCopy,
+  PromoteInput,
+  PromoteResult,
   ResolveRestoreInput,
   CopyBatchInput as RestoreBatchInput,
   RestoreOutput,
@@ -73,6 +75,8 @@ export interface RestoreSteps {
   restorePrepareCopy: Step<CopyPhase, PreparedCopy>;
   restoreCopyBatch: Step<RestoreBatchInput, BatchResult>;
   restoreRecordSafety: Step<SafetyRecordInput, RestorePoint>;
+  /** A page blob target: the service copies the restore point into the promoted blob (started, then awaited). */
+  restorePromote: Step<PromoteInput, PromoteResult>;
   restoreVerify: Step<VerifyPartInput, VerifyPartResult>;
   restoreComplete: Step<CompleteRestoreInput, RestoreOutput>;
   restoreFail: Step<FailRestoreInput, null>;

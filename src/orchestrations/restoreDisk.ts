@@ -2,9 +2,9 @@
 // name; 2. (overwrite only) snapshot the target, copy it into the backup account (an incremental of the
 // target's chain when this app holds it), record it as a safety point; 3. copy the restore point into the
 // target first, server side (or, for a point of the target's own chain, only the ranges that differ:
-// revert by diff, relayed so that it also writes the chain's backup blob back); 4. verify the target
-// against the restore point, writing the verified bytes into the promoted blob (the new chain's backup
-// blob) on the way, and snapshot that blob; 5. snapshot the new disk and record its chain. A new managed
+// revert by diff, relayed so that it also writes the chain's backup blob back); 4. promote the restore
+// point (the service copies it into the new chain's backup blob) while the target is verified against
+// the restore point, then snapshot the promoted blob; 5. snapshot the new disk and record its chain. A new managed
 // disk takes the upload route in step 3-4 (created empty, written beside the promoted blob, a VHD footer,
 // verified through its SAS). A failure is recorded (with its code), then fails the instance.
 import { REVERT_NOT_POSSIBLE } from "../app/codes";
@@ -120,12 +120,16 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
         mode = "full";
       }
     }
-    // The target first, at the full rate of the blobs; the promoted blob is written while verifying.
-    if (mode === "full") [copied] = yield* copy("copy", [restoreCopyOf(run)]);
+    // The target first, at the full rate of the blobs; the service promotes the point while we verify.
+    if (mode === "full") {
+      [copied] = yield* copy("copy", [restoreCopyOf(run)]);
+      yield* steps.call("restorePromote", { run, wait: false });
+    }
     if (!copied) throw new Error("the restore copy was not prepared");
     const verified = yield* verify(run, mode, copied, safety?.before);
-    const promotedSnapshot =
-      mode === "full" ? yield* steps.call("restoreSnapshot", promotedSnapshotOf(run)) : null;
+    if (mode === "revert") return { mode, copied, verified, promotedSnapshot: null };
+    yield* steps.call("restorePromote", { run, wait: true });
+    const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));
     return { mode, copied, verified, promotedSnapshot };
   }
 

@@ -20,6 +20,8 @@ async function deleteOwn(blob: BlobClient, runTag: string, leaseId?: string): Pr
     const props = await blob.getProperties();
     if (props.metadata?.[TAG_RESTORE_RUN] !== runTag) return;
     if (leaseId) await holdLease(blob, leaseId);
+    // A promoted blob the service is still copying into: its copy is stopped first.
+    if (props.copyStatus === "pending" && props.copyId) await blob.abortCopyFromURL(props.copyId);
     await blob.delete({ deleteSnapshots: "include", conditions: leaseId ? { leaseId } : undefined });
   } catch (error) {
     if (!isNotFound(error)) throw error;

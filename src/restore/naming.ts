@@ -50,7 +50,7 @@ export function safetyBlobOf(
 }
 
 /** Run-store key (second level under `_runs/<disk>/`) of one copy phase of a restore. */
-export function runKeyOf(newRestorePointId: string, phase: CopyPhaseName): string {
+export function runKeyOf(newRestorePointId: string, phase: CopyPhaseName | "verify"): string {
   return `${newRestorePointId}.${phase}`;
 }
 

@@ -73,8 +73,8 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
   const leaseId = leaseOf(copy);
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
-  // The destination is made ready beside the listing of the source (and the promoted blob's creation).
-  const [fresh, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>, unknown]>([
+  // The destination is made ready beside the listing of the source.
+  const [fresh, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>]>([
     (async () => {
       const created = await ensureDestination(ctx, copy, sizeBytes);
       if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
@@ -84,10 +84,6 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
       return created;
     })(),
     listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
-    // The verification writes the promoted blob (the new chain's backup blob) from what it read back.
-    copy.phase === "restore"
-      ? ensureDestination(ctx, { ...copy, phase: "promote", destinationUrl: copy.run.promotedUrl }, sizeBytes)
-      : Promise.resolve(),
   ]);
   let clears: ByteRange[] = [];
   if (!fresh) {

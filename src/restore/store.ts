@@ -8,7 +8,11 @@ import { runKeyOf } from "./naming";
 import type { CopyPhase, PreparedCopy } from "./types";
 
 /** The run-store location of a phase's batches (the backup container; never a source account). */
-export function runStoreOf(ctx: AppContext, copy: Pick<CopyPhase, "phase" | "run">) {
+/** Where a copy phase keeps its batches and checkpoints ("verify": the verification's checkpoints). */
+export function runStoreOf(
+  ctx: AppContext,
+  copy: { phase: CopyPhase["phase"] | "verify"; run: CopyPhase["run"] },
+) {
   return {
     container: ctx.storage.container(ctx.settings.target),
     diskId: copy.run.targetDiskId,

@@ -118,7 +118,21 @@ export interface CopyBatchInput {
   batch: number;
 }
 
-/** How a restore writes the target: everything (then promotes while verifying), or by diff (revert). */
+/** The promotion of the restore point into the promoted blob (Copy Blob in the backup account). */
+export interface PromoteInput {
+  run: RestoreRun;
+  /** Whether to wait for the service's copy to end (a copy still pending fails with CopyPending). */
+  wait: boolean;
+}
+
+export interface PromoteResult {
+  /** The service's copy is complete. */
+  copied: boolean;
+  /** The promoted blob's size, once copied. */
+  bytes: number;
+}
+
+/** How a restore writes the target: everything (the point promoted beside the verification), or by diff (revert). */
 export type RestoreMode = "full" | "revert";
 
 /** Verification of one part of the new disk against the restore point's backup snapshot. */
@@ -126,7 +140,7 @@ export interface VerifyPartInput {
   run: RestoreRun;
   mode: RestoreMode;
   /**
-   * A batch of the restore copy (compared, and in full mode written to the promoted blob), or "layout":
+   * A batch of the restore copy (compared with the restore point), or "layout":
    * the size, and what lies outside the copied ranges.
    */
   part: number | "layout";

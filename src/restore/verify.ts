@@ -1,7 +1,7 @@
 // Verification of a restored disk against the restore point's backup snapshot (not the promoted copy, so
 // the whole path is checked). A full restore's target was copied server side: each range is read from
-// both the restore point and the disk and compared, and the bytes just verified are written to the
-// promoted blob, the new chain's backup blob. A revert read every range of the restore point once and
+// both the restore point and the disk and compared (the service promotes the same restore point into the
+// new chain's backup blob meanwhile: promote.ts). A revert read every range of the restore point once and
 // kept its SHA-256: the disk is read back and compared with those digests. The layout part checks what
 // lies outside the copied ranges: zeros where only the disk has pages (full), or, for a revert, that the
 // disk changed nowhere but in the reverted ranges since its safety snapshot.
@@ -12,7 +12,7 @@ import { CodedError } from "../app/result";
 import { checkpointer, pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
-import { putPages, readRange, relayOperations, sha256 } from "../copy/relay";
+import { readRange, relayOperations, sha256 } from "../copy/relay";
 import { runOperations } from "../copy/runner";
 import { loadBatch, loadCheckpointDoc } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
@@ -48,13 +48,12 @@ function firstDifference(a: Buffer, b: Buffer): number {
   return n;
 }
 
-/** Blob clients of a verification: the restore point, the disk, and (full restore) the promoted blob. */
+/** Blob clients of a verification: the restore point and the disk. */
 function blobsOf(ctx: AppContext, input: VerifyPartInput) {
   const { run } = input;
   return {
     expected: ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { snapshot: run.backupSnapshot }),
     actual: ctx.storage.pageBlob(requireBlobUrl(run.targetUrl), { retry: "none" }),
-    promoted: ctx.storage.pageBlob(requireBlobUrl(run.promotedUrl), { retry: "none" }),
   };
 }
 
@@ -91,7 +90,7 @@ export async function compareRanges(
   return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")), done: true };
 }
 
-/** Compares one copied batch with the disk (and writes the promoted blob in full mode). */
+/** Compares one copied batch of the disk with the restore point. */
 async function verifyBatch(
   ctx: AppContext,
   input: VerifyPartInput,
@@ -99,7 +98,7 @@ async function verifyBatch(
 ): Promise<VerifyPartResult> {
   const { run, mode } = input;
   const copy = runStoreOf(ctx, { phase: mode === "revert" ? "revert" : "restore", run });
-  const own = runStoreOf(ctx, { phase: "promote", run });
+  const own = runStoreOf(ctx, { phase: "verify", run });
   const full = mode === "full";
   const [doc, copied, checkpoint] = await Promise.all([
     loadBatch(copy.container, copy.diskId, copy.key, batch),
@@ -122,7 +121,7 @@ async function verifyBatch(
   const verified: string[] = full
     ? checkpoint.digests.slice(0, skip)
     : ops.map((op) => copied.digests[op.index] ?? "");
-  const { expected, actual, promoted } = blobsOf(ctx, input);
+  const { expected, actual } = blobsOf(ctx, input);
   const concurrency = ctx.tuning.copyConcurrency;
   const pacing = pacingOf(ctx.tuning);
   const actualPacer = pacerOf(actual, concurrency, pacing);
@@ -140,8 +139,7 @@ async function verifyBatch(
     ops,
     skip,
     concurrency,
-    // Full mode writes the promoted blob (its pacer holds the slots); a revert only reads the disk.
-    pacer: mode === "full" ? pacerOf(promoted, concurrency, pacing) : actualPacer,
+    pacer: actualPacer,
     stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
     // The reads and each Put Page are paced right before they are sent; the runner bounds what is in flight.
     pacesItself: true,
@@ -161,9 +159,6 @@ async function verifyBatch(
         );
       }
       verified[i] = want;
-      if (full) {
-        await putPages({ blob: promoted }, offset, got, pacing, concurrency, signal);
-      }
     },
     onDone: (op, _i, progress) => {
       bytes += op.range.length;

@@ -94,3 +94,38 @@ export function authorizeSource(
     },
   };
 }
+
+/**
+ * A read URL of the blob (or snapshot) that authorizes itself, for the service's asynchronous Copy Blob,
+ * which takes no source token: a service SAS for shared-key accounts, a user delegation SAS (signed with
+ * a key the identity obtains from the service; Storage Blob Data Contributor may) for Entra ID ones.
+ */
+export async function selfAuthorizedReadUrl(
+  storage: StorageAccess,
+  location: BlobLocation,
+  snapshot: string | undefined,
+  options: Pick<SourceAuthOptions, "lifetimeMs" | "now"> = {},
+): Promise<string> {
+  const now = (options.now ?? Date.now)();
+  const startsOn = new Date(now - SKEW_MS);
+  const expiresOn = new Date(now + (options.lifetimeMs ?? 60 * 60_000));
+  const values = {
+    containerName: location.containerName,
+    blobName: location.blobName ?? "",
+    snapshotTime: snapshot,
+    permissions: BlobSASPermissions.parse("r"),
+    startsOn,
+    expiresOn,
+  };
+  const credential = storage.credentialFor(location);
+  const sas =
+    credential.kind === "sharedKey"
+      ? generateBlobSASQueryParameters(values, credential.blob)
+      : generateBlobSASQueryParameters(
+          values,
+          await storage.blobService(location).getUserDelegationKey(startsOn, expiresOn),
+          location.accountName,
+        );
+  const base = snapshotUrl(location, snapshot);
+  return `${base}${base.includes("?") ? "&" : "?"}${sas.toString()}`;
+}

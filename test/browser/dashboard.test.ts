@@ -5,11 +5,11 @@
 // first; a key the API asks for is asked once and sent as x-functions-key.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports";
 
 const root = path.resolve(__dirname, "../..");
 const DEMO = "vhds/mypremiumdisk.vhd";
@@ -32,18 +32,6 @@ if (!executablePath) {
   // CI installs it (.ci/run) and sets REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip.
   if (process.env.REQUIRE_BROWSER === "1") throw new Error(message);
   console.warn(`SKIPPED ${message}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface App {

@@ -4,13 +4,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BlobServiceClient, type PageBlobClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, expect, it } from "vitest";
 import { DEFAULT_ACCOUNTS } from "../../local/emulator/index";
 import { prng, seedFromEnv } from "../emulator/helpers";
+import { freePort } from "../support/ports";
 
 const root = path.resolve(__dirname, "../..");
 const MiB = 1024 * 1024;
@@ -31,17 +31,6 @@ afterAll(async () => {
   for (const child of live) child.kill("SIGKILL");
   for (const folder of folders) await rm(folder, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startApp(env: Record<string, string>): Promise<App> {
   const child = spawn(process.execPath, [path.join(root, "dist/local/start.js")], {

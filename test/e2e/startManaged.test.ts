@@ -6,10 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "../support/ports";
 
 const root = path.resolve(__dirname, "../..");
 const GROUP = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local-rg";
@@ -20,17 +20,6 @@ afterAll(async () => {
   child?.kill("SIGKILL");
   if (folder) await rm(folder, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function call(url: string, method = "GET", body?: unknown) {
   const response = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body) });

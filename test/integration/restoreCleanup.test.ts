@@ -8,6 +8,7 @@ import { discover } from "../../src/disks/discovery";
 import { completeRestore } from "../../src/restore/complete";
 import { failRestore } from "../../src/restore/fail";
 import { promotedSnapshotOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
+import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
 import { snapshotBlob } from "../../src/restore/snapshot";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
@@ -90,11 +91,13 @@ describe("half-written restore targets (against the emulator)", () => {
     expect(resolved.disks.map((d) => d.diskId)).not.toContain(run.targetDiskId);
     expect(resolved.skipped.map((s) => s.diskId)).toContain(run.targetDiskId);
 
-    // finish the restore step by step, as the orchestration does (verification writes the promoted blob)
+    // finish the restore step by step, as the orchestration does (the point promoted beside the verification)
     const copied = await runCopy(h, restoreCopyOf(run));
+    await promoteRestorePoint(h.ctx, { run, wait: false });
     const verified = [];
     for (const part of verifyInputsOf(run, "full", copied.batchBytes.length, undefined))
       verified.push(await verifyPart(h.ctx, part));
+    expect(await promoteRestorePoint(h.ctx, { run, wait: true })).toEqual({ copied: true, bytes: 6 * MiB });
     const promotedSnapshot = await snapshotBlob(h.ctx, promotedSnapshotOf(run));
     await completeRestore(h.ctx, { run, mode: "full", promotedSnapshot, copied, verified });
     const props = await target.getProperties();
