@@ -85,6 +85,11 @@ export class DiskLocks {
     return Date.parse(holder.expiresAt) > this.now();
   }
 
+  /** More than half of a lock's time left. */
+  private fresh(holder: LockHolder, ttlMs: number): boolean {
+    return Date.parse(holder.expiresAt) - this.now() > ttlMs / 2;
+  }
+
   /** The run holding the disk now (an expired lock holds nothing). */
   async holder(diskId: string): Promise<LockHolder | undefined> {
     const found = await this.read(diskId);
@@ -96,11 +101,22 @@ export class DiskLocks {
    * long as nobody else took it meanwhile). Fails with the current holder when another run holds it.
    */
   async acquire(diskId: string, owner: LockOwner, ttlMs: number): Promise<Result<LockHolder, LockHolder>> {
+    return this.take(diskId, owner, ttlMs, await this.read(diskId));
+  }
+
+  private async take(
+    diskId: string,
+    owner: LockOwner,
+    ttlMs: number,
+    firstRead: { holder: LockHolder; etag: string } | undefined,
+  ): Promise<Result<LockHolder, LockHolder>> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const found = await this.read(diskId);
+      const found = attempt === 0 ? firstRead : await this.read(diskId);
       const now = this.now();
       const mine = found !== undefined && sameOwner(found.holder, owner);
       if (found && !mine && this.live(found.holder)) return fail(found.holder);
+      // Lost a race to another step of this very run, which just renewed it: that is ours.
+      if (attempt > 0 && found && mine && this.fresh(found.holder, ttlMs)) return ok(found.holder);
       const holder: LockHolder = {
         ...owner,
         since: mine && found ? found.holder.since : new Date(now).toISOString(),
@@ -119,9 +135,15 @@ export class DiskLocks {
     throw new Error(`could not take the lock of disk ${diskId}: the lock row keeps changing`);
   }
 
-  /** Extends the owner's lock; fails with LockLost when another run holds the disk now. */
+  /**
+   * Extends the owner's lock; fails with LockLost when another run holds the disk now. A lock of this
+   * owner with more than half its time left is only read: the steps of one run that start side by side
+   * (copy batches) would otherwise rewrite the same row one after another, each losing to the last.
+   */
   async renew(diskId: string, owner: LockOwner, ttlMs: number): Promise<void> {
-    const taken = await this.acquire(diskId, owner, ttlMs);
+    const found = await this.read(diskId);
+    if (found && sameOwner(found.holder, owner) && this.fresh(found.holder, ttlMs)) return;
+    const taken = await this.take(diskId, owner, ttlMs, found);
     if (!taken.ok) {
       throw new CodedError(
         LOCK_LOST,

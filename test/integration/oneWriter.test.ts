@@ -71,6 +71,22 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
     await expect(locks[0]!.renew(disk, owner(1), 60_000)).rejects.toMatchObject({ code: LOCK_LOST });
     await locks[1]!.release(disk, owner(2));
     expect(await locks[0]!.holder(disk)).toBeUndefined();
+
+    // Steps of one run renewing side by side: a lock with more than half its time left is only read.
+    const shared = "renewed-disk";
+    expect((await locks[0]!.acquire(shared, owner(3), 60_000)).ok).toBe(true);
+    const rowOf = () => locks[0]!.table.getEntity<{ expiresAt: string }>("disk", shared);
+    const before = await rowOf();
+    now += 29_000;
+    await Promise.all(locks.map((l) => l.renew(shared, owner(3), 60_000)));
+    const read = await rowOf();
+    expect(read.etag).toBe(before.etag);
+    now += 2_000; // 29 s left of 60: the next renewal writes, once, 60 s from now
+    await Promise.all(locks.map((l) => l.renew(shared, owner(3), 60_000)));
+    const renewed = await rowOf();
+    expect(renewed.etag).not.toBe(before.etag);
+    expect(Date.parse(renewed.expiresAt)).toBeGreaterThanOrEqual(now + 60_000 - 1000);
+    await expect(locks[1]!.renew(shared, owner(4), 60_000)).rejects.toMatchObject({ code: LOCK_LOST });
   });
 
   it("backs a disk up once when two runs start at once: the other is skipped, saying why", async () => {
