@@ -28,6 +28,8 @@ export interface Admitted {
   input: RestoreInput;
   point: RestorePoint;
   target: TargetState;
+  /** The restore point's backup snapshot's size, as the service reported it while admitting. */
+  pointSizeBytes: number;
 }
 
 export type Admission = Result<Admitted, AdmissionError>;
@@ -95,16 +97,23 @@ function placeRefusal(ctx: AppContext, target: BlobLocation): Admission | undefi
 }
 
 /** The restore point's data must still be there: a backup snapshot deleted outside the app is refused. */
-async function backupSnapshotExists(ctx: AppContext, point: RestorePoint): Promise<boolean> {
+/** The size of the restore point's backup snapshot, or undefined when it no longer exists. */
+async function backupSnapshotSize(ctx: AppContext, point: RestorePoint): Promise<number | undefined> {
   try {
     const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), { snapshot: point.backupSnapshot });
-    await blob.getProperties();
-    return true;
+    return (await blob.getProperties()).contentLength ?? 0;
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
+
+const dataMissing = (point: RestorePoint) =>
+  refuse(
+    404,
+    "RestorePointDataMissing",
+    `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
+  );
 
 /**
  * Every check of a restore request. `lockCheck: false` skips the disk-lock check: the resolve step takes
@@ -130,20 +139,20 @@ export async function admitRequest(
     return refuse(status, selected.error.code, selected.error.message);
   }
   const point = selected.value;
-  if (!(await backupSnapshotExists(ctx, point))) {
-    return refuse(
-      404,
-      "RestorePointDataMissing",
-      `the backup snapshot of restore point ${point.restorePointId} (${point.backupUrl}, snapshot ${point.backupSnapshot}) no longer exists; choose another restore point`,
-    );
-  }
   if (request.targetDisk || (!given && point.sourceKind === "managedDisk")) {
-    return admitDiskTarget(ctx, request, point, options);
+    const sizeBytes = await backupSnapshotSize(ctx, point);
+    if (sizeBytes === undefined) return dataMissing(point);
+    return admitDiskTarget(ctx, request, point, sizeBytes, options);
   }
   const target = given ?? defaultTargetOf(requireBlobUrl(point.sourceUrl), point.restorePointId);
   const defaultRefusal = given ? undefined : placeRefusal(ctx, target);
   if (defaultRefusal) return defaultRefusal;
-  const state = await inspectTarget(ctx.storage, target);
+  // Two reads side by side (each is a round trip); a missing snapshot is still the first refusal.
+  const [sizeBytes, state] = await Promise.all([
+    backupSnapshotSize(ctx, point),
+    inspectTarget(ctx.storage, target),
+  ]);
+  if (sizeBytes === undefined) return dataMissing(point);
   const refusal = targetRefusal(target.url, state, request.overwrite);
   if (refusal) return refusal;
   const holder = options.lockCheck === false ? undefined : await ctx.locks.holder(diskIdOf(target));
@@ -157,6 +166,7 @@ export async function admitRequest(
     },
     point,
     target: state,
+    pointSizeBytes: sizeBytes,
   });
 }
 
@@ -165,10 +175,9 @@ async function admitDiskTarget(
   ctx: AppContext,
   request: RestoreRequest,
   point: RestorePoint,
+  sizeBytes: number,
   options: { lockCheck?: boolean },
 ): Promise<Admission> {
-  const backup = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), { snapshot: point.backupSnapshot });
-  const sizeBytes = (await backup.getProperties()).contentLength ?? 0;
   const spec = targetDiskOf(ctx.settings, point, sizeBytes, request.targetDisk);
   if (!spec.ok) return fail(spec.error);
   const existing = await inspectDisk(ctx, spec.value);
@@ -186,6 +195,7 @@ async function admitDiskTarget(
     },
     point,
     target: { kind: "absent" },
+    pointSizeBytes: sizeBytes,
   });
 }
 

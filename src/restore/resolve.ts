@@ -55,9 +55,7 @@ export async function resolveRestore(
     : { ...rest, pointInTime: undefined };
   const admission = await admitRequest(ctx, request, { lockCheck: false });
   if (!admission.ok) throw new RestoreRefusedError(admission.error.code, admission.error.message);
-  const { point, target: state } = admission.value;
-  const backup = requireBlobUrl(point.backupUrl);
-  const props = await ctx.storage.pageBlob(backup, { snapshot: point.backupSnapshot }).getProperties();
+  const { point, target: state, pointSizeBytes } = admission.value;
   const diskTarget = admission.value.input.targetDisk;
   const target = diskTarget ? undefined : requireBlobUrl(admission.value.input.targetUrl);
   const targetRef = diskTarget ? requireComputeId(diskTarget.id) : undefined;
@@ -94,7 +92,7 @@ export async function resolveRestore(
     runId,
     backupUrl: point.backupUrl,
     backupSnapshot: point.backupSnapshot,
-    sizeBytes: props.contentLength ?? 0,
+    sizeBytes: pointSizeBytes,
     targetDiskId,
     targetExisted,
     newRestorePointId,

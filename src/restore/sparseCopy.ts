@@ -79,8 +79,8 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
       const created = await ensureDestination(ctx, copy, sizeBytes);
       if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
       // The target is marked before its first byte changes (an overwritten one too), so it is never backed
-      // up half-written.
-      if (leaseId) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
+      // up half-written; one just created carries the mark from its creation.
+      if (leaseId && !created) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
       return created;
     })(),
     listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
