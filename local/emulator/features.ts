@@ -103,6 +103,7 @@ export function createFeatures(options: FeatureOptions): Features {
       copyBlob: createCopyHandler(lazy),
     },
     pendingCopies,
+    sideClient,
   );
   const control = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (url.pathname === "/__emulator/premium" && req.method === "PUT") {

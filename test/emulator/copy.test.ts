@@ -167,6 +167,45 @@ describe("Put Page From URL and Copy Blob", () => {
     });
   });
 
+  it("keeps a copy pending when asked: status, writes and snapshots refused, then complete or aborted", async () => {
+    const disk = source.getPageBlobClient("pending-source.vhd");
+    await disk.create(16 * KiB);
+    await disk.uploadPages(Buffer.alloc(8 * KiB, 4), 0, 8 * KiB);
+    await emu.control.setCopyPending(60_000, pathOf(backup));
+    try {
+      const first = backup.getPageBlobClient("pending-1.vhd");
+      const poller = await first.beginCopyFromURL(sasUrl(disk));
+      poller.stopPolling();
+      const props = await first.getProperties();
+      expect(props).toMatchObject({ copyStatus: "pending", copyProgress: `0/${16 * KiB}` });
+      await expect(first.createSnapshot()).rejects.toMatchObject({
+        statusCode: 409,
+        code: "PendingCopyOperation",
+      });
+      await expect(first.uploadPages(Buffer.alloc(512), 0, 512)).rejects.toMatchObject({
+        statusCode: 409,
+        code: "PendingCopyOperation",
+      });
+      // Aborted: empty, its metadata kept, writable again.
+      await first.abortCopyFromURL(props.copyId!);
+      const aborted = await first.getProperties();
+      expect(aborted.contentLength).toBe(0);
+      expect(aborted.copyStatus).not.toBe("pending");
+      const second = backup.getPageBlobClient("pending-2.vhd");
+      (await second.beginCopyFromURL(sasUrl(disk))).stopPolling();
+      expect((await second.getProperties()).copyStatus).toBe("pending");
+      // Pending time set to 0: copies pending now complete at once.
+      await emu.control.setCopyPending(0, pathOf(backup));
+      expect((await second.getProperties()).copyStatus).toBe("success");
+      const copied = await second.downloadToBuffer(0, 16 * KiB);
+      expect(copied.subarray(0, 8 * KiB).every((b) => b === 4)).toBe(true);
+      expect(copied.subarray(8 * KiB).every((b) => b === 0)).toBe(true);
+      await second.createSnapshot();
+    } finally {
+      await emu.control.setCopyPending(0, pathOf(backup));
+    }
+  });
+
   it("makes copies independent of their source snapshot (no aliasing)", async () => {
     const disk = source.getPageBlobClient("origin.vhd");
     await disk.create(16 * KiB);

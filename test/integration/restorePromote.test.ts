@@ -5,8 +5,11 @@ import { COPY_PENDING } from "../../src/app/codes";
 import { CodedError } from "../../src/app/result";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
+import { failRestore } from "../../src/restore/fail";
+import { restoreCopyOf } from "../../src/restore/phases";
 import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
+import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
 import {
   backupNow,
   blobNameOf,
@@ -99,6 +102,27 @@ describe("promotion of a restore point (in-process against the emulator)", () =>
       await h.emu.control.setCopyPending(0, h.backupPrefix);
     }
     expect(await promoteRestorePoint(h.ctx, { run, wait: true })).toEqual({ copied: true, bytes: 12 * MiB });
+  });
+
+  it("stops a copy still pending when the restore fails, and removes the promoted blob and the new disk", async () => {
+    const run = await resolveRestore(h.ctx, input("failing.vhd"), "run-failing");
+    const prepared = await prepareCopy(h.ctx, restoreCopyOf(run));
+    for (let batch = 0; batch < prepared.batchBytes.length; batch++)
+      await copyBatch(h.ctx, { copy: restoreCopyOf(run), batch });
+    await h.emu.control.setCopyPending(60_000, h.backupPrefix);
+    try {
+      expect(await promoteRestorePoint(h.ctx, { run, wait: false })).toEqual({ copied: false, bytes: 0 });
+      const promoted = h.backups.getPageBlobClient(blobNameOf(run.promotedUrl));
+      expect((await promoted.getProperties()).copyStatus).toBe("pending");
+      await failRestore(h.ctx, { run, failure: { code: "VerificationFailed", message: "injected" } });
+      expect(h.logs.filter((line) => line.includes("cleanup after failed restore"))).toEqual([]);
+      expect(await promoted.exists()).toBe(false);
+      expect(await h.sources.getPageBlobClient("failing.vhd").exists()).toBe(false);
+      const recorded = await h.ctx.lineage.get(run.targetDiskId, run.newRestorePointId);
+      expect(recorded).toMatchObject({ status: "failed" });
+    } finally {
+      await h.emu.control.setCopyPending(0, h.backupPrefix);
+    }
   });
 
   it("never copies over a blob it did not create, and changes nothing", async () => {

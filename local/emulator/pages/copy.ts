@@ -65,7 +65,8 @@ export function createCopyHandler(deps: CopyDeps) {
       return relay(copied);
     }
     deps.journal.recreate(key, headerValue(copied.headers, "etag"));
-    if (deps.pending?.start(key, ctx.path, Number(headerValue(props.headers, "content-length") ?? 0)))
+    const copyId = headerValue(copied.headers, "x-ms-copy-id") ?? "";
+    if (deps.pending?.start(key, ctx.path, copyId, Number(headerValue(props.headers, "content-length") ?? 0)))
       copied.headers["x-ms-copy-status"] = "pending";
     // Another account's copy is the service's asynchronous one: it cannot outrun the destination's target.
     const source = headerValue(req.headers, "x-ms-copy-source");

@@ -1,17 +1,21 @@
 // Copy Blob that completes later, as the service's asynchronous copy may (opt-in through the control
 // API, for tests of a caller's waiting): the copied data is in place at once, but the destination reports
 // `x-ms-copy-status: pending` until its time is up, and refuses writes and snapshots meanwhile with 409
-// PendingCopyOperation, as the service does. Abort Copy Blob is not emulated.
+// PendingCopyOperation, as the service does. Abort Copy Blob of a pending copy leaves the destination
+// empty (zero length, its metadata kept), as the service does.
 
+import { randomUUID } from "node:crypto";
 import type { OperationKind } from "../proxy/classify";
 import type { ProxyContext } from "../proxy/context";
-import { drain, endToEndHeaders, sendServiceError } from "../proxy/httpUtil";
+import { drain, endToEndHeaders, headerValue, sendServiceError } from "../proxy/httpUtil";
 import { blobKey } from "../proxy/requestParts";
 import type { OperationHandler } from "../proxy/server";
+import type { SideClient } from "../proxy/sideClient";
 import { forward, upstreamRequest } from "../proxy/upstream";
 
 interface Pending {
   path: string;
+  copyId: string;
   until: number;
   totalBytes: number;
 }
@@ -52,13 +56,20 @@ export class PendingCopies {
   }
 
   /** Records a copy just made into `key` (request path `path`); true when it is to report pending. */
-  start(key: string, path: string, totalBytes: number): boolean {
+  start(key: string, path: string, copyId: string, totalBytes: number): boolean {
     const delayMs = this.#delayOf(path);
     if (delayMs <= 0) {
       this.#pending.delete(key);
       return false;
     }
-    this.#pending.set(key, { path, until: Date.now() + delayMs, totalBytes });
+    this.#pending.set(key, { path, copyId, until: Date.now() + delayMs, totalBytes });
+    return true;
+  }
+
+  /** Ends the pending copy `copyId` into `key`; false when no such copy is pending. */
+  abort(key: string, copyId: string): boolean {
+    if (this.pendingOf(key)?.copyId !== copyId) return false;
+    this.#pending.delete(key);
     return true;
   }
 
@@ -111,12 +122,46 @@ function refusingHandler(copies: PendingCopies, inner: OperationHandler | undefi
   };
 }
 
+/** Abort Copy Blob (`PUT ?comp=copy&copyid=…`, `x-ms-copy-action: abort`) of a pending copy. */
+function abortHandler(
+  copies: PendingCopies,
+  side: () => SideClient,
+  inner: OperationHandler | undefined,
+): OperationHandler {
+  return async (ctx: ProxyContext) => {
+    const copyId = ctx.url.searchParams.get("copyid");
+    const abort =
+      ctx.req.method === "PUT" &&
+      ctx.url.searchParams.get("comp") === "copy" &&
+      headerValue(ctx.req.headers, "x-ms-copy-action") === "abort";
+    if (!abort || copyId === null || !copies.abort(blobKey(ctx.address), copyId)) {
+      await (inner ?? forward)(ctx);
+      return;
+    }
+    await drain(ctx.req);
+    const emptied = await side().send(
+      "PUT",
+      { path: ctx.url.pathname },
+      { comp: "properties" },
+      { "x-ms-blob-content-length": "0" },
+    );
+    if (emptied.status !== 200) throw new Error(`emptying an aborted copy's blob answered ${emptied.status}`);
+    ctx.res.writeHead(204, { "x-ms-request-id": randomUUID(), date: new Date().toUTCString() });
+    ctx.res.end();
+  };
+}
+
 /** The handlers with pending copies observed: properties rewritten, writes and snapshots refused. */
 export function withPendingCopies(
   handlers: Partial<Record<OperationKind, OperationHandler>>,
   copies: PendingCopies,
+  side: () => SideClient,
 ): Partial<Record<OperationKind, OperationHandler>> {
-  const wrapped = { ...handlers, getProperties: propertiesHandler(copies, handlers.getProperties) };
+  const wrapped = {
+    ...handlers,
+    getProperties: propertiesHandler(copies, handlers.getProperties),
+    other: abortHandler(copies, side, handlers.other),
+  };
   for (const kind of REFUSED_WHILE_PENDING) wrapped[kind] = refusingHandler(copies, handlers[kind]);
   return wrapped;
 }
