@@ -4,9 +4,10 @@
 // target first, server side (or, for a point of the target's own chain, only the ranges that differ:
 // revert by diff, relayed so that it also writes the chain's backup blob back); 4. promote the restore
 // point (the service copies it into the new chain's backup blob) while the target is verified against
-// the restore point, then snapshot the promoted blob; 5. snapshot the new disk and record its chain. A new managed
-// disk takes the upload route in step 3-4 (created empty, written beside the promoted blob, a VHD footer,
-// verified through its SAS). A failure is recorded (with its code), then fails the instance.
+// the restore point, then snapshot the promoted blob; 5. snapshot the new disk and record its chain.
+// A new managed disk takes the upload route in step 3-4 (created empty, written beside the promoted
+// blob, a VHD footer, verified through its SAS). A failure is recorded (with its code), then fails the
+// instance.
 import { REVERT_NOT_POSSIBLE } from "../app/codes";
 import { newProgress } from "../app/progress";
 import {

@@ -1,8 +1,8 @@
-// Promotion of a restore point (procedure step 2): the service copies the backup snapshot into a new
-// backup base blob of the backup account (Copy Blob, server side, sparse), the restored disk's chain.
-// It runs beside the verification of the disk: the disk is compared with the same restore point, so
-// the promoted blob and the disk hold the same bytes. Asynchronous in the service: a copy still
-// pending is a waitable failure, looked at again after a durable timer.
+// Promotion of a restore point (the procedure's promote step): the service copies the backup snapshot
+// into a new backup base blob of the backup account (Copy Blob, server side, sparse), the restored
+// disk's chain. It runs beside the verification of the disk: the disk is compared with the same restore
+// point, so the promoted blob and the disk hold the same bytes. Asynchronous in the service: a copy
+// still pending is a waitable failure, looked at again after a durable timer.
 import { COPY_FAILED, COPY_PENDING } from "../app/codes";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
