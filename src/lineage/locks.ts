@@ -101,16 +101,20 @@ export class DiskLocks {
    * long as nobody else took it meanwhile). Fails with the current holder when another run holds it.
    */
   async acquire(diskId: string, owner: LockOwner, ttlMs: number): Promise<Result<LockHolder, LockHolder>> {
-    return this.take(diskId, owner, ttlMs, await this.read(diskId));
+    // A released lock is a deleted row, so most takes find none: the row is created without reading it
+    // first (one round trip); an existing row fails the create and is read and decided on.
+    await this.ensureTable();
+    return this.take(diskId, owner, ttlMs, undefined);
   }
 
+  /** `firstRead`: the row as the caller just read it (undefined: assumed absent, for the first attempt). */
   private async take(
     diskId: string,
     owner: LockOwner,
     ttlMs: number,
     firstRead: { holder: LockHolder; etag: string } | undefined,
   ): Promise<Result<LockHolder, LockHolder>> {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 6; attempt++) {
       const found = attempt === 0 ? firstRead : await this.read(diskId);
       const now = this.now();
       const mine = found !== undefined && sameOwner(found.holder, owner);
