@@ -34,6 +34,25 @@ function snapshotUrl(location: BlobLocation, snapshot: string | undefined): stri
   return snapshot ? `${location.url}?snapshot=${encodeURIComponent(snapshot)}` : location.url;
 }
 
+/** A read SAS's values for the blob (or snapshot), valid from `startedAt` (less the skew) to `expiresAt`. */
+function readSasValues(
+  location: BlobLocation,
+  snapshot: string | undefined,
+  startedAt: number,
+  expiresAt: number,
+) {
+  return {
+    containerName: location.containerName,
+    blobName: location.blobName ?? "",
+    snapshotTime: snapshot,
+    permissions: BlobSASPermissions.parse("r"),
+    startsOn: new Date(startedAt - SKEW_MS),
+    expiresOn: new Date(expiresAt),
+  };
+}
+
+const withSas = (base: string, sas: string) => `${base}${base.includes("?") ? "&" : "?"}${sas}`;
+
 /** Creates an authorizer for one source blob (or snapshot of it). */
 export function authorizeSource(
   storage: StorageAccess,
@@ -60,18 +79,9 @@ export function authorizeSource(
     }
     const startedAt = now();
     const expiresAt = startedAt + lifetimeMs;
-    const sas = generateBlobSASQueryParameters(
-      {
-        containerName: location.containerName,
-        blobName: location.blobName ?? "",
-        snapshotTime: snapshot,
-        permissions: BlobSASPermissions.parse("r"),
-        startsOn: new Date(startedAt - SKEW_MS),
-        expiresOn: new Date(expiresAt),
-      },
-      credential.blob,
-    ).toString();
-    return { source: { url: `${base}${base.includes("?") ? "&" : "?"}${sas}` }, expiresAt };
+    const values = readSasValues(location, snapshot, startedAt, expiresAt);
+    const sas = generateBlobSASQueryParameters(values, credential.blob).toString();
+    return { source: { url: withSas(base, sas) }, expiresAt };
   }
 
   return {
@@ -106,26 +116,17 @@ export async function selfAuthorizedReadUrl(
   snapshot: string | undefined,
   options: Pick<SourceAuthOptions, "lifetimeMs" | "now"> = {},
 ): Promise<string> {
-  const now = (options.now ?? Date.now)();
-  const startsOn = new Date(now - SKEW_MS);
-  const expiresOn = new Date(now + (options.lifetimeMs ?? 60 * 60_000));
-  const values = {
-    containerName: location.containerName,
-    blobName: location.blobName ?? "",
-    snapshotTime: snapshot,
-    permissions: BlobSASPermissions.parse("r"),
-    startsOn,
-    expiresOn,
-  };
+  const startedAt = (options.now ?? Date.now)();
+  const expiresAt = startedAt + (options.lifetimeMs ?? 60 * 60_000);
+  const values = readSasValues(location, snapshot, startedAt, expiresAt);
   const credential = storage.credentialFor(location);
   const sas =
     credential.kind === "sharedKey"
       ? generateBlobSASQueryParameters(values, credential.blob)
       : generateBlobSASQueryParameters(
           values,
-          await storage.blobService(location).getUserDelegationKey(startsOn, expiresOn),
+          await storage.blobService(location).getUserDelegationKey(values.startsOn, values.expiresOn),
           location.accountName,
         );
-  const base = snapshotUrl(location, snapshot);
-  return `${base}${base.includes("?") ? "&" : "?"}${sas.toString()}`;
+  return withSas(snapshotUrl(location, snapshot), sas.toString());
 }

@@ -76,8 +76,9 @@ export class PendingCopies {
   /** The copy into `key` while it is still pending. */
   pendingOf(key: string): Pending | undefined {
     const pending = this.#pending.get(key);
-    if (pending !== undefined && Date.now() >= pending.until) this.#pending.delete(key);
-    return pending !== undefined && Date.now() < pending.until ? pending : undefined;
+    if (pending === undefined || Date.now() < pending.until) return pending;
+    this.#pending.delete(key);
+    return undefined;
   }
 }
 
