@@ -27,9 +27,14 @@ const known = (child: Child, reported: Reported) => ended(child) || reported.has
 
 /**
  * Waits until every child ended or the deadline passed. The children's tasks are yielded once (that
- * schedules them); afterwards only fresh tasks are yielded: the next "disk ended" event or the next poll
- * timer, whichever comes first (a task already yielded must not go into a new Task.any: durable-js
- * would schedule it again). A child's completion updates its task even while other tasks are awaited.
+ * schedules them); afterwards only fresh tasks are yielded: a "disk ended" wait or the next poll timer,
+ * whichever comes first (a task already yielded must not go into a new Task.any: durable-js would
+ * schedule it again). A child's completion updates its task even while other tasks are awaited.
+ *
+ * An event goes to the newest open wait for its name, and a wait that lost to the timer stays open: an
+ * event that lands while the run polls progress completes that old wait. So every wait is kept until it
+ * completed and read after each yield; reading only the winner would leave the run asleep until its next
+ * poll (seconds to minutes) after its last disk ended.
  */
 function* waitForChildren(
   context: OrchestrationContext,
@@ -46,25 +51,32 @@ function* waitForChildren(
       disksDone: children.filter((c) => known(c, reported)).length,
     });
   const now = () => context.df.currentUtcDateTime.getTime();
+  let openWaits: Task[] = [];
+  const readEvents = () => {
+    for (const wait of openWaits.filter((w) => w.isCompleted)) {
+      const { outcome } = wait.result as { outcome: DiskOutcome };
+      reported.set(outcome.diskId, outcome);
+    }
+    openWaits = openWaits.filter((w) => !w.isCompleted);
+  };
   let polls = 0;
   let first: Task | undefined = context.df.Task.all(children.map((c) => c.task));
   while (children.some((c) => !known(c, reported)) && now() < deadline) {
     const wait = POLL_MS[Math.min(polls, POLL_MS.length - 1)] ?? 300_000;
     const timer = context.df.createTimer(new Date(Math.min(now() + wait, deadline)));
     const event = context.df.waitForExternalEvent(DISK_BACKUP_ENDED);
+    openWaits.push(event);
     const contenders: Task[] = first ? [first, event, timer] : [event, timer];
     first = undefined;
     const winner = yield context.df.Task.any(contenders);
+    readEvents();
     if (winner !== timer) {
       timer.cancel();
-      if (winner === event) {
-        const { outcome } = event.result as { outcome: DiskOutcome };
-        reported.set(outcome.diskId, outcome);
-      }
       continue;
     }
     polls++;
     const live = yield* steps.call("backupProgress", { instanceIds: children.map((c) => c.instanceId) });
+    readEvents();
     status(live);
   }
 }

@@ -46,6 +46,22 @@ describe("backup run waiting for its disks", () => {
     expect(history.filter((e) => e.EventType === "TimerFired")).toHaveLength(0);
   });
 
+  it("ends when a disk's event lands while the run is polling progress", async () => {
+    // The first poll fires at 2 s and takes 1 s; the disk tells the run at ~2.3 s (during the poll) and
+    // ends 3 s later. The run must take the event it got while polling, not wait for its next poll.
+    const links = await startViaHttp(host, "backupRun", { trigger: "http", disks: ["race-2300-3000"] });
+    const status = await waitForStatus(links.statusQueryGetUri ?? "");
+    expect(status.runtimeStatus).toBe("Completed");
+    expect((status.output as RunOutput).disks.map((d) => [d.diskId, d.status])).toEqual([
+      ["race-2300-3000", "skipped"],
+    ]);
+    const history = await historyOf(links.id ?? "");
+    expect(history.filter((e) => e.EventType === "EventRaised")).toHaveLength(1);
+    expect(history.filter((e) => e.EventType === "TimerFired")).toHaveLength(1);
+    // the run ended before its disk did (the disk ends 3 s after its event)
+    expect(history.some((e) => e.EventType === "SubOrchestrationInstanceCompleted")).toBe(false);
+  });
+
   it("stops waiting at its wait limit and reports the slower disk as still running", async () => {
     const links = await startViaHttp(host, "backupRun", {
       trigger: "http",
