@@ -1,7 +1,8 @@
 // Step 2 of a verification: compare one part of the window. Each chunk span is read from the backup
-// snapshot and from the source snapshot (one request per side), hashed with SHA-256 and compared; a
-// difference is recorded (chunk and first differing byte), never thrown: the record step decides.
-import { createHash } from "node:crypto";
+// snapshot and from the source snapshot (one request per side) and compared byte for byte as it arrives
+// (streamCompare.ts: memory stays at the pieces in hand, whatever the span); a difference is recorded
+// (chunk and first differing byte), never thrown: the record step decides.
+import type { Readable } from "node:stream";
 import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
@@ -11,6 +12,7 @@ import { requireBlobUrl } from "../storage/urls";
 import { SNAPSHOT_GONE } from "./codes";
 import { isAccessGone, managedSourceOf } from "./managedSource";
 import { verifyRunKey } from "./plan";
+import { compareStreams } from "./streamCompare";
 import type { ComparePartInput, Mismatch, PartResult } from "./types";
 
 const CONCURRENCY = 4;
@@ -18,12 +20,27 @@ const CONCURRENCY = 4;
 /** Mismatches listed per part (and per record); the count is always exact. */
 export const MAX_LISTED_MISMATCHES = 20;
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+/** The body of a ranged read; a read that brings other than `length` bytes is a failed read, not a difference. */
+async function bodyOf(blob: PageBlobClient, offset: number, length: number) {
+  const response = await blob.download(offset, length);
+  const body = response.readableStreamBody;
+  if (body === undefined)
+    throw new Error(`read of ${length} bytes at ${offset} of ${blob.url} returned no body`);
+  // The SDK's body in Node is a Readable (it re-requests the rest of the range if the connection drops).
+  return body as Readable;
+}
 
-function firstDifference(a: Buffer, b: Buffer): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return n;
+/** Offset of the span's first differing byte, or undefined when both snapshots hold the same bytes. */
+async function compareSpan(source: PageBlobClient, backup: PageBlobClient, offset: number, length: number) {
+  const [want, got] = await Promise.all([bodyOf(source, offset, length), bodyOf(backup, offset, length)]);
+  const compared = await compareStreams(want, got);
+  const [wantLength, gotLength] = compared.lengths;
+  if (wantLength !== length || gotLength !== length) {
+    throw new Error(
+      `read ${wantLength} bytes of the source snapshot and ${gotLength} of the backup snapshot at ${offset}, not ${length}`,
+    );
+  }
+  return compared.firstDifference === undefined ? undefined : offset + compared.firstDifference;
 }
 
 export async function comparePart(ctx: AppContext, input: ComparePartInput): Promise<PartResult> {
@@ -50,10 +67,7 @@ export async function comparePart(ctx: AppContext, input: ComparePartInput): Pro
   async function worker(): Promise<void> {
     while (next < spans.length) {
       const { offset, length } = spans[next++]!;
-      const [want, got] = await Promise.all([
-        source.downloadToBuffer(offset, length),
-        backup.downloadToBuffer(offset, length),
-      ]).catch((error: unknown) => {
+      const difference = await compareSpan(source, backup, offset, length).catch((error: unknown) => {
         if (!isNotFound(error) && !(plan.snapshotResourceId && isAccessGone(error))) throw error;
         throw new CodedError(
           SNAPSHOT_GONE,
@@ -61,9 +75,7 @@ export async function comparePart(ctx: AppContext, input: ComparePartInput): Pro
         );
       });
       result.bytesCompared += length;
-      if (got.length !== want.length || sha256(got) !== sha256(want)) {
-        found.push({ offset, length, firstDifference: offset + firstDifference(want, got) });
-      }
+      if (difference !== undefined) found.push({ offset, length, firstDifference: difference });
     }
   }
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, spans.length) }, worker));

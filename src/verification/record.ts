@@ -12,7 +12,7 @@ import { verifyRunKey } from "./plan";
 import type { RecordInput, VerificationRecord } from "./types";
 
 export const VERIFY_METHOD =
-  "sha256 per chunk of the allocated ranges of either snapshot: backup snapshot against source snapshot";
+  "byte for byte per chunk of the allocated ranges of either snapshot: backup snapshot against source snapshot";
 
 /** The record a window leaves (pure): sums of its parts plus the plan's window and rotation state. */
 export function recordOf(input: RecordInput, verifiedAt: string): VerificationRecord {
