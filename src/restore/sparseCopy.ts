@@ -8,7 +8,7 @@ import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease, relayBatchUnderLease } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { keepLock } from "../lineage/locks";
-import { type ByteRange, subtractRanges } from "../ranges";
+import { subtractRanges } from "../ranges";
 import { statusOf } from "../storage/errors";
 import { holdLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
@@ -74,28 +74,33 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
   // The destination is made ready beside the listing of the source.
-  const [fresh, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>]>([
-    (async () => {
-      const created = await ensureDestination(ctx, copy, sizeBytes);
-      if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-      // The target is marked before its first byte changes (an overwritten one too), so it is never backed
-      // up half-written; one just created carries the mark from its creation.
-      if (leaseId && !created) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
-      return created;
-    })(),
+  const [created, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>]>([
+    ensureDestination(ctx, copy, sizeBytes),
     listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
   ]);
-  let clears: ByteRange[] = [];
-  if (!fresh) {
-    if ((await blob.getProperties()).contentLength !== sizeBytes)
-      await blob.resize(sizeBytes, { conditions });
-    const existing = await listRanges({
-      blob: ctx.storage.pageBlob(destination, { retry: "none" }),
-      sizeBytes,
-      segmentBytes,
-    });
-    clears = subtractRanges(existing.changed, allocated.changed);
+  const claim = async () => {
+    if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+    // The target is marked before its first byte changes (an overwritten one too), so it is never backed
+    // up half-written; one just created carries the mark from its creation.
+    if (leaseId && !created) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
+  };
+  // A new target has nothing to clear: its batches are stored while it is leased (a round trip less
+  // before the first byte), and no batch writes before it holds the lease itself.
+  if (created) {
+    const [, prepared] = await allSettled([
+      claim(),
+      storeBatches(ctx, copy, sizeBytes, allocated.changed, []),
+    ]);
+    return prepared;
   }
+  await claim();
+  if ((await blob.getProperties()).contentLength !== sizeBytes) await blob.resize(sizeBytes, { conditions });
+  const existing = await listRanges({
+    blob: ctx.storage.pageBlob(destination, { retry: "none" }),
+    sizeBytes,
+    segmentBytes,
+  });
+  const clears = subtractRanges(existing.changed, allocated.changed);
   return storeBatches(ctx, copy, sizeBytes, allocated.changed, clears);
 }
 

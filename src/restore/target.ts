@@ -3,7 +3,7 @@
 // its type and lease.
 import type { Settings } from "../config/settings";
 import type { StorageAccess } from "../storage/clients";
-import { isNotFound } from "../storage/errors";
+import { errorCode, isNotFound } from "../storage/errors";
 import type { BlobLocation } from "../storage/urls";
 
 /** Why a target is not a place this app may write a restore to (pure: decided before any request). */
@@ -62,6 +62,9 @@ export async function inspectTarget(storage: StorageAccess, target: BlobLocation
     };
   } catch (error) {
     if (!isNotFound(error)) throw error;
+    // The service names what is missing even on a HEAD (x-ms-error-code): no second round trip then.
+    if (errorCode(error) === "BlobNotFound") return { kind: "absent" };
+    if (errorCode(error) === "ContainerNotFound") return { kind: "noContainer" };
   }
   return (await storage.container(target).exists()) ? { kind: "absent" } : { kind: "noContainer" };
 }
