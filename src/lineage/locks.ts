@@ -45,6 +45,12 @@ export class DiskLocks {
   readonly table: TableClient;
   private readonly key: string;
   private readonly now: () => number;
+  /**
+   * Locks this process last wrote or read as held, with their expiry: while one has more than half its
+   * time left no other run can have taken it (a live lock is never taken over, and only its holder
+   * releases it), so a renewal needs no round trip. Forgotten on release and on any lost race.
+   */
+  private readonly known = new Map<string, { owner: LockOwner; expiresAt: number }>();
 
   constructor(storage: StorageAccess, lineage: TableLocation, options: { now?: () => number } = {}) {
     const location = lockTableOf(lineage);
@@ -79,6 +85,10 @@ export class DiskLocks {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  private remember(diskId: string, holder: LockHolder): void {
+    this.known.set(diskId, { owner: holder, expiresAt: Date.parse(holder.expiresAt) });
   }
 
   private live(holder: LockHolder): boolean {
@@ -118,9 +128,15 @@ export class DiskLocks {
       const found = attempt === 0 ? firstRead : await this.read(diskId);
       const now = this.now();
       const mine = found !== undefined && sameOwner(found.holder, owner);
-      if (found && !mine && this.live(found.holder)) return fail(found.holder);
+      if (found && !mine && this.live(found.holder)) {
+        this.known.delete(diskId);
+        return fail(found.holder);
+      }
       // Lost a race to another step of this very run, which just renewed it: that is ours.
-      if (attempt > 0 && found && mine && this.fresh(found.holder, ttlMs)) return ok(found.holder);
+      if (attempt > 0 && found && mine && this.fresh(found.holder, ttlMs)) {
+        this.remember(diskId, found.holder);
+        return ok(found.holder);
+      }
       const holder: LockHolder = {
         ...owner,
         since: mine && found ? found.holder.since : new Date(now).toISOString(),
@@ -130,6 +146,7 @@ export class DiskLocks {
       try {
         if (found) await this.table.updateEntity(entity, "Replace", { etag: found.etag });
         else await this.table.createEntity(entity);
+        this.remember(diskId, holder);
         return ok(holder);
       } catch (error) {
         // Another run changed the row between our read and write: read again and decide again.
@@ -141,12 +158,18 @@ export class DiskLocks {
 
   /**
    * Extends the owner's lock; fails with LockLost when another run holds the disk now. A lock of this
-   * owner with more than half its time left is only read: the steps of one run that start side by side
-   * (copy batches) would otherwise rewrite the same row one after another, each losing to the last.
+   * owner with more than half its time left is not rewritten: the steps of one run that start side by
+   * side (copy batches) would otherwise rewrite the same row one after another, each losing to the last;
+   * and it is not even read when this process wrote or read it so (the steps of a run mostly share one).
    */
   async renew(diskId: string, owner: LockOwner, ttlMs: number): Promise<void> {
+    const known = this.known.get(diskId);
+    if (known && sameOwner(known.owner, owner) && known.expiresAt - this.now() > ttlMs / 2) return;
     const found = await this.read(diskId);
-    if (found && sameOwner(found.holder, owner) && this.fresh(found.holder, ttlMs)) return;
+    if (found && sameOwner(found.holder, owner) && this.fresh(found.holder, ttlMs)) {
+      this.remember(diskId, found.holder);
+      return;
+    }
     const taken = await this.take(diskId, owner, ttlMs, found);
     if (!taken.ok) {
       throw new CodedError(
@@ -158,6 +181,7 @@ export class DiskLocks {
 
   /** Releases the owner's lock; a lock another run holds is left alone. */
   async release(diskId: string, owner: LockOwner): Promise<void> {
+    this.known.delete(diskId);
     const found = await this.read(diskId);
     if (!found || !sameOwner(found.holder, owner)) return;
     try {

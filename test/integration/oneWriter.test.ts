@@ -89,6 +89,42 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
     await expect(locks[1]!.renew(shared, owner(4), 60_000)).rejects.toMatchObject({ code: LOCK_LOST });
   });
 
+  it("renews without a round trip while this process knows it holds the lock, and reads again when not", async () => {
+    let now = Date.parse("2026-02-01T00:00:00Z");
+    const clock = () => now;
+    const access = () =>
+      new StorageAccess({
+        endpoints: storageEndpointsOf(h.ctx.settings),
+        accountKeys: h.ctx.settings.accountKeys,
+      });
+    const mine = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const other = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const requests: string[] = [];
+    mine.table.pipeline.addPolicy({
+      name: "countRequests",
+      sendRequest: (request, next) => {
+        requests.push(request.method);
+        return next(request);
+      },
+    });
+    const disk = "known-disk";
+    expect((await mine.acquire(disk, owner(5), 60_000)).ok).toBe(true);
+    requests.length = 0;
+    now += 29_000;
+    for (let i = 0; i < 3; i++) await mine.renew(disk, owner(5), 60_000);
+    expect(requests).toEqual([]);
+    // another process (its own memory) reads the row, and finds it held and fresh
+    await other.renew(disk, owner(5), 60_000);
+    now += 2_000; // 29 s left: renewing reads the row and rewrites it
+    await mine.renew(disk, owner(5), 60_000);
+    expect(requests).toEqual(["GET", "PUT"]);
+    // released, then taken by another run: this process no longer knows, reads, and stops
+    await mine.release(disk, owner(5));
+    expect((await other.acquire(disk, owner(6), 60_000)).ok).toBe(true);
+    await expect(mine.renew(disk, owner(5), 60_000)).rejects.toMatchObject({ code: LOCK_LOST });
+    await other.release(disk, owner(6));
+  });
+
   it("backs a disk up once when two runs start at once: the other is skipped, saying why", async () => {
     const blob = h.sources.getPageBlobClient("twice.vhd");
     await blob.create(8 * MiB);
