@@ -73,27 +73,25 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
   const leaseId = leaseOf(copy);
   const conditions = leaseId ? { leaseId } : undefined;
   const segmentBytes = ctx.tuning.segmentBytes;
-  // The destination is made ready beside the listing of the source.
-  const [created, allocated] = await allSettled<[boolean, Awaited<ReturnType<typeof listRanges>>]>([
-    ensureDestination(ctx, copy, sizeBytes),
-    listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
-  ]);
-  const claim = async () => {
+  const destinationReady = ensureDestination(ctx, copy, sizeBytes);
+  // The destination is claimed as soon as it exists, beside the listing of the source. The target is
+  // marked before its first byte changes (an overwritten one too), so it is never backed up half-written;
+  // one just created carries the mark from its creation.
+  const claimed = destinationReady.then(async (created) => {
     if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-    // The target is marked before its first byte changes (an overwritten one too), so it is never backed
-    // up half-written; one just created carries the mark from its creation.
     if (leaseId && !created) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
-  };
-  // A new target has nothing to clear: its batches are stored while it is leased (a round trip less
-  // before the first byte), and no batch writes before it holds the lease itself.
-  if (created) {
-    const [, prepared] = await allSettled([
-      claim(),
-      storeBatches(ctx, copy, sizeBytes, allocated.changed, []),
-    ]);
-    return prepared;
-  }
-  await claim();
+    return created;
+  });
+  // A new target has nothing to clear: its batches are stored while it is being leased (a round trip
+  // less before the first byte; no batch writes before holding the lease itself).
+  const listed = listRanges({ blob: snapshot, sizeBytes, segmentBytes }).then(async (allocated) => ({
+    allocated,
+    prepared: (await destinationReady)
+      ? await storeBatches(ctx, copy, sizeBytes, allocated.changed, [])
+      : undefined,
+  }));
+  const [, { allocated, prepared }] = await allSettled<[boolean, Awaited<typeof listed>]>([claimed, listed]);
+  if (prepared) return prepared;
   if ((await blob.getProperties()).contentLength !== sizeBytes) await blob.resize(sizeBytes, { conditions });
   const existing = await listRanges({
     blob: ctx.storage.pageBlob(destination, { retry: "none" }),
