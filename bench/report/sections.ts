@@ -69,7 +69,7 @@ export function restoreSection(results: Measurement[], ceilingMibps: number | un
     "A restore of the newest point to a new disk through the app's steps in-process: the target first (copied " +
       "server side with Put Page From URL), then the verification reads the restore point and the target, compares " +
       "their SHA-256, while the service promotes the restore point into the new chain's backup blob (Copy Blob). Usable = " +
-      `the target complete (when verification begins). One copy at the ceiling: the allocated bytes at ${f(ceilingMibps, 0)} MiB/s ` +
+      `the target complete (when its copy ended; the promotion is then started and the verification follows). One copy at the ceiling: the allocated bytes at ${f(ceilingMibps, 0)} MiB/s ` +
       "(loopback) or at the per-blob target (Azure-shaped)." +
       (sameState
         ? ` A plain Put Page From URL copy of as many bytes on the same emulator state, right before, at the ` +

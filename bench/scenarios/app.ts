@@ -106,7 +106,7 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
   steps.ratios.timeVsEngine = steps.seconds / engineIncr.seconds;
 
   // Scenario 7: a restore of the newest point to a new disk (target first, then verify while promoting),
-  // on loopback and under the Azure-shaped profile. Usable = the target complete (verification begins).
+  // on loopback and under the Azure-shaped profile. Usable = the target complete (its copy ended).
   const restoreParams = (name: string, paced: boolean, copyConcurrency?: number) => ({
     settings,
     diskId,

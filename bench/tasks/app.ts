@@ -165,7 +165,7 @@ export async function appBackupDirect(_endpoints: Endpoints, params: Json): Prom
 /**
  * A restore of the disk's newest completed point through the app's steps in-process: to a new disk, or
  * (overwrite) onto the disk itself, which reverts it by diff. Records when each phase began (the target
- * is complete, i.e. usable, when verification begins).
+ * is complete, i.e. usable, when its copy ends: the next phase is promote, or verify for a revert).
  */
 export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
   const ctx = createAppContext(loadSettings(settingsParam(params)), {
@@ -207,8 +207,8 @@ export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Pro
       writtenBytes: point?.changedBytes ?? 0,
       safetySeconds: phases.safety ?? 0,
       copySeconds: phases.copy ?? 0,
-      usableSeconds: phases.verify ?? elapsed,
-      verifySeconds: phases.verify === undefined ? 0 : elapsed - phases.verify,
+      usableSeconds: phases.promote ?? phases.verify ?? elapsed,
+      verifySeconds: phases.verify === undefined ? 0 : elapsed - (phases.promote ?? phases.verify),
     },
   };
 }

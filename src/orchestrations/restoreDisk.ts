@@ -124,6 +124,8 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     // The target first, at the full rate of the blobs; the service promotes the point while we verify.
     if (mode === "full") {
       [copied] = yield* copy("copy", [restoreCopyOf(run)]);
+      // The target is complete from here on (usable; verified next), which the phase tells a watcher.
+      status("promote");
       yield* steps.call("restorePromote", { run, wait: false });
     }
     if (!copied) throw new Error("the restore copy was not prepared");

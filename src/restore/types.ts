@@ -26,7 +26,8 @@ export interface TargetDiskSpec {
 
 /**
  * The restore's copies and their run-store keys: the safety point, the restore (or revert) copy into the
- * target, and the verification, which also writes the promoted blob ("promote").
+ * target, and the promoted blob written beside a new managed disk ("promote"; a page blob's is promoted by
+ * the service: promote.ts).
  */
 export type CopyPhaseName = "safety" | "promote" | "restore" | "revert";
 

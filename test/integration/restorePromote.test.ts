@@ -51,7 +51,15 @@ describe("promotion of a restore point (in-process against the emulator)", () =>
 
   it("copies the point server side (one Copy Blob, no byte through the function) and keeps it sparse", async () => {
     await h.emu.control.resetStats(h.backupPrefix);
-    const out = await runRestoreDirect(h.ctx, input("sparse.vhd"), "run-sparse");
+    const phases: string[] = [];
+    const out = await runRestoreDirect(h.ctx, input("sparse.vhd"), "run-sparse", {
+      onStatus: (status) => {
+        const { phase } = status as { phase: string };
+        if (phases.at(-1) !== phase) phases.push(phase);
+      },
+    });
+    // The target is complete when the phase moves on to promote, before the verification reads it.
+    expect(phases).toEqual(["resolve", "copy", "promote", "verify", "complete", "completed"]);
     const stats = await h.emu.control.getStats(h.backupPrefix);
     expect(stats.operations.copyBlob?.requests).toBe(1);
     expect(stats.operations.putPage?.requests ?? 0).toBe(0);
