@@ -18,6 +18,7 @@ import { loadBatch, loadCheckpointDoc } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
+import { firstDifference } from "../verification/streamCompare";
 import { snapshotTagOf } from "./naming";
 import { runStoreOf } from "./store";
 import type { RestoreMode, Verification, VerifyPartInput, VerifyPartResult } from "./types";
@@ -40,12 +41,6 @@ export class VerificationError extends CodedError {
     super(VERIFICATION_FAILED, message);
     this.name = "VerificationError";
   }
-}
-
-function firstDifference(a: Buffer, b: Buffer): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return n;
 }
 
 /** Blob clients of a verification: the restore point and the disk. */

@@ -27,11 +27,15 @@ interface Side {
 const toBuffer = (piece: Piece): Buffer =>
   typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
 
-/** Index of the first differing byte of two buffers of equal length, or -1 when they are equal. */
-function firstDifferenceOf(a: Buffer, b: Buffer): number {
-  if (a.equals(b)) return -1;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
+/**
+ * Index of the first byte where two buffers differ; the shorter one's length when no byte of their common
+ * part differs (equal buffers: their length).
+ */
+export function firstDifference(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  if (a.subarray(0, n).equals(b.subarray(0, n))) return n;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
 }
 
 /** Takes the side's next piece when its current one is used up (skipping empty pieces). */
@@ -75,8 +79,8 @@ export async function compareStreams(
       }
       const n = Math.min(x.piece.length, y.piece.length);
       if (first === undefined) {
-        const d = firstDifferenceOf(x.piece.subarray(0, n), y.piece.subarray(0, n));
-        if (d >= 0) first = at + d;
+        const d = firstDifference(x.piece.subarray(0, n), y.piece.subarray(0, n));
+        if (d < n) first = at + d;
       }
       at += n;
       x.piece = x.piece.subarray(n);
