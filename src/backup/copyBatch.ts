@@ -2,6 +2,7 @@
 // backup blob under the run's lease. Same bytes at the same offsets, so running it twice is harmless.
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease } from "../copy/batches";
+import { fromStoredBatch } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { requireBlobUrl } from "../storage/urls";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
@@ -26,6 +27,7 @@ export async function copyBackupBatch(
     destinationUrl: run.backupUrl,
     leaseId: leaseIdOfRun(run),
     batch: { container: ctx.storage.container(backup), diskId: run.diskId, key: run.restorePointId, batch },
+    ranges: input.ranges ? fromStoredBatch(input.ranges) : undefined,
   };
   const keeper = keepLock(ctx.locks, run.diskId, owner, ctx.tuning.lockTtlMs);
   try {

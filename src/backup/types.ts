@@ -1,5 +1,7 @@
 // The small, JSON-only payloads passed between the backup orchestrations and their activities.
-// Range lists never appear here: they live in the run store (src/copy/runStore.ts).
+// Range lists live in the run store (src/copy/runStore.ts), but for a small run's only batch, which
+// travels inline (bounded by MAX_INLINE_RANGES).
+import type { StoredBatch } from "../copy/runStore";
 import type { RestorePoint } from "../lineage/restorePoint";
 
 export type { BatchResult } from "../copy/batches";
@@ -62,8 +64,10 @@ export interface PlanResult {
   bridgedBytes: number;
   clearedBytes: number;
   rangeCount: number;
-  /** Bytes to write per batch (index = batch number); the ranges are in the run store. */
+  /** Bytes to write per batch (index = batch number); the ranges are in the run store, or inline. */
   batchBytes: number[];
+  /** The only batch's ranges, when few enough to travel in the history (nothing in the run store). */
+  inlineBatch?: StoredBatch;
   /** Copy batches to run at once (the orchestration's fan-out window). */
   window: number;
   listRequests: number;
@@ -72,6 +76,14 @@ export interface PlanResult {
 export interface CopyBatchInput {
   run: BeginResult;
   batch: number;
+  /** The plan's inlineBatch, when it had one. */
+  ranges?: StoredBatch;
+}
+
+/** The copy steps of a plan, one per batch (pure: the orchestration builds them). */
+export function copyBatchInputs(run: BeginResult, plan: PlanResult): CopyBatchInput[] {
+  const inline = plan.inlineBatch;
+  return plan.batchBytes.map((_, batch) => ({ run, batch, ...(inline ? { ranges: inline } : {}) }));
 }
 
 export interface CompleteInput {

@@ -92,6 +92,8 @@ export interface BatchCopy {
   destination?: PageBlobClient;
   leaseId: string | undefined;
   batch: BatchRef;
+  /** The batch's ranges when they travel inline (a small run's only batch); else read from the run store. */
+  ranges?: BatchDoc | undefined;
   /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
   ready?: Promise<unknown>;
 }
@@ -163,7 +165,7 @@ export async function copyBatchUnderLease(
 ): Promise<BatchResult> {
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
-    loadBatch(container, diskId, key, batch),
+    copy.ranges ?? loadBatch(container, diskId, key, batch),
     loadCheckpoint(container, diskId, key, batch),
     copy.ready,
   ]);

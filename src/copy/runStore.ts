@@ -10,6 +10,18 @@ export const RUNS_PREFIX = "_runs/";
 
 type Pair = [number, number];
 
+/** A batch's ranges as [offset, length] pairs: its stored form, and its form inline in a step's input. */
+export interface StoredBatch {
+  writes: Pair[];
+  clears: Pair[];
+}
+
+/**
+ * A run whose ranges fit one batch of at most this many travels inline, in the orchestration's history,
+ * instead of the run store: bounded (a few dozen bytes per range), and a write, a read and a delete fewer.
+ */
+export const MAX_INLINE_RANGES = 64;
+
 function runPrefix(diskId: string, restorePointId: string): string {
   return `${RUNS_PREFIX}${diskId}/${restorePointId}/`;
 }
@@ -20,6 +32,21 @@ function batchName(diskId: string, restorePointId: string, batch: number): strin
 
 const toPairs = (ranges: ByteRange[]): Pair[] => ranges.map((r) => [r.offset, r.length]);
 const fromPairs = (pairs: Pair[]): ByteRange[] => pairs.map(([offset, length]) => ({ offset, length }));
+
+export function toStoredBatch(doc: BatchDoc): StoredBatch {
+  return { writes: toPairs(doc.writes), clears: toPairs(doc.clears) };
+}
+
+export function fromStoredBatch(stored: StoredBatch): BatchDoc {
+  return { writes: fromPairs(stored.writes), clears: fromPairs(stored.clears) };
+}
+
+/** The only batch of `docs` in its inline form, when it is small enough to travel in the history. */
+export function inlineBatchOf(docs: readonly BatchDoc[]): StoredBatch | undefined {
+  const [only] = docs;
+  if (docs.length !== 1 || !only) return undefined;
+  return only.writes.length + only.clears.length <= MAX_INLINE_RANGES ? toStoredBatch(only) : undefined;
+}
 
 /** Writes (or overwrites: idempotent) the batch documents of a run. */
 export async function saveBatches(
@@ -32,7 +59,7 @@ export async function saveBatches(
   for (let i = 0; i < batches.length; i += limit) {
     await Promise.all(
       batches.slice(i, i + limit).map((doc, j) => {
-        const body = JSON.stringify({ writes: toPairs(doc.writes), clears: toPairs(doc.clears) });
+        const body = JSON.stringify(toStoredBatch(doc));
         return container
           .getBlockBlobClient(batchName(diskId, restorePointId, i + j))
           .upload(body, Buffer.byteLength(body), {
@@ -58,8 +85,7 @@ export async function loadBatch(
   batch: number,
 ): Promise<BatchDoc> {
   const buffer = await readDoc(container, batchName(diskId, restorePointId, batch));
-  const doc = JSON.parse(buffer.toString("utf8")) as { writes: Pair[]; clears: Pair[] };
-  return { writes: fromPairs(doc.writes), clears: fromPairs(doc.clears) };
+  return fromStoredBatch(JSON.parse(buffer.toString("utf8")) as StoredBatch);
 }
 
 function checkpointName(diskId: string, restorePointId: string, batch: number): string {

@@ -1,11 +1,18 @@
 // backupDisk: one disk's backup, the numbered steps of the procedure (docs/architecture.md):
 // 1. begin: take the disk, snapshot the source, decide full or incremental; 2. plan: list the ranges into
-// the run store, get small batch descriptors back; 3. copy the batches in windows; 4. complete: snapshot
+// the run store (a small change's inline), get small batch descriptors back; 3. copy the batches in windows; 4. complete: snapshot
 // the backup blob (the restore point), record it, prune, release the disk; 5. tell the run it ended.
 // A failure is recorded and returned, never thrown to the parent; a disk another run holds is skipped.
 import { DISK_BUSY } from "../app/codes";
 import { newProgress } from "../app/progress";
-import type { BeginResult, DiskBackupInput, DiskOutcome, DiskRunRef, PlanResult } from "../backup/types";
+import {
+  type BeginResult,
+  copyBatchInputs,
+  type DiskBackupInput,
+  type DiskOutcome,
+  type DiskRunRef,
+  type PlanResult,
+} from "../backup/types";
 import { restorePointIdOf } from "../lineage/restorePoint";
 import { afterBackup } from "./afterBackup";
 import { failureOf } from "./failures";
@@ -52,7 +59,7 @@ function* backUp(
     progress.bytesTotal = plan.changedBytes + plan.bridgedBytes;
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
-    const batches = plan.batchBytes.map((_, batch) => ({ run: run as BeginResult, batch }));
+    const batches = copyBatchInputs(run, plan);
     yield* steps.untilDone("copyBackupBatch", windowsOf(batches, plan.window), (copied) => {
       progress.bytesDone += copied.bytesCopied;
       if (copied.done) progress.batchesDone++;

@@ -9,6 +9,7 @@ import { completeDiskBackup } from "../../src/backup/complete";
 import { copyBackupBatch } from "../../src/backup/copyBatch";
 import { lockOwnerOfRun } from "../../src/backup/ownership";
 import { planDiskBackup } from "../../src/backup/plan";
+import { copyBatchInputs } from "../../src/backup/types";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
 import {
   backupNow,
@@ -107,7 +108,7 @@ describe("backup chain integrity (against the emulator)", () => {
     const plan = await planDiskBackup(h.ctx, run); // the retry
     expect(plan.mode).toBe("full");
     expect(plan.reason).toMatch(/chain check/);
-    for (let batch = 0; batch < plan.batchBytes.length; batch++) await copyBackupBatch(h.ctx, { run, batch });
+    for (const input of copyBatchInputs(run, plan)) await copyBackupBatch(h.ctx, input);
     const point = await completeDiskBackup(h.ctx, { run, plan });
     expect(point.kind).toBe("full");
     const bytes = await expectSameBytes(h, "retried.vhd", point);

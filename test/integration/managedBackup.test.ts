@@ -10,6 +10,7 @@ import { beginDiskBackup } from "../../src/backup/begin";
 import { completeDiskBackup } from "../../src/backup/complete";
 import { copyBackupBatch } from "../../src/backup/copyBatch";
 import { planDiskBackup } from "../../src/backup/plan";
+import { copyBatchInputs } from "../../src/backup/types";
 import { requireComputeId } from "../../src/compute/resourceIds";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
 import { POLL } from "../arm/harness";
@@ -208,7 +209,7 @@ describe("managed disk backups", () => {
     const plan = await planDiskBackup(h.ctx, run);
     expect(plan).toMatchObject({ mode: "incremental", changedBytes: 8192 });
     expect(h.logs.some((l) => /the SAS on the diff base ended early; granting it again/.test(l))).toBe(true);
-    for (let batch = 0; batch < plan.batchBytes.length; batch++) await copyBackupBatch(h.ctx, { run, batch });
+    for (const input of copyBatchInputs(run, plan)) await copyBackupBatch(h.ctx, input);
     const point = await completeDiskBackup(h.ctx, { run, plan });
     expect(point).toMatchObject({ kind: "incremental", changedBytes: 8192 });
     await expectSameAsDisk("race", point);
