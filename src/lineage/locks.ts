@@ -46,11 +46,15 @@ export class DiskLocks {
   private readonly key: string;
   private readonly now: () => number;
   /**
-   * Locks this process last wrote or read as held, with their expiry: while one has more than half its
-   * time left no other run can have taken it (a live lock is never taken over, and only its holder
-   * releases it), so a renewal needs no round trip. Forgotten on release and on any lost race.
+   * Locks this process last wrote or read as held, with their expiry and ETag: while one has more than
+   * half its time left no other run can have taken it (a live lock is never taken over, and only its
+   * holder releases it), so a renewal needs no round trip; and a release deletes the row under that ETag
+   * without reading it first. Forgotten on release and on any lost race.
    */
-  private readonly known = new Map<string, { owner: LockOwner; expiresAt: number }>();
+  private readonly known = new Map<
+    string,
+    { owner: LockOwner; expiresAt: number; etag: string | undefined }
+  >();
 
   constructor(storage: StorageAccess, lineage: TableLocation, options: { now?: () => number } = {}) {
     const location = lockTableOf(lineage);
@@ -87,8 +91,8 @@ export class DiskLocks {
     }
   }
 
-  private remember(diskId: string, holder: LockHolder): void {
-    this.known.set(diskId, { owner: holder, expiresAt: Date.parse(holder.expiresAt) });
+  private remember(diskId: string, holder: LockHolder, etag: string | undefined): void {
+    this.known.set(diskId, { owner: holder, expiresAt: Date.parse(holder.expiresAt), etag });
   }
 
   private live(holder: LockHolder): boolean {
@@ -134,7 +138,7 @@ export class DiskLocks {
       }
       // Lost a race to another step of this very run, which just renewed it: that is ours.
       if (attempt > 0 && found && mine && this.fresh(found.holder, ttlMs)) {
-        this.remember(diskId, found.holder);
+        this.remember(diskId, found.holder, found.etag);
         return ok(found.holder);
       }
       const holder: LockHolder = {
@@ -144,9 +148,10 @@ export class DiskLocks {
       };
       const entity = { partitionKey: PARTITION, rowKey: diskId, ...holder };
       try {
-        if (found) await this.table.updateEntity(entity, "Replace", { etag: found.etag });
-        else await this.table.createEntity(entity);
-        this.remember(diskId, holder);
+        const written = found
+          ? await this.table.updateEntity(entity, "Replace", { etag: found.etag })
+          : await this.table.createEntity(entity);
+        this.remember(diskId, holder, written.etag);
         return ok(holder);
       } catch (error) {
         // Another run changed the row between our read and write: read again and decide again.
@@ -167,7 +172,7 @@ export class DiskLocks {
     if (known && sameOwner(known.owner, owner) && known.expiresAt - this.now() > ttlMs / 2) return;
     const found = await this.read(diskId);
     if (found && sameOwner(found.holder, owner) && this.fresh(found.holder, ttlMs)) {
-      this.remember(diskId, found.holder);
+      this.remember(diskId, found.holder, found.etag);
       return;
     }
     const taken = await this.take(diskId, owner, ttlMs, found);
@@ -179,15 +184,29 @@ export class DiskLocks {
     }
   }
 
-  /** Releases the owner's lock; a lock another run holds is left alone. */
+  /**
+   * Releases the owner's lock; a lock another run holds is left alone. A row this process last wrote or
+   * read as the owner's is deleted under that ETag at once; changed since (another step of the run
+   * renewed it elsewhere), it is read and decided on.
+   */
   async release(diskId: string, owner: LockOwner): Promise<void> {
+    const known = this.known.get(diskId);
     this.known.delete(diskId);
+    if (known?.etag && sameOwner(known.owner, owner) && (await this.deleteRow(diskId, known.etag))) return;
     const found = await this.read(diskId);
     if (!found || !sameOwner(found.holder, owner)) return;
+    await this.deleteRow(diskId, found.etag);
+  }
+
+  /** Deletes the lock row if unchanged since `etag`: true when deleted (or already gone). */
+  private async deleteRow(diskId: string, etag: string): Promise<boolean> {
     try {
-      await this.table.deleteEntity(PARTITION, diskId, { etag: found.etag });
+      await this.table.deleteEntity(PARTITION, diskId, { etag });
+      return true;
     } catch (error) {
-      if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
+      if (statusOf(error) === 404) return true;
+      if (statusOf(error) === 412) return false;
+      throw error;
     }
   }
 }

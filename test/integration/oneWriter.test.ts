@@ -118,11 +118,40 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
     now += 2_000; // 29 s left: renewing reads the row and rewrites it
     await mine.renew(disk, owner(5), 60_000);
     expect(requests).toEqual(["GET", "PUT"]);
-    // released, then taken by another run: this process no longer knows, reads, and stops
+    // released: the row this process wrote is deleted under its ETag, without reading it first
+    requests.length = 0;
     await mine.release(disk, owner(5));
+    expect(requests).toEqual(["DELETE"]);
+    expect(await mine.holder(disk)).toBeUndefined();
+    // then taken by another run: this process no longer knows, reads, and stops
     expect((await other.acquire(disk, owner(6), 60_000)).ok).toBe(true);
     await expect(mine.renew(disk, owner(5), 60_000)).rejects.toMatchObject({ code: LOCK_LOST });
     await other.release(disk, owner(6));
+  });
+
+  it("releases a lock renewed elsewhere since this process wrote it, and never another run's", async () => {
+    let now = Date.parse("2026-02-01T00:00:00Z");
+    const clock = () => now;
+    const access = () =>
+      new StorageAccess({
+        endpoints: storageEndpointsOf(h.ctx.settings),
+        accountKeys: h.ctx.settings.accountKeys,
+      });
+    const mine = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const elsewhere = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const disk = "renewed-elsewhere";
+    expect((await mine.acquire(disk, owner(7), 60_000)).ok).toBe(true);
+    now += 40_000; // another step of the run, in another process, rewrites the row (a new ETag)
+    await elsewhere.renew(disk, owner(7), 60_000);
+    await mine.release(disk, owner(7));
+    expect(await mine.holder(disk)).toBeUndefined();
+    // expired and taken by another run meanwhile: this run's release leaves that lock alone
+    expect((await mine.acquire(disk, owner(8), 60_000)).ok).toBe(true);
+    now += 61_000;
+    expect((await elsewhere.acquire(disk, owner(9), 60_000)).ok).toBe(true);
+    await mine.release(disk, owner(8));
+    expect(await mine.holder(disk)).toMatchObject({ restorePointId: owner(9).restorePointId });
+    await elsewhere.release(disk, owner(9));
   });
 
   it("backs a disk up once when two runs start at once: the other is skipped, saying why", async () => {
