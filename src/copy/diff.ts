@@ -39,8 +39,13 @@ export interface RangeListingOptions {
   blob: PageBlobClient;
   /** Previous snapshot: list the diff against it; absent: list the allocated ranges. */
   prevSnapshot?: string | undefined;
-  /** Size of the listed snapshot (a multiple of 512). */
-  sizeBytes: number;
+  /**
+   * Size of the listed snapshot (a multiple of 512). Absent: the whole blob is listed from offset 0 in an
+   * open range and its size taken from the response (RangeListing.sizeBytes), a round trip fewer than
+   * asking for it first; a server timeout then asks for the size and splits as usual. Allocated ranges
+   * only: a diff's listing is given the size.
+   */
+  sizeBytes?: number | undefined;
   /** Offset segment listed per request sequence (default: the whole blob); halved on server timeouts. */
   segmentBytes?: number;
   /** Smallest segment before a timeout is final (default 4 MiB). */
@@ -60,9 +65,12 @@ export interface RangeListing {
   requests: number;
   /** Segments split after a server timeout. */
   splits: number;
+  /** The listed blob's size: as given, or as the service reported it. */
+  sizeBytes: number;
 }
 
 interface PageResult {
+  blobContentLength?: number;
   pageRange?: Array<{ start: number; end: number }>;
   clearRange?: Array<{ start: number; end: number }>;
   continuationToken?: string;
@@ -91,20 +99,42 @@ export function toChainBreak(error: unknown, prevSnapshot: string | undefined): 
 /** Lists allocated or changed/cleared ranges over [0, sizeBytes). */
 export async function listRanges(options: RangeListingOptions): Promise<RangeListing> {
   const { blob, prevSnapshot, sizeBytes, signal } = options;
+  if (sizeBytes === undefined && prevSnapshot !== undefined)
+    throw new RangeError("a diff is listed over a given size (sizeBytes)");
   const minSegment = options.minSegmentBytes ?? 4 * 1024 * 1024;
   const maxAttempts = options.maxAttempts ?? 6;
-  const result: RangeListing = { changed: [], cleared: [], requests: 0, splits: 0 };
-  const pending = segmentsOf(sizeBytes, options.segmentBytes ?? MAX_PAGE_BLOB_BYTES).reverse();
+  const result: RangeListing = {
+    changed: [],
+    cleared: [],
+    requests: 0,
+    splits: 0,
+    sizeBytes: sizeBytes ?? 0,
+  };
+  // An open segment (size unknown) runs to the blob's end, whatever that is.
+  const open: ByteRange = { offset: 0, length: Number.POSITIVE_INFINITY };
+  const pending =
+    sizeBytes === undefined
+      ? [open]
+      : segmentsOf(sizeBytes, options.segmentBytes ?? MAX_PAGE_BLOB_BYTES).reverse();
 
   async function page(segment: ByteRange, token: string | undefined): Promise<PageResult> {
+    const count = segment === open ? undefined : segment.length;
     const listing =
       prevSnapshot === undefined
-        ? blob.listPageRanges(segment.offset, segment.length, { abortSignal: signal })
+        ? blob.listPageRanges(segment.offset, count, { abortSignal: signal })
         : blob.listPageRangesDiff(segment.offset, segment.length, prevSnapshot, { abortSignal: signal });
     const iterator = listing.byPage({ continuationToken: token, maxPageSize: options.maxPageSize ?? 5000 });
     result.requests++;
     const next = await iterator.next();
-    return (next.done ? {} : next.value) as PageResult;
+    const value = (next.done ? {} : next.value) as PageResult;
+    if (segment === open) result.sizeBytes = value.blobContentLength ?? result.sizeBytes;
+    return value;
+  }
+
+  /** An open segment that timed out: its size asked for, it is listed as segments of that size. */
+  async function segmentsOfOpen(): Promise<ByteRange[]> {
+    result.sizeBytes = (await blob.getProperties({ abortSignal: signal })).contentLength ?? 0;
+    return segmentsOf(result.sizeBytes, options.segmentBytes ?? MAX_PAGE_BLOB_BYTES);
   }
 
   while (pending.length > 0) {
@@ -125,6 +155,11 @@ export async function listRanges(options: RangeListingOptions): Promise<RangeLis
         signal?.throwIfAborted();
         const chainBreak = toChainBreak(error, prevSnapshot);
         if (chainBreak) throw chainBreak;
+        if (isServerTimeout(error) && segment === open) {
+          pending.push(...(await segmentsOfOpen()).reverse());
+          split = true;
+          break;
+        }
         if (isServerTimeout(error) && segment.length / 2 >= minSegment) {
           pending.push(...half(segment).reverse());
           result.splits++;

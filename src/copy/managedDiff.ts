@@ -58,7 +58,7 @@ export async function querySegments(
   minSegmentBytes: number,
   query: (segment: ByteRange) => Promise<SegmentAnswer>,
 ): Promise<RangeListing> {
-  const result: RangeListing = { changed: [], cleared: [], requests: 0, splits: 0 };
+  const result: RangeListing = { changed: [], cleared: [], requests: 0, splits: 0, sizeBytes };
   const pending = segmentsOf(sizeBytes, segmentBytes).reverse();
   while (pending.length > 0) {
     const segment = pending.pop()!;

@@ -49,6 +49,24 @@ export async function mergeIfUnchanged(
   }
 }
 
+/**
+ * Merges `fields` into a row known by its keys, whatever was written to it since (fields no other writer
+ * sets): false when there is no such row.
+ */
+export async function mergeKnownRow(
+  store: LineageStore,
+  keys: { partitionKey: string; rowKey: string },
+  fields: Record<string, string | number | boolean>,
+): Promise<boolean> {
+  try {
+    await store.table.updateEntity({ ...keys, ...fields }, "Merge", { etag: "*" });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
 /** Deletes the row if it is unchanged since read (true), already gone (true), or changed (false). */
 export async function removeIfUnchanged(store: LineageStore, ref: RowRef): Promise<boolean> {
   try {

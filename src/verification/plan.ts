@@ -1,10 +1,13 @@
 // Step 1 of a verification: find the restore point and both snapshots, list what either snapshot has
 // allocated, choose the window (rotation.ts) and store its chunk spans as parts in the run store, so the
 // orchestration passes only part numbers.
+
+import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
-import { listRanges } from "../copy/diff";
+import { listRanges, type RangeListing } from "../copy/diff";
 import { saveBatches } from "../copy/runStore";
-import { batchRanges, coalesce, totalBytes } from "../ranges";
+import { rowKeyOf } from "../lineage/restorePoint";
+import { batchRanges, clipRanges, coalesce, totalBytes } from "../ranges";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { isManagedPoint, openManagedSource } from "./managedSource";
@@ -22,12 +25,16 @@ export function verifyRunKey(input: Pick<VerifyInput, "restorePointId" | "mode">
   return `${input.restorePointId}.verify-${input.mode}`;
 }
 
-async function sizeOf(ctx: AppContext, url: string, snapshot: string): Promise<number | undefined> {
+/** A snapshot's allocated ranges and size in one listing; undefined when it is gone and `gone` allows. */
+async function listSnapshot(
+  ctx: AppContext,
+  blob: PageBlobClient,
+  gone: "skip" | "fail",
+): Promise<RangeListing | undefined> {
   try {
-    const props = await ctx.storage.pageBlob(requireBlobUrl(url), { snapshot }).getProperties();
-    return props.contentLength ?? 0;
+    return await listRanges({ blob, segmentBytes: ctx.tuning.segmentBytes });
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (gone === "skip" && isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -45,41 +52,42 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
   const managed = isManagedPoint(point)
     ? await openManagedSource(ctx, point, verifyRunKey(input))
     : undefined;
-  const sourceBlob = (retry: "sdk" | "none") =>
-    managed ??
-    ctx.storage.pageBlob(requireBlobUrl(point.sourceUrl), { snapshot: point.sourceSnapshot, retry });
-  const [backupSize, sourceSize] = await Promise.all([
-    sizeOf(ctx, point.backupUrl, point.backupSnapshot),
-    isManagedPoint(point)
-      ? managed?.getProperties().then((p) => p.contentLength ?? 0)
-      : sizeOf(ctx, point.sourceUrl, point.sourceSnapshot),
+  // Each snapshot's size comes with its listing (no request for it first).
+  const [backup, source] = await Promise.all([
+    listSnapshot(
+      ctx,
+      ctx.storage.pageBlob(requireBlobUrl(point.backupUrl), {
+        snapshot: point.backupSnapshot,
+        retry: "none",
+      }),
+      "skip",
+    ),
+    managed
+      ? listSnapshot(ctx, managed, "fail")
+      : listSnapshot(
+          ctx,
+          ctx.storage.pageBlob(requireBlobUrl(point.sourceUrl), {
+            snapshot: point.sourceSnapshot,
+            retry: "none",
+          }),
+          "skip",
+        ),
   ]);
-  if (backupSize === undefined)
-    return { skipped: `backup snapshot ${point.backupSnapshot} no longer exists` };
-  if (sourceSize === undefined) {
+  if (backup === undefined) return { skipped: `backup snapshot ${point.backupSnapshot} no longer exists` };
+  if (source === undefined) {
     return {
       skipped: `source snapshot ${point.sourceSnapshot} no longer exists (a newer backup replaced it)`,
     };
   }
-  const sizeBytes = Math.min(backupSize, sourceSize);
+  const sizeBytes = Math.min(backup.sizeBytes, source.sizeBytes);
   const layoutMismatch =
-    backupSize === sourceSize
+    backup.sizeBytes === source.sizeBytes
       ? null
-      : `the backup snapshot has ${backupSize} bytes, the source snapshot ${sourceSize}`;
-  const list = (url: string, snapshot: string) =>
-    listRanges({
-      blob: ctx.storage.pageBlob(requireBlobUrl(url), { snapshot, retry: "none" }),
-      sizeBytes,
-      segmentBytes: ctx.tuning.segmentBytes,
-    });
-  const [backup, source] = await Promise.all([
-    list(point.backupUrl, point.backupSnapshot),
-    listRanges({ blob: sourceBlob("none"), sizeBytes, segmentBytes: ctx.tuning.segmentBytes }),
-  ]);
+      : `the backup snapshot has ${backup.sizeBytes} bytes, the source snapshot ${source.sizeBytes}`;
   const percent = input.mode === "full" ? 100 : ctx.settings.verifyPercent;
   const chunkBytes = ctx.tuning.verifyChunkBytes;
   const choice = chooseWindow({
-    allocated: coalesce([...backup.changed, ...source.changed]),
+    allocated: clipRanges(coalesce([...backup.changed, ...source.changed]), sizeBytes),
     sizeBytes,
     state: stateBefore(points, point),
     percent,
@@ -124,6 +132,7 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
     window: ctx.tuning.batchWindow,
     layoutMismatch,
     ...(isManagedPoint(point) ? { snapshotResourceId: point.snapshotResourceId } : {}),
+    rowKey: rowKeyOf(point),
   };
   return { plan };
 }

@@ -3,7 +3,7 @@
 // disk's next backup is then a full copy (src/backup/begin.ts), which rewrites every allocated range.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
-import { updateRow } from "../lineage/updates";
+import { mergeKnownRow, updateRow } from "../lineage/updates";
 import { messageOf } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { MAX_LISTED_MISMATCHES } from "./compare";
@@ -46,16 +46,19 @@ export async function recordVerification(ctx: AppContext, input: RecordInput): P
   const { plan } = input;
   const record = recordOf(input, new Date().toISOString());
   const suspect = record.mismatches > 0;
-  await updateRow(
-    ctx.lineage,
-    plan.diskId,
-    plan.restorePointId,
-    () => ({
-      merge: { verification: JSON.stringify(record), ...(suspect ? { suspect: true } : {}) },
-      result: null,
-    }),
-    () => null,
-  );
+  const merge = { verification: JSON.stringify(record), ...(suspect ? { suspect: true } : {}) };
+  // The row's keys travel in the plan (a plan from before they did, or a row keyed otherwise, is looked up).
+  const merged =
+    plan.rowKey !== undefined &&
+    (await mergeKnownRow(ctx.lineage, { partitionKey: plan.diskId, rowKey: plan.rowKey }, merge));
+  if (!merged)
+    await updateRow(
+      ctx.lineage,
+      plan.diskId,
+      plan.restorePointId,
+      () => ({ merge, result: null }),
+      () => null,
+    );
   await closeManagedSource(ctx, plan);
   // Nothing of a page blob's inline window is in the run store (a managed point keeps its SAS there).
   if (plan.spans === undefined || plan.snapshotResourceId !== undefined) {

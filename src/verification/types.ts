@@ -59,6 +59,8 @@ export interface VerifyPlan extends VerifyInput {
   layoutMismatch: string | null;
   /** A managed disk's point: its source snapshot (read through a SAS in the run store). */
   snapshotResourceId?: string;
+  /** The point's lineage row, so the record merges into it without looking it up. */
+  rowKey?: string;
 }
 
 export type PlanOutcome = { plan: VerifyPlan } | { skipped: string };

@@ -107,4 +107,34 @@ describe("copy engine", () => {
     expect(split.changed).toEqual(clean.changed);
     expect(clean.changed).toHaveLength(16);
   });
+
+  it("lists a blob of unknown size in one request, its size from the response; asks for it on a timeout", async () => {
+    const src = h.sources.getPageBlobClient("e4.vhd");
+    await src.create(64 * MiB + 512);
+    for (let i = 0; i < 16; i++) await writeRandom(src, i * 4 * MiB + 512 * i, 4096);
+    await writeRandom(src, 64 * MiB, 512);
+    const blob = h.ctx.storage.pageBlob(blobIn(h.ctx.settings.sources[0]!, "e4.vhd"), { retry: "none" });
+    const known = await listRanges({ blob, sizeBytes: 64 * MiB + 512 });
+    const open = await listRanges({ blob });
+    expect(open).toEqual({ ...known, requests: 1 });
+    expect([open.sizeBytes, open.changed.length]).toEqual([64 * MiB + 512, 17]);
+    await h.emu.control.setFaults(
+      [
+        {
+          pathPrefix: `${h.sourcePrefix}/e4.vhd`,
+          operations: ["getPageRanges"],
+          rate: 1,
+          limit: 2,
+          kind: "operationTimedOut",
+        },
+      ],
+      11,
+    );
+    const timedOut = await listRanges({ blob, segmentBytes: 32 * MiB, minSegmentBytes: 512 * 1024 });
+    await h.emu.control.setFaults([]);
+    expect([timedOut.sizeBytes, timedOut.changed]).toEqual([known.sizeBytes, known.changed]);
+    // The open listing and the first 32 MiB segment timed out: the size asked for, then 16 + 16 + 32 MiB
+    // and the last 512 bytes.
+    expect([timedOut.requests, timedOut.splits]).toEqual([6, 1]);
+  });
 });
