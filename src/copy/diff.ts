@@ -96,7 +96,7 @@ export function toChainBreak(error: unknown, prevSnapshot: string | undefined): 
   return undefined;
 }
 
-/** Lists allocated or changed/cleared ranges over [0, sizeBytes). */
+/** Lists allocated or changed/cleared ranges over [0, sizeBytes) (or the whole blob, its size unknown). */
 export async function listRanges(options: RangeListingOptions): Promise<RangeListing> {
   const { blob, prevSnapshot, sizeBytes, signal } = options;
   if (sizeBytes === undefined && prevSnapshot !== undefined)

@@ -25,18 +25,20 @@ export function verifyRunKey(input: Pick<VerifyInput, "restorePointId" | "mode">
   return `${input.restorePointId}.verify-${input.mode}`;
 }
 
-/** A snapshot's allocated ranges and size in one listing; undefined when it is gone and `gone` allows. */
-async function listSnapshot(
-  ctx: AppContext,
-  blob: PageBlobClient,
-  gone: "skip" | "fail",
-): Promise<RangeListing | undefined> {
+/** A snapshot's allocated ranges and size in one listing; undefined when it is gone. */
+async function listSnapshot(ctx: AppContext, blob: PageBlobClient): Promise<RangeListing | undefined> {
   try {
     return await listRanges({ blob, segmentBytes: ctx.tuning.segmentBytes });
   } catch (error) {
-    if (gone === "skip" && isNotFound(error)) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** A managed disk's snapshot, through its SAS: its size asked for first (a bounded range, as before). */
+async function listManagedSnapshot(ctx: AppContext, blob: PageBlobClient): Promise<RangeListing> {
+  const sizeBytes = (await blob.getProperties()).contentLength ?? 0;
+  return listRanges({ blob, sizeBytes, segmentBytes: ctx.tuning.segmentBytes });
 }
 
 export async function planVerification(ctx: AppContext, input: VerifyInput): Promise<PlanOutcome> {
@@ -52,7 +54,7 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
   const managed = isManagedPoint(point)
     ? await openManagedSource(ctx, point, verifyRunKey(input))
     : undefined;
-  // Each snapshot's size comes with its listing (no request for it first).
+  // A page blob snapshot's size comes with its listing (no request for it first).
   const [backup, source] = await Promise.all([
     listSnapshot(
       ctx,
@@ -60,17 +62,15 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
         snapshot: point.backupSnapshot,
         retry: "none",
       }),
-      "skip",
     ),
     managed
-      ? listSnapshot(ctx, managed, "fail")
+      ? listManagedSnapshot(ctx, managed)
       : listSnapshot(
           ctx,
           ctx.storage.pageBlob(requireBlobUrl(point.sourceUrl), {
             snapshot: point.sourceSnapshot,
             retry: "none",
           }),
-          "skip",
         ),
   ]);
   if (backup === undefined) return { skipped: `backup snapshot ${point.backupSnapshot} no longer exists` };
