@@ -204,6 +204,8 @@ export interface BatchRelay {
   sourceSnapshot: string | undefined;
   destinations: Array<{ url: string; leaseId: string | undefined }>;
   batch: BatchRef;
+  /** As BatchCopy.ranges. */
+  ranges?: BatchDoc | undefined;
   /** As BatchCopy.ready. */
   ready?: Promise<unknown>;
 }
@@ -219,7 +221,7 @@ export async function relayBatchUnderLease(
 ): Promise<BatchResult> {
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
-    loadBatch(container, diskId, key, batch),
+    copy.ranges ?? loadBatch(container, diskId, key, batch),
     loadCheckpointDoc(container, diskId, key, batch),
     copy.ready,
   ]);

@@ -65,7 +65,11 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       sum((p) => p.writeBytes),
       sum((p) => p.batchBytes.length),
     );
-    const batches = copies.map((c, i) => ({ copy: c, batches: prepared[i]?.batchBytes.length ?? 0 }));
+    const batches = copies.map((c, i) => ({
+      copy: c,
+      batches: prepared[i]?.batchBytes.length ?? 0,
+      ranges: prepared[i]?.inlineBatch,
+    }));
     const window = Math.min(...prepared.map((p) => p.window));
     yield* steps.untilDone("restoreCopyBatch", pairedWindowsOf(batches, window), (copied) => {
       progress.bytesDone += copied.bytesCopied;
@@ -87,7 +91,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       restorePointId: run.newRestorePointId,
       restoredDiskUrl: run.targetUrl,
     };
-    const inputs = verifyInputsOf(run, mode, copied.batchBytes.length, before);
+    const inputs = verifyInputsOf(run, mode, copied, before);
     restart("verify", copied.writeBytes, inputs.length, ids);
     const results = new Map<number | "layout", VerifyPartResult>();
     yield* steps.untilDone("restoreVerify", verifyWindowsOf(inputs, copied.window), (part, input) => {

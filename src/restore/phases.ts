@@ -1,7 +1,16 @@
 // The copy phases of a restore, as plain data (pure): what is copied from where to where, and how the
 // batches and verification parts are grouped into the orchestration's windows.
+
+import type { StoredBatch } from "../copy/runStore";
 import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
-import type { CopyPhase, RestoreMode, RestoreRun, SnapshotInput, VerifyPartInput } from "./types";
+import type {
+  CopyPhase,
+  PreparedCopy,
+  RestoreMode,
+  RestoreRun,
+  SnapshotInput,
+  VerifyPartInput,
+} from "./types";
 
 /** The target's snapshot copied into the backup account: in full, or as an increment of its held chain. */
 export function safetyCopyOf(run: RestoreRun, targetSnapshot: string): CopyPhase {
@@ -42,17 +51,17 @@ export function revertCopyOf(run: RestoreRun, safetySnapshot: string): CopyPhase
  * so both destinations are written at once while the number of requests in flight stays bounded.
  */
 export function pairedWindowsOf<T>(
-  copies: Array<{ copy: T; batches: number }>,
+  copies: Array<{ copy: T; batches: number; ranges?: StoredBatch | undefined }>,
   window: number,
-): Array<Array<{ copy: T; batch: number }>> {
+): Array<Array<{ copy: T; batch: number; ranges?: StoredBatch }>> {
   const size = Math.max(1, window);
   const longest = Math.max(0, ...copies.map((c) => c.batches));
-  const windows: Array<Array<{ copy: T; batch: number }>> = [];
+  const windows: Array<Array<{ copy: T; batch: number; ranges?: StoredBatch }>> = [];
   for (let first = 0; first < longest; first += size) {
-    const slot: Array<{ copy: T; batch: number }> = [];
+    const slot: Array<{ copy: T; batch: number; ranges?: StoredBatch }> = [];
     for (const c of copies)
       for (let batch = first; batch < Math.min(first + size, c.batches); batch++)
-        slot.push({ copy: c.copy, batch });
+        slot.push({ copy: c.copy, batch, ...(c.ranges ? { ranges: c.ranges } : {}) });
     windows.push(slot);
   }
   return windows;
@@ -106,12 +115,16 @@ export function verifyWindowsOf<T extends { part: number | "layout" }>(inputs: T
 export function verifyInputsOf(
   run: RestoreRun,
   mode: RestoreMode,
-  batches: number,
+  copied: Pick<PreparedCopy, "batchBytes" | "inlineBatch">,
   beforeSnapshot: string | undefined,
 ): VerifyPartInput[] {
+  const batches = copied.batchBytes.length;
+  const ranges = copied.inlineBatch ? { ranges: copied.inlineBatch } : {};
   return verifyPartsOf(batches).map((part) =>
     part === "layout" && mode === "revert"
-      ? { run, mode, part, beforeSnapshot, batches }
-      : { run, mode, part },
+      ? { run, mode, part, beforeSnapshot, batches, ...ranges }
+      : part === "layout"
+        ? { run, mode, part }
+        : { run, mode, part, ...ranges },
   );
 }

@@ -7,6 +7,7 @@
 import type { AppContext } from "../app/context";
 import { type BatchResult, copyBatchUnderLease, relayBatchUnderLease } from "../copy/batches";
 import { listRanges } from "../copy/diff";
+import { fromStoredBatch } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { subtractRanges } from "../ranges";
 import { statusOf } from "../storage/errors";
@@ -115,6 +116,7 @@ export async function copyBatch(
 ): Promise<BatchResult> {
   const { copy, batch } = input;
   const { run } = copy;
+  const ranges = input.ranges ? fromStoredBatch(input.ranges) : undefined;
   const owner = lockOwnerOfRestore(run);
   // The lock is renewed alongside the batch's loads, and before its first write.
   const ready = ctx.locks.renew(run.targetDiskId, owner, ctx.tuning.lockTtlMs);
@@ -127,7 +129,7 @@ export async function copyBatch(
       const leaseId = leaseOf(copy);
       return await copyBatchUnderLease(
         ctx,
-        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ready },
+        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ranges, ready },
         signal,
       );
     }
@@ -137,7 +139,14 @@ export async function copyBatch(
       destinations.push({ url: run.chain.backupUrl, leaseId: run.chain.leaseId });
     return await relayBatchUnderLease(
       ctx,
-      { sourceUrl: copy.sourceUrl, sourceSnapshot: copy.sourceSnapshot, destinations, batch: ref, ready },
+      {
+        sourceUrl: copy.sourceUrl,
+        sourceSnapshot: copy.sourceSnapshot,
+        destinations,
+        batch: ref,
+        ranges,
+        ready,
+      },
       signal,
     );
   } finally {

@@ -1,6 +1,8 @@
 // The small, JSON-only payloads passed between the restoreDisk orchestration and its activities.
-// Range lists never appear here: they live in the run store (src/copy/runStore.ts).
+// Range lists live in the run store (src/copy/runStore.ts), but for a small copy's only batch, which
+// travels inline (bounded by MAX_INLINE_RANGES).
 import type { Failure } from "../app/result";
+import type { StoredBatch } from "../copy/runStore";
 
 /** Input of the restoreDisk orchestration: a request already admitted (validated) by the HTTP API. */
 export interface RestoreInput {
@@ -106,8 +108,10 @@ export interface PreparedCopy {
   writeBytes: number;
   clearBytes: number;
   rangeCount: number;
-  /** Bytes written per batch (index = batch number); ranges are in the run store. */
+  /** Bytes written per batch (index = batch number); ranges are in the run store, or inline. */
   batchBytes: number[];
+  /** The only batch's ranges, when few enough to travel in the history (nothing in the run store). */
+  inlineBatch?: StoredBatch;
   /** Batches to run at once (the orchestration's fan-out window, from the tuning). */
   window: number;
   /** A safety point into a held chain: incremental, or full when the disk could not be diffed. */
@@ -117,6 +121,8 @@ export interface PreparedCopy {
 export interface CopyBatchInput {
   copy: CopyPhase;
   batch: number;
+  /** The prepared copy's inlineBatch, when it had one. */
+  ranges?: StoredBatch;
 }
 
 /** The promotion of the restore point into the promoted blob (Copy Blob in the backup account). */
@@ -149,6 +155,8 @@ export interface VerifyPartInput {
   beforeSnapshot?: string | undefined;
   /** revert: how many batches the revert copy stored (the layout reads their ranges). */
   batches?: number | undefined;
+  /** The restore copy's only batch, when it travelled inline (else its ranges are in the run store). */
+  ranges?: StoredBatch | undefined;
 }
 
 export interface VerifyPartResult {

@@ -14,7 +14,7 @@ import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
 import { readRange, relayOperations, sha256 } from "../copy/relay";
 import { runOperations } from "../copy/runner";
-import { loadBatch, loadCheckpointDoc } from "../copy/runStore";
+import { fromStoredBatch, loadBatch, loadCheckpointDoc } from "../copy/runStore";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
@@ -96,7 +96,7 @@ async function verifyBatch(
   const own = runStoreOf(ctx, { phase: "verify", run });
   const full = mode === "full";
   const [doc, copied, checkpoint] = await Promise.all([
-    loadBatch(copy.container, copy.diskId, copy.key, batch),
+    input.ranges ? fromStoredBatch(input.ranges) : loadBatch(copy.container, copy.diskId, copy.key, batch),
     // A revert's relay kept the digest of every read; a full restore's copy ran server side and kept none.
     full
       ? { operationsDone: 0, digests: [] }
@@ -226,11 +226,13 @@ async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Prom
   if (size !== run.sizeBytes)
     throw new VerificationError(`the restored disk has ${size} bytes, the backup snapshot ${run.sizeBytes}`);
   const store = runStoreOf(ctx, { phase: "revert", run });
-  const docs = await Promise.all(
-    Array.from({ length: input.batches ?? 0 }, (_, i) =>
-      loadBatch(store.container, store.diskId, store.key, i),
-    ),
-  );
+  const docs = input.ranges
+    ? [fromStoredBatch(input.ranges)]
+    : await Promise.all(
+        Array.from({ length: input.batches ?? 0 }, (_, i) =>
+          loadBatch(store.container, store.diskId, store.key, i),
+        ),
+      );
   const clears = coalesce(docs.flatMap((d) => d.clears));
   const touched = coalesce([...docs.flatMap((d) => d.writes), ...clears]);
   const after = await ensureSnapshot(ctx.storage.container(target), target, {

@@ -7,7 +7,7 @@ import { resolveBackupDisks } from "../../src/backup/resolve";
 import { discover } from "../../src/disks/discovery";
 import { completeRestore } from "../../src/restore/complete";
 import { failRestore } from "../../src/restore/fail";
-import { promotedSnapshotOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
+import { pairedWindowsOf, promotedSnapshotOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
 import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
 import { snapshotBlob } from "../../src/restore/snapshot";
@@ -28,8 +28,9 @@ import {
 
 async function runCopy(h: Harness, copy: CopyPhase, batches?: number) {
   const prepared = await prepareCopy(h.ctx, copy);
-  const upTo = Math.min(batches ?? prepared.batchBytes.length, prepared.batchBytes.length);
-  for (let batch = 0; batch < upTo; batch++) await copyBatch(h.ctx, { copy, batch });
+  const all = prepared.batchBytes.length;
+  const inputs = pairedWindowsOf([{ copy, batches: all, ranges: prepared.inlineBatch }], all).flat();
+  for (const input of inputs.slice(0, batches ?? all)) await copyBatch(h.ctx, input);
   return prepared;
 }
 
@@ -95,7 +96,7 @@ describe("half-written restore targets (against the emulator)", () => {
     const copied = await runCopy(h, restoreCopyOf(run));
     await promoteRestorePoint(h.ctx, { run, wait: false });
     const verified = [];
-    for (const part of verifyInputsOf(run, "full", copied.batchBytes.length, undefined))
+    for (const part of verifyInputsOf(run, "full", copied, undefined))
       verified.push(await verifyPart(h.ctx, part));
     expect(await promoteRestorePoint(h.ctx, { run, wait: true })).toEqual({ copied: true, bytes: 6 * MiB });
     const promotedSnapshot = await snapshotBlob(h.ctx, promotedSnapshotOf(run));

@@ -6,7 +6,7 @@ import { CodedError } from "../../src/app/result";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { failRestore } from "../../src/restore/fail";
-import { restoreCopyOf } from "../../src/restore/phases";
+import { pairedWindowsOf, restoreCopyOf } from "../../src/restore/phases";
 import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
@@ -115,8 +115,10 @@ describe("promotion of a restore point (in-process against the emulator)", () =>
   it("stops a copy still pending when the restore fails, and removes the promoted blob and the new disk", async () => {
     const run = await resolveRestore(h.ctx, input("failing.vhd"), "run-failing");
     const prepared = await prepareCopy(h.ctx, restoreCopyOf(run));
-    for (let batch = 0; batch < prepared.batchBytes.length; batch++)
-      await copyBatch(h.ctx, { copy: restoreCopyOf(run), batch });
+    const batches = prepared.batchBytes.length;
+    const copy = restoreCopyOf(run);
+    for (const step of pairedWindowsOf([{ copy, batches, ranges: prepared.inlineBatch }], batches).flat())
+      await copyBatch(h.ctx, step);
     await h.emu.control.setCopyPending(60_000, h.backupPrefix);
     try {
       expect(await promoteRestorePoint(h.ctx, { run, wait: false })).toEqual({ copied: false, bytes: 0 });

@@ -8,7 +8,7 @@ import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
 import { failRestore } from "../../src/restore/fail";
-import { restoreCopyOf } from "../../src/restore/phases";
+import { pairedWindowsOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
 import { resolveRestore } from "../../src/restore/resolve";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
 import type { CopyPhase } from "../../src/restore/types";
@@ -249,7 +249,13 @@ describe("restore rules (in-process against the emulator)", () => {
     const input = { diskId, restorePointId: points[1]!.restorePointId, targetUrl, overwrite: false };
     const run = await resolveRestore(h.ctx, input, "verify");
     const copied = await runCopy(h, restoreCopyOf(run));
-    expect(copied.batchBytes.length).toBeGreaterThan(0);
+    // A small copy's only batch travels inline: no batch document in the run store, the steps carry it.
+    expect(copied.batchBytes).toHaveLength(1);
+    expect(copied.inlineBatch?.writes.length).toBeGreaterThan(0);
+    const stored: string[] = [];
+    for await (const b of h.backups.listBlobsFlat({ prefix: `_runs/${run.targetDiskId}/` }))
+      stored.push(b.name);
+    expect(stored.filter((name) => name.endsWith("batch-00000.json"))).toEqual([]);
     const target = h.sources.getPageBlobClient(blobNameOf(targetUrl));
     // inside a copied range: caught by the batch; outside every allocated range: caught by the layout
     // (the restore holds a lease on the target while it writes and verifies)
@@ -257,7 +263,9 @@ describe("restore rules (in-process against the emulator)", () => {
     // the complement of what is there, so the very first byte differs whatever the random data was
     const there = await target.downloadToBuffer(2 * MiB, 512);
     await target.uploadPages(Buffer.from(there.map((b) => b ^ 0xff)), 2 * MiB, 512, leased);
-    await expect(verifyPart(h.ctx, { run, mode: "full", part: 0 })).rejects.toThrow(
+    const [layout, first] = verifyInputsOf(run, "full", copied, undefined);
+    expect([layout?.part, first?.part]).toEqual(["layout", 0]);
+    await expect(verifyPart(h.ctx, first!)).rejects.toThrow(
       /differs from the backup snapshot at byte 2097152/,
     );
     expect(await verifyPart(h.ctx, { run, mode: "full", part: "layout" })).toMatchObject({
@@ -286,6 +294,8 @@ describe("restore rules (in-process against the emulator)", () => {
 
 async function runCopy(h: Harness, copy: CopyPhase) {
   const prepared = await prepareCopy(h.ctx, copy);
-  for (let batch = 0; batch < prepared.batchBytes.length; batch++) await copyBatch(h.ctx, { copy, batch });
+  const batches = prepared.batchBytes.length;
+  for (const input of pairedWindowsOf([{ copy, batches, ranges: prepared.inlineBatch }], batches).flat())
+    await copyBatch(h.ctx, input);
   return prepared;
 }
