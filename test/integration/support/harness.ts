@@ -105,10 +105,10 @@ export async function writeRandom(blob: PageBlobClient, offset: number, length: 
   return data;
 }
 
-/** Full content of a blob or snapshot (small disks only). */
 /** The blob name inside its container, decoded, from a blob URL (as lineage rows store them). */
 export const blobNameOf = (url: string): string => decodeURIComponent(requireBlobUrl(url).blobName ?? "");
 
+/** Full content of a blob or snapshot (small disks only). */
 export async function contentOf(blob: PageBlobClient): Promise<Buffer> {
   const props = await blob.getProperties();
   const size = props.contentLength ?? 0;
