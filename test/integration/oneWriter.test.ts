@@ -35,6 +35,21 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
     await h?.cleanup();
   });
 
+  /** A clock the test moves (`ms`), read by the locks through `now`. */
+  function testClock() {
+    const clock = { ms: Date.parse("2026-02-01T00:00:00Z"), now: () => clock.ms };
+    return clock;
+  }
+
+  /** The locks of one process: its own clients, so its memory of the locks is its own. */
+  function processLocks(now: () => number): DiskLocks {
+    const storage = new StorageAccess({
+      endpoints: storageEndpointsOf(h.ctx.settings),
+      accountKeys: h.ctx.settings.accountKeys,
+    });
+    return new DiskLocks(storage, h.ctx.settings.lineageTable, { now });
+  }
+
   it("gives a disk to exactly one of many racing runs, and to another only when released or expired", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const clock = () => now;
@@ -90,15 +105,8 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
   });
 
   it("renews without a round trip while this process knows it holds the lock, and reads again when not", async () => {
-    let now = Date.parse("2026-02-01T00:00:00Z");
-    const clock = () => now;
-    const access = () =>
-      new StorageAccess({
-        endpoints: storageEndpointsOf(h.ctx.settings),
-        accountKeys: h.ctx.settings.accountKeys,
-      });
-    const mine = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
-    const other = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const clock = testClock();
+    const [mine, other] = [processLocks(clock.now), processLocks(clock.now)];
     const requests: string[] = [];
     mine.table.pipeline.addPolicy({
       name: "countRequests",
@@ -110,12 +118,12 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
     const disk = "known-disk";
     expect((await mine.acquire(disk, owner(5), 60_000)).ok).toBe(true);
     requests.length = 0;
-    now += 29_000;
+    clock.ms += 29_000;
     for (let i = 0; i < 3; i++) await mine.renew(disk, owner(5), 60_000);
     expect(requests).toEqual([]);
     // another process (its own memory) reads the row, and finds it held and fresh
     await other.renew(disk, owner(5), 60_000);
-    now += 2_000; // 29 s left: renewing reads the row and rewrites it
+    clock.ms += 2_000; // 29 s left: renewing reads the row and rewrites it
     await mine.renew(disk, owner(5), 60_000);
     expect(requests).toEqual(["GET", "PUT"]);
     // released: the row this process wrote is deleted under its ETag, without reading it first
@@ -130,24 +138,17 @@ describe("disk locks and one writer per disk (against the emulator)", () => {
   });
 
   it("releases a lock renewed elsewhere since this process wrote it, and never another run's", async () => {
-    let now = Date.parse("2026-02-01T00:00:00Z");
-    const clock = () => now;
-    const access = () =>
-      new StorageAccess({
-        endpoints: storageEndpointsOf(h.ctx.settings),
-        accountKeys: h.ctx.settings.accountKeys,
-      });
-    const mine = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
-    const elsewhere = new DiskLocks(access(), h.ctx.settings.lineageTable, { now: clock });
+    const clock = testClock();
+    const [mine, elsewhere] = [processLocks(clock.now), processLocks(clock.now)];
     const disk = "renewed-elsewhere";
     expect((await mine.acquire(disk, owner(7), 60_000)).ok).toBe(true);
-    now += 40_000; // another step of the run, in another process, rewrites the row (a new ETag)
+    clock.ms += 40_000; // another step of the run, in another process, rewrites the row (a new ETag)
     await elsewhere.renew(disk, owner(7), 60_000);
     await mine.release(disk, owner(7));
     expect(await mine.holder(disk)).toBeUndefined();
     // expired and taken by another run meanwhile: this run's release leaves that lock alone
     expect((await mine.acquire(disk, owner(8), 60_000)).ok).toBe(true);
-    now += 61_000;
+    clock.ms += 61_000;
     expect((await elsewhere.acquire(disk, owner(9), 60_000)).ok).toBe(true);
     await mine.release(disk, owner(8));
     expect(await mine.holder(disk)).toMatchObject({ restorePointId: owner(9).restorePointId });
