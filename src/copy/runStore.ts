@@ -17,8 +17,9 @@ export interface StoredBatch {
 }
 
 /**
- * A run whose ranges fit one batch of at most this many travels inline, in the orchestration's history,
- * instead of the run store: bounded (a few dozen bytes per range), and a write, a read and a delete fewer.
+ * A run whose ranges fit one batch (or a verification window one part) of at most this many travels
+ * inline, in the orchestration's history, instead of the run store: bounded (a few dozen bytes per
+ * range), and a write, a read and a delete fewer.
  */
 export const MAX_INLINE_RANGES = 64;
 

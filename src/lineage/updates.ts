@@ -28,10 +28,13 @@ export async function readRow(
   return undefined;
 }
 
-/** Merges `fields` into the row if it is unchanged since `ref` was read; false when someone wrote first. */
+/**
+ * Merges `fields` into the row if it is unchanged since `ref` was read (an ETag of `*`: whatever was
+ * written since, for fields no other writer sets); false when someone wrote first or the row is gone.
+ */
 export async function mergeIfUnchanged(
   store: LineageStore,
-  ref: RowRef,
+  ref: Pick<RowRef, "partitionKey" | "rowKey" | "etag">,
   fields: Record<string, string | number | boolean>,
 ): Promise<boolean> {
   try {
@@ -45,24 +48,6 @@ export async function mergeIfUnchanged(
     return true;
   } catch (error) {
     if (statusOf(error) === 412 || statusOf(error) === 404) return false;
-    throw error;
-  }
-}
-
-/**
- * Merges `fields` into a row known by its keys, whatever was written to it since (fields no other writer
- * sets): false when there is no such row.
- */
-export async function mergeKnownRow(
-  store: LineageStore,
-  keys: { partitionKey: string; rowKey: string },
-  fields: Record<string, string | number | boolean>,
-): Promise<boolean> {
-  try {
-    await store.table.updateEntity({ ...keys, ...fields }, "Merge", { etag: "*" });
-    return true;
-  } catch (error) {
-    if (statusOf(error) === 404) return false;
     throw error;
   }
 }

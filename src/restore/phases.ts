@@ -120,11 +120,9 @@ export function verifyInputsOf(
 ): VerifyPartInput[] {
   const batches = copied.batchBytes.length;
   const ranges = copied.inlineBatch ? { ranges: copied.inlineBatch } : {};
-  return verifyPartsOf(batches).map((part) =>
-    part === "layout" && mode === "revert"
-      ? { run, mode, part, beforeSnapshot, batches, ...ranges }
-      : part === "layout"
-        ? { run, mode, part }
-        : { run, mode, part, ...ranges },
-  );
+  return verifyPartsOf(batches).map((part) => {
+    if (part !== "layout") return { run, mode, part, ...ranges };
+    // A revert's layout reads the ranges it touched; a full restore's compares sizes and what lies outside.
+    return mode === "revert" ? { run, mode, part, beforeSnapshot, batches, ...ranges } : { run, mode, part };
+  });
 }

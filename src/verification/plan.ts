@@ -5,7 +5,7 @@
 import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
 import { listRanges, type RangeListing } from "../copy/diff";
-import { saveBatches } from "../copy/runStore";
+import { MAX_INLINE_RANGES, saveBatches } from "../copy/runStore";
 import { rowKeyOf } from "../lineage/restorePoint";
 import { batchRanges, clipRanges, coalesce, totalBytes } from "../ranges";
 import { isNotFound } from "../storage/errors";
@@ -13,12 +13,6 @@ import { requireBlobUrl } from "../storage/urls";
 import { isManagedPoint, openManagedSource } from "./managedSource";
 import { chooseWindow, stateBefore } from "./rotation";
 import type { PlanOutcome, VerifyInput, VerifyPlan } from "./types";
-
-/**
- * A window of one part with at most this many chunk spans travels in the plan (the orchestration's
- * history) instead of the run store: bounded (16 bytes of offsets per span), and three requests fewer.
- */
-export const MAX_INLINE_SPANS = 64;
 
 /** Run-store key of a verification's parts (under `_runs/<diskId>/`). */
 export function verifyRunKey(input: Pick<VerifyInput, "restorePointId" | "mode">): string {
@@ -98,7 +92,9 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
     maxBatches: ctx.tuning.maxBatches,
     minBatchBytes: ctx.tuning.minBatchBytes,
   });
-  const inline = parts.length === 1 && (parts[0]?.length ?? 0) <= MAX_INLINE_SPANS;
+  // A window of one small part travels in the plan (the history) instead of the run store, as a copy's
+  // only batch does: three requests fewer.
+  const inline = parts.length === 1 && (parts[0]?.length ?? 0) <= MAX_INLINE_RANGES;
   if (!inline) {
     const container = ctx.storage.container(requireBlobUrl(point.backupUrl));
     await saveBatches(

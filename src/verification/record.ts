@@ -3,7 +3,7 @@
 // disk's next backup is then a full copy (src/backup/begin.ts), which rewrites every allocated range.
 import type { AppContext } from "../app/context";
 import { deleteRun } from "../copy/runStore";
-import { mergeKnownRow, updateRow } from "../lineage/updates";
+import { mergeIfUnchanged, updateRow } from "../lineage/updates";
 import { messageOf } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { MAX_LISTED_MISMATCHES } from "./compare";
@@ -50,7 +50,11 @@ export async function recordVerification(ctx: AppContext, input: RecordInput): P
   // The row's keys travel in the plan (a plan from before they did, or a row keyed otherwise, is looked up).
   const merged =
     plan.rowKey !== undefined &&
-    (await mergeKnownRow(ctx.lineage, { partitionKey: plan.diskId, rowKey: plan.rowKey }, merge));
+    (await mergeIfUnchanged(
+      ctx.lineage,
+      { partitionKey: plan.diskId, rowKey: plan.rowKey, etag: "*" },
+      merge,
+    ));
   if (!merged)
     await updateRow(
       ctx.lineage,
