@@ -21,16 +21,16 @@ async function exists(ctx: AppContext, location: BlobLocation, snapshot?: string
 }
 
 /**
- * The target disk's newest completed restore point, when the target's next backup would continue it
- * (the checks a backup makes: the diff base exists on the disk, the backup blob's stamp holds exactly that
- * point and nobody is writing into it, its backup snapshot exists); otherwise undefined.
+ * The target disk's newest completed restore point (`latest`, as read from the lineage), when the target's
+ * next backup would continue it (the checks a backup makes: the diff base exists on the disk, the backup
+ * blob's stamp holds exactly that point and nobody is writing into it, its backup snapshot exists);
+ * otherwise undefined. A point read before a backup completed a newer one fails the stamp check.
  */
 export async function heldChainOf(
   ctx: AppContext,
-  targetDiskId: string,
+  latest: RestorePoint | undefined,
   target: BlobLocation,
 ): Promise<RestorePoint | undefined> {
-  const latest = await ctx.lineage.latestCompleted(targetDiskId);
   if (!latest || latest.sourceUrl !== target.url || !latest.sourceSnapshot) return undefined;
   const backup = requireBlobUrl(latest.backupUrl);
   const [sourceSnapshot, blob, backupSnapshot] = await Promise.all([

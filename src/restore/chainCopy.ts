@@ -17,12 +17,21 @@ import type { CopyPhase, PreparedCopy } from "./types";
 /** The chain's backup blob was written by someone else since the restore began: nothing was overwritten. */
 export const CHAIN_CHANGED = "ChainChanged";
 
-/** Takes the chain's backup blob for this restore: leased, and stamped as written by `writing`. */
-async function claimChainBlob(ctx: AppContext, copy: CopyPhase, holds: string, writing: string) {
+/**
+ * Takes the chain's backup blob for this restore, once `leased` (the run's lease on it) resolves: checks
+ * its stamp under the lease, and stamps it as written by `writing`.
+ */
+async function claimChainBlob(
+  ctx: AppContext,
+  copy: CopyPhase,
+  holds: string,
+  writing: string,
+  leased: Promise<void>,
+) {
   const chain = copy.run.chain;
   if (!chain) throw new Error(`restore ${copy.run.newRestorePointId} holds no chain`);
   const blob = ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl));
-  await holdLease(blob, chain.leaseId, ctx.tuning.leaseSeconds);
+  await leased;
   const props = await blob.getProperties();
   const mismatch = stampMismatch(stampOf(props.metadata), holds, writing);
   if (mismatch) {
@@ -33,6 +42,17 @@ async function claimChainBlob(ctx: AppContext, copy: CopyPhase, holds: string, w
   return { blob, sizeBytes: props.contentLength ?? 0, leaseId: chain.leaseId };
 }
 
+/** Takes (or renews) this run's lease on the chain's backup blob. */
+function leaseChainBlob(ctx: AppContext, copy: CopyPhase): Promise<void> {
+  const chain = copy.run.chain;
+  if (!chain) throw new Error(`restore ${copy.run.newRestorePointId} holds no chain`);
+  return holdLease(
+    ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl)),
+    chain.leaseId,
+    ctx.tuning.leaseSeconds,
+  );
+}
+
 /**
  * The safety point of a disk whose chain is held: the disk's changes since the chain's newest point,
  * written into the chain's backup blob (server side), as a backup would. If the disk cannot be diffed any
@@ -41,10 +61,13 @@ async function claimChainBlob(ctx: AppContext, copy: CopyPhase, holds: string, w
 export async function prepareSafetyIncrement(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
   const { run } = copy;
   if (!run.chain || !run.safety) throw new Error("an incremental safety point needs a held chain");
-  const chain = await claimChainBlob(ctx, copy, run.chain.restorePointId, run.safety.restorePointId);
   const source = requireBlobUrl(copy.sourceUrl);
   const snapshot = ctx.storage.pageBlob(source, { snapshot: copy.sourceSnapshot, retry: "none" });
-  const sizeBytes = (await snapshot.getProperties()).contentLength ?? 0;
+  // The disk snapshot's size is read while the chain's backup blob is claimed.
+  const [chain, sizeBytes] = await Promise.all([
+    claimChainBlob(ctx, copy, run.chain.restorePointId, run.safety.restorePointId, leaseChainBlob(ctx, copy)),
+    snapshot.getProperties().then((p) => p.contentLength ?? 0),
+  ]);
   // A resized disk: the backup blob follows (shrinking clears its tail, as the service does for the disk).
   if (chain.sizeBytes !== sizeBytes)
     await chain.blob.resize(sizeBytes, { conditions: { leaseId: chain.leaseId } });
@@ -84,15 +107,20 @@ export async function prepareRevert(ctx: AppContext, copy: CopyPhase): Promise<P
   if (!run.chain || !run.safety || copy.againstSnapshot === undefined)
     throw new Error("a revert needs a held chain and its safety point");
   const backup = requireBlobUrl(run.chain.backupUrl);
-  const ranges = await revertRanges(ctx, backup, copy.sourceSnapshot, copy.againstSnapshot, run.sizeBytes);
   const target = ctx.storage.pageBlob(requireBlobUrl(run.targetUrl));
-  const safetyId = run.safety.restorePointId;
+  // The leases are taken while the ranges are listed (a lease changes no byte and no metadata; a
+  // RevertNotPossible restore copies in full under the same leases).
+  const targetLeased = holdLease(target, run.leaseId, ctx.tuning.leaseSeconds);
+  const chainLeased = leaseChainBlob(ctx, copy);
+  const [ranges] = await Promise.all([
+    revertRanges(ctx, backup, copy.sourceSnapshot, copy.againstSnapshot, run.sizeBytes),
+    targetLeased,
+    chainLeased,
+  ]);
   // The batches go to the run store meanwhile: nothing reads them before this step returns.
   const [, , prepared] = await Promise.all([
-    holdLease(target, run.leaseId, ctx.tuning.leaseSeconds).then(() =>
-      markUnfinished(target, run.newRestorePointId, run.leaseId),
-    ),
-    claimChainBlob(ctx, copy, safetyId, run.newRestorePointId),
+    markUnfinished(target, run.newRestorePointId, run.leaseId),
+    claimChainBlob(ctx, copy, run.safety.restorePointId, run.newRestorePointId, chainLeased),
     storeBatches(ctx, copy, run.sizeBytes, ranges.writes, ranges.clears),
   ]);
   return prepared;

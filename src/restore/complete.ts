@@ -15,17 +15,27 @@ import { restoredPointOf } from "./record";
 import type { CompleteRestoreInput, RestoreOutput, RestoreRun } from "./types";
 import { combineVerification } from "./verify";
 
-/** Housekeeping shared by success and failure: never turns either into something else. */
-export async function releaseRun(ctx: AppContext, run: RestoreRun): Promise<void> {
+/**
+ * Housekeeping shared by success and failure: never turns either into something else. The target's lease
+ * and the disk's lock are let go once `targetDone` (the target's last write under them) has succeeded, and
+ * kept if it fails (the step fails with it and runs again); the chain's lease and the run's documents go
+ * at once.
+ */
+export async function releaseRun(
+  ctx: AppContext,
+  run: RestoreRun,
+  targetDone: Promise<unknown> = Promise.resolve(),
+): Promise<void> {
   const backups = ctx.storage.container(ctx.settings.target);
   const chain = run.chain;
+  const afterTarget = <T>(release: () => Promise<T>) => targetDone.then(release, () => undefined);
   const results = await Promise.allSettled([
     // A managed disk target is held by the disk lock and its upload SAS, not by a lease.
     run.targetDisk
       ? Promise.resolve()
-      : releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId),
+      : afterTarget(() => releaseLease(ctx.storage.pageBlob(requireBlobUrl(run.targetUrl)), run.leaseId)),
     chain ? releaseLease(ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl)), chain.leaseId) : undefined,
-    ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run)),
+    afterTarget(() => ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run))),
     // Every phase's documents (run keys `<new point>.<phase>`) in one listing.
     deleteRunsStartingWith(backups, run.targetDiskId, `${run.newRestorePointId}.`),
   ]);
@@ -64,16 +74,19 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified, mode);
   const revert = mode === "revert";
-  // Side by side: the lock, the target's lease and snapshot, and the new chain's stamp.
+  // Side by side: the lock, the target's lease, snapshot and metadata, and the new chain's stamp.
+  // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
+  const leased = holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
+  const metadata = leased.then(async () => (await ctx.storage.pageBlob(target).getProperties()).metadata);
   const [, targetSnapshot] = await Promise.all([
     ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs),
-    // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
-    holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds).then(() =>
+    leased.then(() =>
       ensureSnapshot(ctx.storage.container(target), target, {
         tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
         leaseId: run.leaseId,
       }),
     ),
+    metadata,
     stampNewChain(ctx, run, revert),
   ]);
   const promotedSnapshot = revert
@@ -93,9 +106,10 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
     verification,
   );
   await ctx.lineage.upsert(point);
-  // Recorded: the new disk is a disk now, and the next backup may take it.
-  await unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId);
-  await releaseRun(ctx, run);
+  // Recorded: the new disk is a disk now, and the next backup may take it. Its mark goes under its lease
+  // while the rest of the run is let go.
+  const unmarked = unmarkFinished(ctx.storage.pageBlob(target), run.newRestorePointId, run.leaseId, metadata);
+  await Promise.all([unmarked, releaseRun(ctx, run, unmarked)]);
   ctx.log(
     `restore ${run.diskId}/${run.restorePointId} → ${run.targetUrl}: restore point ${point.restorePointId}`,
   );

@@ -16,13 +16,17 @@ export async function markUnfinished(
   await blob.setMetadata({ ...metadata, [TAG_RESTORE_RUN]: restorePointId }, { conditions: { leaseId } });
 }
 
-/** Removes this restore's mark (another run's mark is not ours to remove); the caller holds the lease. */
+/**
+ * Removes this restore's mark (another run's mark is not ours to remove); the caller holds the lease.
+ * `known`: the blob's metadata as the caller read it under that lease (read here when not given).
+ */
 export async function unmarkFinished(
   blob: PageBlobClient,
   restorePointId: string,
   leaseId: string,
+  known?: Promise<Record<string, string> | undefined>,
 ): Promise<void> {
-  const metadata = { ...((await blob.getProperties()).metadata ?? {}) };
+  const metadata = { ...((await (known ?? blob.getProperties().then((p) => p.metadata))) ?? {}) };
   if (metadata[TAG_RESTORE_RUN] !== restorePointId) return;
   delete metadata[TAG_RESTORE_RUN];
   await blob.setMetadata(metadata, { conditions: { leaseId } });

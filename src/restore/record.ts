@@ -46,9 +46,14 @@ export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): P
   // The safety blob holds the safety point: a backup of the target continuing from it may go incremental.
   const blob = ctx.storage.pageBlob(requireBlobUrl(point.backupUrl));
   const leaseId = input.run.chain?.leaseId;
-  if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-  await writeStamp(blob, { holds: point.restorePointId, writing: undefined }, { leaseId });
-  await ctx.lineage.upsert(point);
+  // The stamp and the row are written side by side: a step stopped between them is run again, and until
+  // both are written a backup of the target finds them disagree and starts a new chain (never a wrong one).
+  await Promise.all([
+    (leaseId ? holdLease(blob, leaseId, ctx.tuning.leaseSeconds) : Promise.resolve()).then(() =>
+      writeStamp(blob, { holds: point.restorePointId, writing: undefined }, { leaseId }),
+    ),
+    ctx.lineage.upsert(point),
+  ]);
   ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);
   return point;
 }

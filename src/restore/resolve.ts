@@ -69,7 +69,12 @@ export async function resolveRestore(
   const newRestorePointId = restorePointIdOf(startedAt, hex.slice(0, 8));
   const safetyId = targetExisted ? restorePointIdOf(safetyStartedAt, hex.slice(8, 16)) : undefined;
   const owner = lockOwnerOfRestore({ newRestorePointId, runId });
-  const taken = await ctx.locks.acquire(targetDiskId, owner, ctx.tuning.lockTtlMs);
+  // The target's newest point is read beside the lock: a backup that completed a newer one in between
+  // left a stamp that no longer matches it, and the chain is then not held (checked under the lock).
+  const [taken, newest] = await Promise.all([
+    ctx.locks.acquire(targetDiskId, owner, ctx.tuning.lockTtlMs),
+    targetExisted && target ? ctx.lineage.latestCompleted(targetDiskId) : undefined,
+  ]);
   if (!taken.ok)
     throw new RestoreRefusedError(
       DISK_BUSY,
@@ -77,7 +82,7 @@ export async function resolveRestore(
     );
   // Under the lock (no backup of the target runs now): an overwritten disk whose chain this app holds
   // keeps it, with an incremental safety point, and a point of that same chain is restored by diff.
-  const latest = targetExisted && target ? await heldChainOf(ctx, targetDiskId, target) : undefined;
+  const latest = target ? await heldChainOf(ctx, newest, target) : undefined;
   const chain: HeldChain | null = latest
     ? {
         backupUrl: latest.backupUrl,

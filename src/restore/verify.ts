@@ -222,22 +222,30 @@ async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Prom
   const { run } = input;
   if (input.beforeSnapshot === undefined) throw new Error("a revert's layout needs the safety snapshot");
   const target = requireBlobUrl(run.targetUrl);
-  const size = (await ctx.storage.pageBlob(target).getProperties()).contentLength ?? 0;
+  const store = runStoreOf(ctx, { phase: "revert", run });
+  // The disk's size, the revert's ranges and the disk's snapshot side by side: a disk that fails the size
+  // check keeps a snapshot, as one failing the diff check does (tagged with this restore, pruned by the
+  // disk's next backup like the app's other snapshots).
+  const [size, docs, after] = await Promise.all([
+    ctx.storage
+      .pageBlob(target)
+      .getProperties()
+      .then((p) => p.contentLength ?? 0),
+    input.ranges
+      ? [fromStoredBatch(input.ranges)]
+      : Promise.all(
+          Array.from({ length: input.batches ?? 0 }, (_, i) =>
+            loadBatch(store.container, store.diskId, store.key, i),
+          ),
+        ),
+    ensureSnapshot(ctx.storage.container(target), target, {
+      tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+    }),
+  ]);
   if (size !== run.sizeBytes)
     throw new VerificationError(`the restored disk has ${size} bytes, the backup snapshot ${run.sizeBytes}`);
-  const store = runStoreOf(ctx, { phase: "revert", run });
-  const docs = input.ranges
-    ? [fromStoredBatch(input.ranges)]
-    : await Promise.all(
-        Array.from({ length: input.batches ?? 0 }, (_, i) =>
-          loadBatch(store.container, store.diskId, store.key, i),
-        ),
-      );
   const clears = coalesce(docs.flatMap((d) => d.clears));
   const touched = coalesce([...docs.flatMap((d) => d.writes), ...clears]);
-  const after = await ensureSnapshot(ctx.storage.container(target), target, {
-    tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
-  });
   const snapshot = ctx.storage.pageBlob(target, { snapshot: after, retry: "none" });
   const segmentBytes = ctx.tuning.segmentBytes;
   const [diff, allocated] = await Promise.all([
