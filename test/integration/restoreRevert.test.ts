@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
+import { heldChainOf } from "../../src/restore/chain";
 import { REVERT_VERIFY_METHOD, VERIFY_METHOD } from "../../src/restore/verify";
+import { requireBlobUrl } from "../../src/storage/urls";
 import { seededRandom } from "../support/random";
 import {
   backupNow,
@@ -156,6 +158,24 @@ describe("revert by diff (randomized, in-process against the emulator)", () => {
       points.push({ point: next.restorePoint, bytes: Buffer.from(model) });
       touchedAfter.push(new Set());
     }
+  });
+
+  it("holds the chain only at its newest point: one read before a backup completed a newer one is refused", async () => {
+    // A restore reads the target's newest point beside its lock: a backup may complete in between.
+    const name = "stale.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(MiB);
+    await blob.uploadPages(Buffer.alloc(64 * 1024, 5), 0, 64 * 1024);
+    const first = await backupNow(h, name);
+    await blob.uploadPages(Buffer.alloc(64 * 1024, 6), 128 * 1024, 64 * 1024);
+    const second = await backupNow(h, name);
+    expect(second.restorePoint.kind).toBe("incremental");
+    const target = requireBlobUrl(diskFor(h, name).source.url);
+    expect((await heldChainOf(h.ctx, second.restorePoint, target))?.restorePointId).toBe(
+      second.restorePoint.restorePointId,
+    );
+    expect(await heldChainOf(h.ctx, first.restorePoint, target)).toBeUndefined();
+    expect(await heldChainOf(h.ctx, undefined, target)).toBeUndefined();
   });
 
   it("copies in full (and verifies every allocated byte) when the disk was resized since the point", async () => {
