@@ -22,6 +22,11 @@ export interface BatchDoc {
  */
 export interface BatchResult extends CopyStats {
   done: boolean;
+  /**
+   * A relay batch that travelled inline and finished: the SHA-256 of each operation's bytes as read ("" for
+   * clears), returned here instead of saved to the run store (bounded like its ranges).
+   */
+  digests?: string[];
 }
 
 /** Where a batch's ranges and its checkpoint live in the run store. */
@@ -124,6 +129,8 @@ export function checkpointer(ref: BatchRef, from: number) {
     tick: (operationsDone: number, digests?: readonly string[]) => {
       if (Date.now() - lastSave >= CHECKPOINT_EVERY_MS) void save(operationsDone, digests);
     },
+    /** Waits for a save in flight (a finished step that saves nothing more must not leave one behind). */
+    settled: () => saving,
   };
 }
 
@@ -193,7 +200,7 @@ export async function copyBatchUnderLease(
     });
     const done = stats.operationsDone >= stats.operationsTotal;
     // A finished batch is not called again (a retry after a crash copies the same bytes once more).
-    if (!done) await saver.save(stats.operationsDone);
+    await (done ? saver.settled() : saver.save(stats.operationsDone));
     return { ...stats, done };
   });
 }
@@ -248,8 +255,14 @@ export async function relayBatchUnderLease(
       stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
       onProgress: (progress) => saver.tick(progress.operationsDone, progress.digests),
     });
-    await saver.save(stats.operationsDone, stats.digests);
-    const { digests: _digests, ...counters } = stats;
-    return { ...counters, done: stats.operationsDone >= stats.operationsTotal };
+    const { digests, ...counters } = stats;
+    const done = stats.operationsDone >= stats.operationsTotal;
+    // An inline batch hands its digests to the verification with its result; another keeps them stored.
+    if (done && copy.ranges) {
+      await saver.settled();
+      return { ...counters, done, digests };
+    }
+    await saver.save(stats.operationsDone, digests);
+    return { ...counters, done };
   });
 }

@@ -55,6 +55,9 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     status(phase, extra);
   };
 
+  /** What an inline relay batch read, by copy (the verification compares the disk with it). */
+  const relayed = new Map<CopyPhase, string[]>();
+
   /** Prepares the copies together, then runs their batches in shared windows (progress: all of them). */
   function* copy(phase: string, copies: CopyPhase[]): Steps<PreparedCopy[]> {
     restart(phase, 0, 0);
@@ -71,9 +74,10 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       ranges: prepared[i]?.inlineBatch,
     }));
     const window = Math.min(...prepared.map((p) => p.window));
-    yield* steps.untilDone("restoreCopyBatch", pairedWindowsOf(batches, window), (copied) => {
+    yield* steps.untilDone("restoreCopyBatch", pairedWindowsOf(batches, window), (copied, input) => {
       progress.bytesDone += copied.bytesCopied;
       if (copied.done) progress.batchesDone++;
+      if (copied.digests) relayed.set(input.copy, copied.digests);
       status(phase);
     });
     return prepared;
@@ -85,13 +89,14 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     mode: RestoreMode,
     copied: PreparedCopy,
     before: string | undefined,
+    digests?: string[],
   ): Steps<VerifyPartResult[]> {
     const ids = {
       diskId: run.targetDiskId,
       restorePointId: run.newRestorePointId,
       restoredDiskUrl: run.targetUrl,
     };
-    const inputs = verifyInputsOf(run, mode, copied, before);
+    const inputs = verifyInputsOf(run, mode, { ...copied, digests }, before);
     restart("verify", copied.writeBytes, inputs.length, ids);
     const results = new Map<number | "layout", VerifyPartResult>();
     yield* steps.untilDone("restoreVerify", verifyWindowsOf(inputs, copied.window), (part, input) => {
@@ -115,9 +120,12 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
   ): Steps<Written> {
     let mode: RestoreMode = run.revert ? "revert" : "full";
     let copied: PreparedCopy | undefined;
+    let digests: string[] | undefined;
     if (mode === "revert" && safety !== undefined) {
       try {
-        [copied] = yield* copy("copy", [revertCopyOf(run, safety.snapshot)]);
+        const revert = revertCopyOf(run, safety.snapshot);
+        [copied] = yield* copy("copy", [revert]);
+        digests = relayed.get(revert);
       } catch (error) {
         // The chain could not be diffed: nothing was written yet, the point is copied in full.
         if (failureOf(error).code !== REVERT_NOT_POSSIBLE) throw error;
@@ -133,7 +141,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       yield* steps.call("restorePromote", { run, wait: false });
     }
     if (!copied) throw new Error("the restore copy was not prepared");
-    const verified = yield* verify(run, mode, copied, safety?.before);
+    const verified = yield* verify(run, mode, copied, safety?.before, digests);
     if (mode === "revert") return { mode, copied, verified, promotedSnapshot: null };
     yield* steps.call("restorePromote", { run, wait: true });
     const promotedSnapshot = yield* steps.call("restoreSnapshot", promotedSnapshotOf(run));

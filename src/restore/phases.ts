@@ -111,17 +111,21 @@ export function verifyWindowsOf<T extends { part: number | "layout" }>(inputs: T
   return windows;
 }
 
-/** The verification steps' inputs (a revert's layout compares the disk with its safety snapshot). */
+/**
+ * The verification steps' inputs (a revert's layout compares the disk with its safety snapshot). `digests`:
+ * what an inline relay batch read (its batch part compares the disk with them, not with the run store).
+ */
 export function verifyInputsOf(
   run: RestoreRun,
   mode: RestoreMode,
-  copied: Pick<PreparedCopy, "batchBytes" | "inlineBatch">,
+  copied: Pick<PreparedCopy, "batchBytes" | "inlineBatch"> & { digests?: string[] | undefined },
   beforeSnapshot: string | undefined,
 ): VerifyPartInput[] {
   const batches = copied.batchBytes.length;
   const ranges = copied.inlineBatch ? { ranges: copied.inlineBatch } : {};
+  const digests = copied.inlineBatch && copied.digests ? { digests: copied.digests } : {};
   return verifyPartsOf(batches).map((part) => {
-    if (part !== "layout") return { run, mode, part, ...ranges };
+    if (part !== "layout") return { run, mode, part, ...ranges, ...digests };
     // A revert's layout reads the ranges it touched; a full restore's compares sizes and what lies outside.
     return mode === "revert" ? { run, mode, part, beforeSnapshot, batches, ...ranges } : { run, mode, part };
   });

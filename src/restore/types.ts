@@ -157,6 +157,8 @@ export interface VerifyPartInput {
   batches?: number | undefined;
   /** The restore copy's only batch, when it travelled inline (else its ranges are in the run store). */
   ranges?: StoredBatch | undefined;
+  /** revert: what that inline batch's relay read, per operation (else its checkpoint holds them). */
+  digests?: string[] | undefined;
 }
 
 export interface VerifyPartResult {

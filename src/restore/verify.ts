@@ -97,10 +97,13 @@ async function verifyBatch(
   const full = mode === "full";
   const [doc, copied, checkpoint] = await Promise.all([
     input.ranges ? fromStoredBatch(input.ranges) : loadBatch(copy.container, copy.diskId, copy.key, batch),
-    // A revert's relay kept the digest of every read; a full restore's copy ran server side and kept none.
+    // A revert's relay kept the digest of every read (inline: handed over in the input); a full
+    // restore's copy ran server side and kept none.
     full
       ? { operationsDone: 0, digests: [] }
-      : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
+      : input.digests
+        ? { operationsDone: input.digests.length, digests: input.digests }
+        : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
     loadCheckpointDoc(own.container, own.diskId, own.key, batch),
   ]);
   const all = relayOperations(doc.writes, doc.clears);
@@ -160,8 +163,9 @@ async function verifyBatch(
       saver.tick(progress.operationsDone, kept());
     },
   });
-  await saver.save(stats.operationsDone, kept());
   const done = stats.operationsDone >= ops.length;
+  // A finished part is not called again: only an unfinished one leaves where to resume.
+  await (done ? saver.settled() : saver.save(stats.operationsDone, kept()));
   if (!done) return { bytesCompared: bytes, chunks: 0, digest: "", done };
   return {
     bytesCompared: totalBytes(ops.map((op) => op.range)),

@@ -4,10 +4,14 @@
 // the safety point must hold the disk as it was, and the chain goes on incrementally in the same backup
 // blob. Seed printed; TEST_SEED replays.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BatchResult } from "../../src/copy/batches";
+import { relayOperations, sha256 } from "../../src/copy/relay";
+import { fromStoredBatch } from "../../src/copy/runStore";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { heldChainOf } from "../../src/restore/chain";
-import { REVERT_VERIFY_METHOD, VERIFY_METHOD } from "../../src/restore/verify";
+import type { CopyBatchInput as RestoreBatchInput, VerifyPartInput } from "../../src/restore/types";
+import { REVERT_VERIFY_METHOD, VERIFY_METHOD, verifyPart } from "../../src/restore/verify";
 import { requireBlobUrl } from "../../src/storage/urls";
 import { seededRandom } from "../support/random";
 import {
@@ -18,6 +22,7 @@ import {
   diskFor,
   type Harness,
   MiB,
+  writeRandom,
 } from "./support/harness";
 
 const PAGE = 512;
@@ -176,6 +181,58 @@ describe("revert by diff (randomized, in-process against the emulator)", () => {
     );
     expect(await heldChainOf(h.ctx, first.restorePoint, target)).toBeUndefined();
     expect(await heldChainOf(h.ctx, undefined, target)).toBeUndefined();
+  });
+
+  it("hands a small revert's read digests to its verification inline, and the verification holds to them", async () => {
+    const name = "digests.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(2 * MiB);
+    await writeRandom(blob, 0, 256 * 1024);
+    const point = (await backupNow(h, name)).restorePoint;
+    const want = await contentOf(blob);
+    // Inside what the point holds: the revert only writes (one batch, inline).
+    await writeRandom(blob, 64 * 1024, 8 * 1024);
+    await writeRandom(blob, 128 * 1024, 16 * 1024);
+    const disk = diskFor(h, name);
+    let relayed: { input: RestoreBatchInput; result: BatchResult } | undefined;
+    let verifyInput: VerifyPartInput | undefined;
+    const out = await runRestoreDirect(
+      h.ctx,
+      { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
+      "digests",
+      {
+        onStep: (step, input, result) => {
+          const ok = result as { ok: boolean; value: unknown };
+          const batch = input as RestoreBatchInput;
+          if (step === "restoreCopyBatch" && batch.copy.phase === "revert" && ok.ok)
+            relayed = { input: batch, result: ok.value as BatchResult };
+          if (step === "restoreVerify" && (input as VerifyPartInput).part === 0)
+            verifyInput = input as VerifyPartInput;
+        },
+      },
+    );
+    expect(out.verification.method).toBe(REVERT_VERIFY_METHOD);
+    expect((await contentOf(blob)).equals(want)).toBe(true);
+    // The relay's digests are those of the restore point's bytes, operation by operation ("" for clears).
+    const ranges = relayed?.input.ranges;
+    expect(ranges).toBeDefined();
+    const doc = fromStoredBatch(ranges!);
+    const ops = relayOperations(doc.writes, doc.clears);
+    const expected = ops.map((op) =>
+      op.kind === "clear" ? "" : sha256(want.subarray(op.range.offset, op.range.offset + op.range.length)),
+    );
+    expect(expected.filter((d) => d !== "").length).toBeGreaterThan(0);
+    expect(relayed?.result.digests).toEqual(expected);
+    expect(verifyInput?.digests).toEqual(expected);
+    // Nothing of the run is left in the run store.
+    const stored: string[] = [];
+    for await (const b of h.backups.listBlobsFlat({ prefix: `_runs/${disk.id}/` })) stored.push(b.name);
+    expect(stored).toEqual([]);
+    // The verification compares the disk with the digests it is given: a wrong one is a mismatch.
+    const wrong = expected.map((d) => (d === "" ? d : sha256("not these bytes")));
+    await expect(verifyPart(h.ctx, { ...verifyInput!, digests: wrong })).rejects.toThrow(
+      /differs from the backup snapshot/,
+    );
   });
 
   it("copies in full (and verifies every allocated byte) when the disk was resized since the point", async () => {
