@@ -235,6 +235,45 @@ describe("revert by diff (randomized, in-process against the emulator)", () => {
     );
   });
 
+  it("copies in full when the chain cannot be diffed, and lets go of both leases", async () => {
+    const name = "nodiff.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(2 * MiB);
+    await writeRandom(blob, 0, 512 * 1024);
+    const point = (await backupNow(h, name)).restorePoint;
+    const want = await contentOf(blob);
+    // The chain's backup blob written anew (Put Blob: same bytes, same stamp, a new generation): the app
+    // still holds the chain, but the service refuses a diff across the rewrite (BlobOverwritten).
+    const chainBlob = h.backups.getPageBlobClient(blobNameOf(point.backupUrl));
+    const { metadata } = await chainBlob.getProperties();
+    const bytes = await contentOf(chainBlob);
+    await chainBlob.create(bytes.length, { metadata });
+    await chainBlob.uploadPages(bytes.subarray(0, 512 * 1024), 0, 512 * 1024);
+    await writeRandom(blob, 64 * 1024, 8 * 1024);
+    const disk = diskFor(h, name);
+    const phases: string[] = [];
+    const out = await runRestoreDirect(
+      h.ctx,
+      { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
+      "nodiff",
+      {
+        onStep: (step, input) => {
+          if (step === "restorePrepareCopy") phases.push((input as { phase: string }).phase);
+        },
+      },
+    );
+    expect(phases).toEqual(["safety", "revert", "restore"]);
+    expect(h.logs.some((l) => /cannot be diffed.*BlobOverwritten.*copying in full/s.test(l))).toBe(true);
+    expect(out.verification.method).toBe(VERIFY_METHOD);
+    expect((await contentOf(blob)).equals(want)).toBe(true);
+    // The new chain is the promoted blob; the disk and the held chain's backup blob are free again.
+    expect(out.backupUrl).not.toBe(point.backupUrl);
+    expect((await blob.getProperties()).leaseState).toBe("available");
+    expect((await chainBlob.getProperties()).leaseState).toBe("available");
+    const next = await backupNow(h, name);
+    expect(next.restorePoint).toMatchObject({ status: "completed", kind: "incremental" });
+  });
+
   it("copies in full (and verifies every allocated byte) when the disk was resized since the point", async () => {
     const name = "resized.vhd";
     const blob = h.sources.getPageBlobClient(name);
