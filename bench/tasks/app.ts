@@ -5,6 +5,7 @@ import { runDiskBackupDirect } from "../../src/direct/backup";
 import { runRestoreDirect } from "../../src/direct/restore";
 import { diskOf } from "../../src/disks/identity";
 import { REVERT_VERIFY_METHOD } from "../../src/restore/verify";
+import { requireBlobUrl } from "../../src/storage/urls";
 import type { Endpoints, TaskResult } from "../protocol";
 import { seconds, stringParam } from "./clients";
 
@@ -166,6 +167,8 @@ export async function appBackupDirect(_endpoints: Endpoints, params: Json): Prom
  * A restore of the disk's newest completed point through the app's steps in-process: to a new disk, or
  * (overwrite) onto the disk itself, which reverts it by diff. Records when each phase began (the target
  * is complete, i.e. usable, when its copy ends: the next phase is promote, or verify for a revert).
+ * `replaceTarget`: a restore to a new disk measured again deletes the previous run's disk first, off the
+ * clock.
  */
 export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Promise<TaskResult> {
   const ctx = createAppContext(loadSettings(settingsParam(params)), {
@@ -173,6 +176,9 @@ export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Pro
     tuning: tuningParam(params),
   });
   const diskId = stringParam(params, "diskId");
+  const targetUrl = stringParam(params, "targetUrl");
+  if (params.replaceTarget === true)
+    await ctx.storage.pageBlob(requireBlobUrl(targetUrl)).deleteIfExists({ deleteSnapshots: "include" });
   const latest = await ctx.lineage.latestCompleted(diskId);
   if (latest === undefined) throw new Error(`no restore point for ${diskId}`);
   const phases: Record<string, number> = {};
@@ -182,7 +188,7 @@ export async function appRestoreDirect(_endpoints: Endpoints, params: Json): Pro
     {
       diskId,
       restorePointId: latest.restorePointId,
-      targetUrl: stringParam(params, "targetUrl"),
+      targetUrl,
       overwrite: params.overwrite === true,
     },
     `bench-restore-${Date.now()}`,
