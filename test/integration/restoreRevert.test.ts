@@ -2,7 +2,9 @@
 // without a backup, then restored in place to a random earlier point of its own chain. The disk must equal
 // that point byte for byte, only the pages touched since it (in the chain and on the disk) may be written,
 // the safety point must hold the disk as it was, and the chain goes on incrementally in the same backup
-// blob. Seed printed; TEST_SEED replays.
+// blob. Seed printed; TEST_SEED replays. Beside it, the edges: the chain held only at its newest point,
+// a small revert's digests handed to its verification inline, a chain that cannot be diffed (copied in
+// full), and a resized disk (copied in full).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchResult } from "../../src/copy/batches";
 import { relayOperations, sha256 } from "../../src/copy/relay";
