@@ -2,19 +2,11 @@
 // without a backup, then restored in place to a random earlier point of its own chain. The disk must equal
 // that point byte for byte, only the pages touched since it (in the chain and on the disk) may be written,
 // the safety point must hold the disk as it was, and the chain goes on incrementally in the same backup
-// blob. Seed printed; TEST_SEED replays. Beside it, the edges: the chain held only at its newest point,
-// a small revert's digests handed to its verification inline, a chain that cannot be diffed (copied in
-// full), and a resized disk (copied in full).
+// blob. Seed printed; TEST_SEED replays. The edge cases are in revertEdges.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchResult } from "../../src/copy/batches";
-import { relayOperations, sha256 } from "../../src/copy/relay";
-import { fromStoredBatch } from "../../src/copy/runStore";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
-import { heldChainOf } from "../../src/restore/chain";
-import type { CopyBatchInput as RestoreBatchInput, VerifyPartInput } from "../../src/restore/types";
-import { REVERT_VERIFY_METHOD, VERIFY_METHOD, verifyPart } from "../../src/restore/verify";
-import { requireBlobUrl } from "../../src/storage/urls";
+import { REVERT_VERIFY_METHOD } from "../../src/restore/verify";
 import { seededRandom } from "../support/random";
 import {
   backupNow,
@@ -24,7 +16,6 @@ import {
   diskFor,
   type Harness,
   MiB,
-  writeRandom,
 } from "./support/harness";
 
 const PAGE = 512;
@@ -165,140 +156,5 @@ describe("revert by diff (randomized, in-process against the emulator)", () => {
       points.push({ point: next.restorePoint, bytes: Buffer.from(model) });
       touchedAfter.push(new Set());
     }
-  });
-
-  it("holds the chain only at its newest point: one read before a backup completed a newer one is refused", async () => {
-    // A restore reads the target's newest point beside its lock: a backup may complete in between.
-    const name = "stale.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(MiB);
-    await blob.uploadPages(Buffer.alloc(64 * 1024, 5), 0, 64 * 1024);
-    const first = await backupNow(h, name);
-    await blob.uploadPages(Buffer.alloc(64 * 1024, 6), 128 * 1024, 64 * 1024);
-    const second = await backupNow(h, name);
-    expect(second.restorePoint.kind).toBe("incremental");
-    const target = requireBlobUrl(diskFor(h, name).source.url);
-    expect((await heldChainOf(h.ctx, second.restorePoint, target))?.restorePointId).toBe(
-      second.restorePoint.restorePointId,
-    );
-    expect(await heldChainOf(h.ctx, first.restorePoint, target)).toBeUndefined();
-    expect(await heldChainOf(h.ctx, undefined, target)).toBeUndefined();
-  });
-
-  it("hands a small revert's read digests to its verification inline, and the verification holds to them", async () => {
-    const name = "digests.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(2 * MiB);
-    await writeRandom(blob, 0, 256 * 1024);
-    const point = (await backupNow(h, name)).restorePoint;
-    const want = await contentOf(blob);
-    // Inside what the point holds: the revert only writes (one batch, inline).
-    await writeRandom(blob, 64 * 1024, 8 * 1024);
-    await writeRandom(blob, 128 * 1024, 16 * 1024);
-    const disk = diskFor(h, name);
-    let relayed: { input: RestoreBatchInput; result: BatchResult } | undefined;
-    let verifyInput: VerifyPartInput | undefined;
-    const out = await runRestoreDirect(
-      h.ctx,
-      { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
-      "digests",
-      {
-        onStep: (step, input, result) => {
-          const ok = result as { ok: boolean; value: unknown };
-          const batch = input as RestoreBatchInput;
-          if (step === "restoreCopyBatch" && batch.copy.phase === "revert" && ok.ok)
-            relayed = { input: batch, result: ok.value as BatchResult };
-          if (step === "restoreVerify" && (input as VerifyPartInput).part === 0)
-            verifyInput = input as VerifyPartInput;
-        },
-      },
-    );
-    expect(out.verification.method).toBe(REVERT_VERIFY_METHOD);
-    expect((await contentOf(blob)).equals(want)).toBe(true);
-    // The relay's digests are those of the restore point's bytes, operation by operation ("" for clears).
-    const ranges = relayed?.input.ranges;
-    expect(ranges).toBeDefined();
-    const doc = fromStoredBatch(ranges!);
-    const ops = relayOperations(doc.writes, doc.clears);
-    const expected = ops.map((op) =>
-      op.kind === "clear" ? "" : sha256(want.subarray(op.range.offset, op.range.offset + op.range.length)),
-    );
-    expect(expected.filter((d) => d !== "").length).toBeGreaterThan(0);
-    expect(relayed?.result.digests).toEqual(expected);
-    expect(verifyInput?.digests).toEqual(expected);
-    // Nothing of the run is left in the run store.
-    const stored: string[] = [];
-    for await (const b of h.backups.listBlobsFlat({ prefix: `_runs/${disk.id}/` })) stored.push(b.name);
-    expect(stored).toEqual([]);
-    // The verification compares the disk with the digests it is given: a wrong one is a mismatch.
-    const wrong = expected.map((d) => (d === "" ? d : sha256("not these bytes")));
-    await expect(verifyPart(h.ctx, { ...verifyInput!, digests: wrong })).rejects.toThrow(
-      /differs from the backup snapshot/,
-    );
-  });
-
-  it("copies in full when the chain cannot be diffed, and lets go of both leases", async () => {
-    const name = "nodiff.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(2 * MiB);
-    await writeRandom(blob, 0, 512 * 1024);
-    const point = (await backupNow(h, name)).restorePoint;
-    const want = await contentOf(blob);
-    // The chain's backup blob written anew (Put Blob: same bytes, same stamp, a new generation): the app
-    // still holds the chain, but the service refuses a diff across the rewrite (BlobOverwritten).
-    const chainBlob = h.backups.getPageBlobClient(blobNameOf(point.backupUrl));
-    const { metadata } = await chainBlob.getProperties();
-    const bytes = await contentOf(chainBlob);
-    await chainBlob.create(bytes.length, { metadata });
-    await chainBlob.uploadPages(bytes.subarray(0, 512 * 1024), 0, 512 * 1024);
-    await writeRandom(blob, 64 * 1024, 8 * 1024);
-    const disk = diskFor(h, name);
-    const phases: string[] = [];
-    const out = await runRestoreDirect(
-      h.ctx,
-      { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
-      "nodiff",
-      {
-        onStep: (step, input) => {
-          if (step === "restorePrepareCopy") phases.push((input as { phase: string }).phase);
-        },
-      },
-    );
-    expect(phases).toEqual(["safety", "revert", "restore"]);
-    expect(h.logs.some((l) => /cannot be diffed.*BlobOverwritten.*copying in full/s.test(l))).toBe(true);
-    expect(out.verification.method).toBe(VERIFY_METHOD);
-    expect((await contentOf(blob)).equals(want)).toBe(true);
-    // The new chain is the promoted blob; the disk and the held chain's backup blob are free again.
-    expect(out.backupUrl).not.toBe(point.backupUrl);
-    expect((await blob.getProperties()).leaseState).toBe("available");
-    expect((await chainBlob.getProperties()).leaseState).toBe("available");
-    const next = await backupNow(h, name);
-    expect(next.restorePoint).toMatchObject({ status: "completed", kind: "incremental" });
-  });
-
-  it("copies in full (and verifies every allocated byte) when the disk was resized since the point", async () => {
-    const name = "resized.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(2 * MiB);
-    await blob.uploadPages(Buffer.alloc(MiB, 3), 0, MiB);
-    const first = await backupNow(h, name);
-    const want = await contentOf(blob);
-    await blob.resize(3 * MiB);
-    await blob.uploadPages(Buffer.alloc(MiB, 4), 2 * MiB, MiB);
-    await backupNow(h, name);
-    const disk = diskFor(h, name);
-    const out = await runRestoreDirect(
-      h.ctx,
-      {
-        diskId: disk.id,
-        restorePointId: first.restorePoint.restorePointId,
-        targetUrl: disk.source.url,
-        overwrite: true,
-      },
-      "resized",
-    );
-    expect(out.verification.method).toBe(VERIFY_METHOD);
-    expect((await contentOf(blob)).equals(want)).toBe(true);
-    expect(out.backupUrl).not.toBe(first.restorePoint.backupUrl);
   });
 });
