@@ -49,17 +49,24 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
   }
   const backupBlob = ctx.storage.pageBlob(backup);
   // Both confirm what the run already holds (its lease was kept while it copied): asked side by side.
-  await Promise.all([
+  const held = Promise.all([
     ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs),
     holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds),
   ]);
-  // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too.
-  await writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId });
-  const backupSnapshot = await ensureSnapshot(ctx.storage.container(backup), backup, {
-    tag: runTag(run.diskId, run.restorePointId),
-    metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },
-    leaseId,
-  });
+  // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too
+  // (a retried step's snapshot is looked up meanwhile).
+  const stamped = held.then(() =>
+    writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId }),
+  );
+  const [, backupSnapshot] = await Promise.all([
+    stamped,
+    ensureSnapshot(ctx.storage.container(backup), backup, {
+      tag: runTag(run.diskId, run.restorePointId),
+      metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },
+      leaseId,
+      ready: stamped,
+    }),
+  ]);
   const point: RestorePoint = {
     restorePointId: run.restorePointId,
     diskId: run.diskId,

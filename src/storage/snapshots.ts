@@ -80,6 +80,11 @@ export interface EnsureSnapshotOptions {
   metadata?: Record<string, string>;
   leaseId?: string;
   maxAttempts?: number;
+  /**
+   * Settles when the blob is ready to be snapshotted (its metadata written, say): the lookup of an
+   * existing snapshot runs meanwhile, a new one is made only after it (and not if it fails).
+   */
+  ready?: Promise<unknown>;
 }
 
 /**
@@ -107,6 +112,7 @@ export async function ensureSnapshot(
       const problem = snapshotLimitProblem(all.length, tier);
       if (problem) throw countExceeded(blob, problem);
     }
+    await options.ready;
     try {
       await client.createSnapshot({
         metadata: { ...options.metadata, ...options.tag },
