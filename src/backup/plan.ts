@@ -6,7 +6,7 @@ import type { AppContext } from "../app/context";
 import { toBatchDocs } from "../copy/batches";
 import { bridgeSmallGaps } from "../copy/bridge";
 import { ChainBreakError, listRanges } from "../copy/diff";
-import { inlineBatchOf, saveBatches } from "../copy/runStore";
+import { inlineBatchesOf, saveBatches } from "../copy/runStore";
 import { STAMP_WRITING, stampMismatch, stampOf, writeStamp } from "../lineage/stamp";
 import { type ByteRange, subtractRanges, totalBytes } from "../ranges";
 import { errorCode, statusOf } from "../storage/errors";
@@ -187,8 +187,8 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
   const planned = await claimBackupBlob(ctx, run, fresh, leaseId);
   const listed = await listChanges(ctx, planned, planned.mode, fresh, early);
   const docs = toBatchDocs(ctx.tuning, listed.writes, listed.clears);
-  const inlineBatch = inlineBatchOf(docs);
-  if (!inlineBatch) await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
+  const inlineBatches = inlineBatchesOf(docs);
+  if (!inlineBatches) await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
   return {
     mode: listed.mode,
     reason: listed.reason,
@@ -200,6 +200,6 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
     batchBytes: docs.map((d) => totalBytes(d.writes)),
     window: ctx.tuning.batchWindow,
     listRequests: listed.requests,
-    ...(inlineBatch ? { inlineBatch } : {}),
+    ...(inlineBatches ? { inlineBatches } : {}),
   };
 }

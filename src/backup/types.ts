@@ -1,7 +1,7 @@
 // The small, JSON-only payloads passed between the backup orchestrations and their activities.
-// Range lists live in the run store (src/copy/runStore.ts), but for a small run's only batch, which
-// travels inline (bounded by MAX_INLINE_RANGES).
-import type { StoredBatch } from "../copy/runStore";
+// Range lists live in the run store (src/copy/runStore.ts), but for a small run's batches, which travel
+// inline (bounded by MAX_INLINE_RANGES in all).
+import { inlineBatchesIn, type StoredBatch } from "../copy/runStore";
 import type { RestorePoint } from "../lineage/restorePoint";
 
 export type { BatchResult } from "../copy/batches";
@@ -66,7 +66,9 @@ export interface PlanResult {
   rangeCount: number;
   /** Bytes to write per batch (index = batch number); the ranges are in the run store, or inline. */
   batchBytes: number[];
-  /** The only batch's ranges, when few enough to travel in the history (nothing in the run store). */
+  /** The batches' ranges, when few enough to travel in the history (nothing in the run store). */
+  inlineBatches?: StoredBatch[];
+  /** The only batch's ranges, as a plan recorded before inlineBatches said it (read, never written). */
   inlineBatch?: StoredBatch;
   /** Copy batches to run at once (the orchestration's fan-out window). */
   window: number;
@@ -76,14 +78,17 @@ export interface PlanResult {
 export interface CopyBatchInput {
   run: BeginResult;
   batch: number;
-  /** The plan's inlineBatch, when it had one. */
+  /** This batch's ranges, when the plan's travelled inline. */
   ranges?: StoredBatch;
 }
 
 /** The copy steps of a plan, one per batch (pure: the orchestration builds them). */
 export function copyBatchInputs(run: BeginResult, plan: PlanResult): CopyBatchInput[] {
-  const inline = plan.inlineBatch;
-  return plan.batchBytes.map((_, batch) => ({ run, batch, ...(inline ? { ranges: inline } : {}) }));
+  const inline = inlineBatchesIn(plan);
+  return plan.batchBytes.map((_, batch) => {
+    const ranges = inline?.[batch];
+    return { run, batch, ...(ranges ? { ranges } : {}) };
+  });
 }
 
 export interface CompleteInput {

@@ -97,7 +97,7 @@ export interface BatchCopy {
   destination?: PageBlobClient;
   leaseId: string | undefined;
   batch: BatchRef;
-  /** The batch's ranges when they travel inline (a small run's only batch); else read from the run store. */
+  /** The batch's ranges when they travel inline (a small run's batches); else read from the run store. */
   ranges?: BatchDoc | undefined;
   /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
   ready?: Promise<unknown>;

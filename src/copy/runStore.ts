@@ -17,9 +17,9 @@ export interface StoredBatch {
 }
 
 /**
- * A run whose ranges fit one batch (or a verification window one part) of at most this many travels
+ * A run whose batches hold at most this many ranges in all (or a verification window's part) travels
  * inline, in the orchestration's history, instead of the run store: bounded (a few dozen bytes per
- * range), and a write, a read and a delete fewer.
+ * range), and a write, a read and a delete fewer per batch.
  */
 export const MAX_INLINE_RANGES = 64;
 
@@ -42,11 +42,24 @@ export function fromStoredBatch(stored: StoredBatch): BatchDoc {
   return { writes: fromPairs(stored.writes), clears: fromPairs(stored.clears) };
 }
 
-/** The only batch of `docs` in its inline form, when it is small enough to travel in the history. */
-export function inlineBatchOf(docs: readonly BatchDoc[]): StoredBatch | undefined {
-  const [only] = docs;
-  if (docs.length !== 1 || !only) return undefined;
-  return only.writes.length + only.clears.length <= MAX_INLINE_RANGES ? toStoredBatch(only) : undefined;
+/** The batches of `docs` in their inline form, when they are few enough ranges to travel in the history. */
+export function inlineBatchesOf(docs: readonly BatchDoc[]): StoredBatch[] | undefined {
+  if (docs.length === 0) return undefined;
+  const ranges = docs.reduce((sum, d) => sum + d.writes.length + d.clears.length, 0);
+  return ranges <= MAX_INLINE_RANGES ? docs.map(toStoredBatch) : undefined;
+}
+
+/** A plan's or a prepared copy's inline batches (a result recorded before they were a list has one). */
+export function inlineBatchesIn(result: {
+  inlineBatches?: StoredBatch[] | undefined;
+  inlineBatch?: StoredBatch | undefined;
+}): StoredBatch[] | undefined {
+  return result.inlineBatches ?? (result.inlineBatch ? [result.inlineBatch] : undefined);
+}
+
+/** Every range of `batches` as one inline batch (what a check over the whole copy reads). */
+export function mergedBatch(batches: readonly StoredBatch[]): StoredBatch {
+  return { writes: batches.flatMap((b) => b.writes), clears: batches.flatMap((b) => b.clears) };
 }
 
 /** Writes (or overwrites: idempotent) the batch documents of a run. */

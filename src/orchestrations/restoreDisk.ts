@@ -12,6 +12,7 @@ import { REVERT_NOT_POSSIBLE } from "../app/codes";
 import { newProgress } from "../app/progress";
 import {
   pairedWindowsOf,
+  preparedBatchesOf,
   promoteCopyOf,
   promotedSnapshotOf,
   restoreCopyOf,
@@ -55,8 +56,8 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     status(phase, extra);
   };
 
-  /** What an inline relay batch read, by copy (the verification compares the disk with it). */
-  const relayed = new Map<CopyPhase, string[]>();
+  /** What each inline relay batch read, by copy and batch (the verification compares the disk with it). */
+  const relayed = new Map<CopyPhase, Map<number, string[]>>();
 
   /** Prepares the copies together, then runs their batches in shared windows (progress: all of them). */
   function* copy(phase: string, copies: CopyPhase[]): Steps<PreparedCopy[]> {
@@ -68,16 +69,15 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
       sum((p) => p.writeBytes),
       sum((p) => p.batchBytes.length),
     );
-    const batches = copies.map((c, i) => ({
-      copy: c,
-      batches: prepared[i]?.batchBytes.length ?? 0,
-      ranges: prepared[i]?.inlineBatch,
-    }));
     const window = Math.min(...prepared.map((p) => p.window));
-    yield* steps.untilDone("restoreCopyBatch", pairedWindowsOf(batches, window), (copied, input) => {
+    const windows = pairedWindowsOf(preparedBatchesOf(copies, prepared), window);
+    yield* steps.untilDone("restoreCopyBatch", windows, (copied, input) => {
       progress.bytesDone += copied.bytesCopied;
       if (copied.done) progress.batchesDone++;
-      if (copied.digests) relayed.set(input.copy, copied.digests);
+      if (copied.digests) {
+        const byBatch = relayed.get(input.copy) ?? new Map<number, string[]>();
+        relayed.set(input.copy, byBatch.set(input.batch, copied.digests));
+      }
       status(phase);
     });
     return prepared;
@@ -89,7 +89,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     mode: RestoreMode,
     copied: PreparedCopy,
     before: string | undefined,
-    digests?: string[],
+    digests?: ReadonlyMap<number, string[]>,
   ): Steps<VerifyPartResult[]> {
     const ids = {
       diskId: run.targetDiskId,
@@ -120,7 +120,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
   ): Steps<Written> {
     let mode: RestoreMode = run.revert ? "revert" : "full";
     let copied: PreparedCopy | undefined;
-    let digests: string[] | undefined;
+    let digests: ReadonlyMap<number, string[]> | undefined;
     if (mode === "revert" && safety !== undefined) {
       try {
         const revert = revertCopyOf(run, safety.snapshot);

@@ -1,7 +1,7 @@
 // The copy phases of a restore, as plain data (pure): what is copied from where to where, and how the
 // batches and verification parts are grouped into the orchestration's windows.
 
-import type { StoredBatch } from "../copy/runStore";
+import { inlineBatchesIn, mergedBatch, type StoredBatch } from "../copy/runStore";
 import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import type {
   CopyPhase,
@@ -46,12 +46,23 @@ export function revertCopyOf(run: RestoreRun, safetySnapshot: string): CopyPhase
   return { ...restoreCopyOf(run), phase: "revert", againstSnapshot: safetySnapshot };
 }
 
+/** The copies as pairedWindowsOf takes them: each with its prepared batch count and inline ranges. */
+export function preparedBatchesOf<T>(
+  copies: readonly T[],
+  prepared: ReadonlyArray<Pick<PreparedCopy, "batchBytes" | "inlineBatches" | "inlineBatch">>,
+): Array<{ copy: T; batches: number; ranges?: StoredBatch[] | undefined }> {
+  return copies.map((copy, i) => {
+    const p = prepared[i];
+    return { copy, batches: p?.batchBytes.length ?? 0, ranges: p ? inlineBatchesIn(p) : undefined };
+  });
+}
+
 /**
  * The batches of both copies, window by window: each window holds up to `window` batches of each copy,
  * so both destinations are written at once while the number of requests in flight stays bounded.
  */
 export function pairedWindowsOf<T>(
-  copies: Array<{ copy: T; batches: number; ranges?: StoredBatch | undefined }>,
+  copies: Array<{ copy: T; batches: number; ranges?: StoredBatch[] | undefined }>,
   window: number,
 ): Array<Array<{ copy: T; batch: number; ranges?: StoredBatch }>> {
   const size = Math.max(1, window);
@@ -60,8 +71,10 @@ export function pairedWindowsOf<T>(
   for (let first = 0; first < longest; first += size) {
     const slot: Array<{ copy: T; batch: number; ranges?: StoredBatch }> = [];
     for (const c of copies)
-      for (let batch = first; batch < Math.min(first + size, c.batches); batch++)
-        slot.push({ copy: c.copy, batch, ...(c.ranges ? { ranges: c.ranges } : {}) });
+      for (let batch = first; batch < Math.min(first + size, c.batches); batch++) {
+        const ranges = c.ranges?.[batch];
+        slot.push({ copy: c.copy, batch, ...(ranges ? { ranges } : {}) });
+      }
     windows.push(slot);
   }
   return windows;
@@ -113,20 +126,26 @@ export function verifyWindowsOf<T extends { part: number | "layout" }>(inputs: T
 
 /**
  * The verification steps' inputs (a revert's layout compares the disk with its safety snapshot). `digests`:
- * what an inline relay batch read (its batch part compares the disk with them, not with the run store).
+ * what each inline relay batch read, by batch (its part compares the disk with them, not with the run store).
  */
 export function verifyInputsOf(
   run: RestoreRun,
   mode: RestoreMode,
-  copied: Pick<PreparedCopy, "batchBytes" | "inlineBatch"> & { digests?: string[] | undefined },
+  copied: Pick<PreparedCopy, "batchBytes" | "inlineBatches" | "inlineBatch"> & {
+    digests?: ReadonlyMap<number, string[]> | undefined;
+  },
   beforeSnapshot: string | undefined,
 ): VerifyPartInput[] {
   const batches = copied.batchBytes.length;
-  const ranges = copied.inlineBatch ? { ranges: copied.inlineBatch } : {};
-  const digests = copied.inlineBatch && copied.digests ? { digests: copied.digests } : {};
+  const inline = inlineBatchesIn(copied);
   return verifyPartsOf(batches).map((part) => {
-    if (part !== "layout") return { run, mode, part, ...ranges, ...digests };
-    // A revert's layout reads the ranges it touched; a full restore's compares sizes and what lies outside.
-    return mode === "revert" ? { run, mode, part, beforeSnapshot, batches, ...ranges } : { run, mode, part };
+    if (part !== "layout") {
+      const ranges = inline?.[part];
+      const digests = ranges ? copied.digests?.get(part) : undefined;
+      return { run, mode, part, ...(ranges ? { ranges } : {}), ...(digests ? { digests } : {}) };
+    }
+    // A revert's layout reads every range it touched; a full restore's compares sizes and what lies outside.
+    if (mode !== "revert") return { run, mode, part };
+    return { run, mode, part, beforeSnapshot, batches, ...(inline ? { ranges: mergedBatch(inline) } : {}) };
   });
 }

@@ -2,7 +2,7 @@
 // account), and how a prepared copy stores its ranges as bounded batches.
 import type { AppContext } from "../app/context";
 import { toBatchDocs } from "../copy/batches";
-import { inlineBatchOf, saveBatches } from "../copy/runStore";
+import { inlineBatchesOf, saveBatches } from "../copy/runStore";
 import { type ByteRange, totalBytes } from "../ranges";
 import { runKeyOf } from "./naming";
 import type { CopyPhase, PreparedCopy } from "./types";
@@ -20,7 +20,7 @@ export function runStoreOf(
   };
 }
 
-/** Stores the ranges as batches (a small copy's only batch travels inline) and says what the copy will do. */
+/** Stores the ranges as batches (a small copy's travel inline) and says what the copy will do. */
 export async function storeBatches(
   ctx: AppContext,
   copy: CopyPhase,
@@ -30,8 +30,8 @@ export async function storeBatches(
 ): Promise<PreparedCopy> {
   const docs = toBatchDocs(ctx.tuning, writes, clears);
   const store = runStoreOf(ctx, copy);
-  const inlineBatch = inlineBatchOf(docs);
-  if (!inlineBatch) await saveBatches(store.container, store.diskId, store.key, docs);
+  const inlineBatches = inlineBatchesOf(docs);
+  if (!inlineBatches) await saveBatches(store.container, store.diskId, store.key, docs);
   ctx.log(
     `restore ${copy.phase}: ${totalBytes(writes)} bytes to copy, ${totalBytes(clears)} to clear, ${docs.length} batches`,
   );
@@ -42,6 +42,6 @@ export async function storeBatches(
     rangeCount: writes.length + clears.length,
     batchBytes: docs.map((d) => totalBytes(d.writes)),
     window: ctx.tuning.batchWindow,
-    ...(inlineBatch ? { inlineBatch } : {}),
+    ...(inlineBatches ? { inlineBatches } : {}),
   };
 }

@@ -1,6 +1,6 @@
 // The small, JSON-only payloads passed between the restoreDisk orchestration and its activities.
-// Range lists live in the run store (src/copy/runStore.ts), but for a small copy's only batch, which
-// travels inline (bounded by MAX_INLINE_RANGES).
+// Range lists live in the run store (src/copy/runStore.ts), but for a small copy's batches, which travel
+// inline (bounded by MAX_INLINE_RANGES in all).
 import type { Failure } from "../app/result";
 import type { StoredBatch } from "../copy/runStore";
 
@@ -110,7 +110,9 @@ export interface PreparedCopy {
   rangeCount: number;
   /** Bytes written per batch (index = batch number); ranges are in the run store, or inline. */
   batchBytes: number[];
-  /** The only batch's ranges, when few enough to travel in the history (nothing in the run store). */
+  /** The batches' ranges, when few enough to travel in the history (nothing in the run store). */
+  inlineBatches?: StoredBatch[];
+  /** The only batch's ranges, as a copy prepared before inlineBatches said it (read, never written). */
   inlineBatch?: StoredBatch;
   /** Batches to run at once (the orchestration's fan-out window, from the tuning). */
   window: number;
@@ -121,7 +123,7 @@ export interface PreparedCopy {
 export interface CopyBatchInput {
   copy: CopyPhase;
   batch: number;
-  /** The prepared copy's inlineBatch, when it had one. */
+  /** This batch's ranges, when the prepared copy's travelled inline. */
   ranges?: StoredBatch;
 }
 
@@ -155,7 +157,10 @@ export interface VerifyPartInput {
   beforeSnapshot?: string | undefined;
   /** revert: how many batches the revert copy stored (the layout reads their ranges). */
   batches?: number | undefined;
-  /** The restore copy's only batch, when it travelled inline (else its ranges are in the run store). */
+  /**
+   * The part's batch of the restore copy, when it travelled inline (else its ranges are in the run store);
+   * for a revert's layout, every batch's ranges together.
+   */
   ranges?: StoredBatch | undefined;
   /** revert: what that inline batch's relay read, per operation (else its checkpoint holds them). */
   digests?: string[] | undefined;

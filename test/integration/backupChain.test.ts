@@ -82,7 +82,7 @@ describe("backup chain integrity (against the emulator)", () => {
     expect(run.mode).toBe("full");
     const plan = await planDiskBackup(h.ctx, run);
     expect(plan.batchBytes.length).toBeGreaterThan(1);
-    await copyBackupBatch(h.ctx, { run, batch: 0 }); // ... and then the run dies
+    await copyBackupBatch(h.ctx, copyBatchInputs(run, plan)[0]!); // ... and then the run dies
     // its lease and its disk lock expire long before the next window
     await backup.getBlobLeaseClient().breakLease(0);
     await h.ctx.locks.release(d.id, lockOwnerOfRun(ref));

@@ -7,6 +7,7 @@ import { completeDiskBackup } from "../../src/backup/complete";
 import { copyBackupBatch } from "../../src/backup/copyBatch";
 import { planDiskBackup } from "../../src/backup/plan";
 import { selectDisks } from "../../src/backup/resolve";
+import { copyBatchInputs } from "../../src/backup/types";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
 import {
   backupNow,
@@ -99,9 +100,9 @@ describe("backup safety (against the emulator)", () => {
     // the second plan also lists the (now existing) backup blob; everything else is identical
     expect({ ...plan2, listRequests: 0 }).toEqual({ ...plan1, listRequests: 0 });
     expect(plan1.batchBytes.length).toBeGreaterThan(1);
-    for (let batch = 0; batch < plan1.batchBytes.length; batch++) {
-      await copyBackupBatch(h.ctx, { run: begin1, batch });
-      await copyBackupBatch(h.ctx, { run: begin1, batch });
+    for (const input of copyBatchInputs(begin1, plan1)) {
+      await copyBackupBatch(h.ctx, input);
+      await copyBackupBatch(h.ctx, input);
     }
     const rp1 = await completeDiskBackup(h.ctx, { run: begin1, plan: plan1 });
     const rp2 = await completeDiskBackup(h.ctx, { run: begin1, plan: plan1 });

@@ -58,12 +58,12 @@ describe("inline batches (against the emulator)", () => {
     const { run, diskId } = await changedDisk("small.vhd", 20);
     const plan = await planDiskBackup(h.ctx, run);
     expect(plan.batchBytes).toEqual([20 * 4096]);
-    expect(plan.inlineBatch?.writes).toHaveLength(20);
+    expect(plan.inlineBatches?.[0]?.writes).toHaveLength(20);
     expect(await runStoreNames(diskId)).toEqual([]);
     const [input, ...more] = copyBatchInputs(run, plan);
     expect(more).toEqual([]);
     if (!input) throw new Error("no copy step");
-    expect(input.ranges).toEqual(plan.inlineBatch);
+    expect(input.ranges).toEqual(plan.inlineBatches?.[0]);
     // A retried step copies the same bytes again; a step resumed from a checkpoint skips what it did.
     expect((await copyBackupBatch(h.ctx, input)).operationsDone).toBe(20);
     await saveCheckpoint(h.backups, diskId, run.restorePointId, 0, 15);
@@ -81,7 +81,7 @@ describe("inline batches (against the emulator)", () => {
     const pages = MAX_INLINE_RANGES + 1;
     const { run, diskId } = await changedDisk("wide.vhd", pages);
     const plan = await planDiskBackup(h.ctx, run);
-    expect(plan.inlineBatch).toBeUndefined();
+    expect(plan.inlineBatches).toBeUndefined();
     expect(plan.batchBytes.reduce((s, b) => s + b, 0)).toBe(pages * 4096);
     expect((await runStoreNames(diskId)).filter((n) => n.endsWith("batch-00000.json"))).toHaveLength(1);
     for (const input of copyBatchInputs(run, plan)) {

@@ -7,7 +7,13 @@ import { resolveBackupDisks } from "../../src/backup/resolve";
 import { discover } from "../../src/disks/discovery";
 import { completeRestore } from "../../src/restore/complete";
 import { failRestore } from "../../src/restore/fail";
-import { pairedWindowsOf, promotedSnapshotOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
+import {
+  pairedWindowsOf,
+  preparedBatchesOf,
+  promotedSnapshotOf,
+  restoreCopyOf,
+  verifyInputsOf,
+} from "../../src/restore/phases";
 import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
 import { snapshotBlob } from "../../src/restore/snapshot";
@@ -29,7 +35,7 @@ import {
 async function runCopy(h: Harness, copy: CopyPhase, batches?: number) {
   const prepared = await prepareCopy(h.ctx, copy);
   const all = prepared.batchBytes.length;
-  const inputs = pairedWindowsOf([{ copy, batches: all, ranges: prepared.inlineBatch }], all).flat();
+  const inputs = pairedWindowsOf(preparedBatchesOf([copy], [prepared]), all).flat();
   for (const input of inputs.slice(0, batches ?? all)) await copyBatch(h.ctx, input);
   return prepared;
 }

@@ -6,7 +6,7 @@ import { CodedError } from "../../src/app/result";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { failRestore } from "../../src/restore/fail";
-import { pairedWindowsOf, restoreCopyOf } from "../../src/restore/phases";
+import { pairedWindowsOf, preparedBatchesOf, restoreCopyOf } from "../../src/restore/phases";
 import { promoteRestorePoint } from "../../src/restore/promote";
 import { resolveRestore } from "../../src/restore/resolve";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
@@ -117,7 +117,7 @@ describe("promotion of a restore point (in-process against the emulator)", () =>
     const prepared = await prepareCopy(h.ctx, restoreCopyOf(run));
     const batches = prepared.batchBytes.length;
     const copy = restoreCopyOf(run);
-    for (const step of pairedWindowsOf([{ copy, batches, ranges: prepared.inlineBatch }], batches).flat())
+    for (const step of pairedWindowsOf(preparedBatchesOf([copy], [prepared]), batches).flat())
       await copyBatch(h.ctx, step);
     await h.emu.control.setCopyPending(60_000, h.backupPrefix);
     try {

@@ -8,7 +8,7 @@ import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
 import { admitRestore } from "../../src/restore/admission";
 import { failRestore } from "../../src/restore/fail";
-import { pairedWindowsOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
+import { pairedWindowsOf, preparedBatchesOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
 import { resolveRestore } from "../../src/restore/resolve";
 import { copyBatch, prepareCopy } from "../../src/restore/sparseCopy";
 import type { CopyPhase } from "../../src/restore/types";
@@ -251,7 +251,7 @@ describe("restore rules (in-process against the emulator)", () => {
     const copied = await runCopy(h, restoreCopyOf(run));
     // A small copy's only batch travels inline: no batch document in the run store, the steps carry it.
     expect(copied.batchBytes).toHaveLength(1);
-    expect(copied.inlineBatch?.writes.length).toBeGreaterThan(0);
+    expect(copied.inlineBatches?.[0]?.writes.length).toBeGreaterThan(0);
     const stored: string[] = [];
     for await (const b of h.backups.listBlobsFlat({ prefix: `_runs/${run.targetDiskId}/` }))
       stored.push(b.name);
@@ -295,7 +295,7 @@ describe("restore rules (in-process against the emulator)", () => {
 async function runCopy(h: Harness, copy: CopyPhase) {
   const prepared = await prepareCopy(h.ctx, copy);
   const batches = prepared.batchBytes.length;
-  for (const input of pairedWindowsOf([{ copy, batches, ranges: prepared.inlineBatch }], batches).flat())
+  for (const input of pairedWindowsOf(preparedBatchesOf([copy], [prepared]), batches).flat())
     await copyBatch(h.ctx, input);
   return prepared;
 }

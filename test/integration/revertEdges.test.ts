@@ -59,12 +59,13 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
     await writeRandom(blob, 0, 256 * 1024);
     const point = (await backupNow(h, name)).restorePoint;
     const want = await contentOf(blob);
-    // Inside what the point holds: the revert only writes (one batch, inline).
+    // Inside what the point holds (written back) and outside it (cleared): two batches, both inline.
     await writeRandom(blob, 64 * 1024, 8 * 1024);
     await writeRandom(blob, 128 * 1024, 16 * 1024);
+    await writeRandom(blob, MiB, 16 * 1024);
     const disk = diskFor(h, name);
-    let relayed: { input: RestoreBatchInput; result: BatchResult } | undefined;
-    let verifyInput: VerifyPartInput | undefined;
+    const relayed = new Map<number, { input: RestoreBatchInput; result: BatchResult }>();
+    const verifyInputs = new Map<number | "layout", VerifyPartInput>();
     const out = await runRestoreDirect(
       h.ctx,
       { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
@@ -74,32 +75,42 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
           const ok = result as { ok: boolean; value: unknown };
           const batch = input as RestoreBatchInput;
           if (step === "restoreCopyBatch" && batch.copy.phase === "revert" && ok.ok)
-            relayed = { input: batch, result: ok.value as BatchResult };
-          if (step === "restoreVerify" && (input as VerifyPartInput).part === 0)
-            verifyInput = input as VerifyPartInput;
+            relayed.set(batch.batch, { input: batch, result: ok.value as BatchResult });
+          if (step === "restoreVerify")
+            verifyInputs.set((input as VerifyPartInput).part, input as VerifyPartInput);
         },
       },
     );
     expect(out.verification.method).toBe(REVERT_VERIFY_METHOD);
     expect((await contentOf(blob)).equals(want)).toBe(true);
-    // The relay's digests are those of the restore point's bytes, operation by operation ("" for clears).
-    const ranges = relayed?.input.ranges;
-    expect(ranges).toBeDefined();
-    const doc = fromStoredBatch(ranges!);
-    const ops = relayOperations(doc.writes, doc.clears);
-    const expected = ops.map((op) =>
-      op.kind === "clear" ? "" : sha256(want.subarray(op.range.offset, op.range.offset + op.range.length)),
-    );
-    expect(expected.filter((d) => d !== "").length).toBeGreaterThan(0);
-    expect(relayed?.result.digests).toEqual(expected);
-    expect(verifyInput?.digests).toEqual(expected);
+    expect([...relayed.keys()].sort()).toEqual([0, 1]);
+    // Each batch's digests are those of the restore point's bytes, operation by operation ("" for clears).
+    const expectedOf = (batch: number) => {
+      const ranges = relayed.get(batch)?.input.ranges;
+      expect(ranges).toBeDefined();
+      const doc = fromStoredBatch(ranges!);
+      return relayOperations(doc.writes, doc.clears).map((op) =>
+        op.kind === "clear" ? "" : sha256(want.subarray(op.range.offset, op.range.offset + op.range.length)),
+      );
+    };
+    const [writes, clears] = [expectedOf(0), expectedOf(1)];
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((d) => d !== "")).toBe(true);
+    expect(clears).toEqual([""]);
+    expect(relayed.get(0)?.result.digests).toEqual(writes);
+    expect(relayed.get(1)?.result.digests).toEqual(clears);
+    expect(verifyInputs.get(0)?.digests).toEqual(writes);
+    // The layout check reads every range the revert touched, both batches' (inline too).
+    const layout = fromStoredBatch(verifyInputs.get("layout")!.ranges!);
+    expect(layout.clears).toEqual([{ offset: MiB, length: 16 * 1024 }]);
+    expect(layout.writes.length).toBe(fromStoredBatch(relayed.get(0)!.input.ranges!).writes.length);
     // Nothing of the run is left in the run store.
     const stored: string[] = [];
     for await (const b of h.backups.listBlobsFlat({ prefix: `_runs/${disk.id}/` })) stored.push(b.name);
     expect(stored).toEqual([]);
     // The verification compares the disk with the digests it is given: a wrong one is a mismatch.
-    const wrong = expected.map((d) => (d === "" ? d : sha256("not these bytes")));
-    await expect(verifyPart(h.ctx, { ...verifyInput!, digests: wrong })).rejects.toThrow(
+    const wrong = writes.map(() => sha256("not these bytes"));
+    await expect(verifyPart(h.ctx, { ...verifyInputs.get(0)!, digests: wrong })).rejects.toThrow(
       /differs from the backup snapshot/,
     );
   });
