@@ -16,6 +16,7 @@ import {
   diskFor,
   type Harness,
   MiB,
+  REVERT_TUNING,
 } from "./support/harness";
 
 const PAGE = 512;
@@ -25,14 +26,7 @@ const ROUNDS = 4;
 describe("revert by diff (randomized, in-process against the emulator)", () => {
   let h: Harness;
   beforeAll(async () => {
-    // No gap bridging here: the chain then writes exactly the touched pages, which bounds what a revert
-    // may write (bridging is covered by backupBridging.test.ts).
-    h = await createHarness("revert", {
-      minBatchBytes: 256 * 1024,
-      maxBatches: 8,
-      maxClearsPerBatch: 4,
-      bridgeGapBytes: 0,
-    });
+    h = await createHarness("revert", REVERT_TUNING);
   });
   afterAll(async () => h?.cleanup());
 

@@ -18,19 +18,14 @@ import {
   diskFor,
   type Harness,
   MiB,
+  REVERT_TUNING,
   writeRandom,
 } from "./support/harness";
 
 describe("revert by diff, edge cases (in-process against the emulator)", () => {
   let h: Harness;
   beforeAll(async () => {
-    // As the randomized revert's harness: no gap bridging, small batches.
-    h = await createHarness("revertedge", {
-      minBatchBytes: 256 * 1024,
-      maxBatches: 8,
-      maxClearsPerBatch: 4,
-      bridgeGapBytes: 0,
-    });
+    h = await createHarness("revertedge", REVERT_TUNING);
   });
   afterAll(async () => h?.cleanup());
 

@@ -126,3 +126,14 @@ export async function expectSameBytes(
   const backup = await contentOf(h.backups.getPageBlobClient(backupName).withSnapshot(point.backupSnapshot));
   return { source, backup };
 }
+
+/**
+ * The revert tests' tuning: no gap bridging (the chain then writes exactly the touched pages, which bounds
+ * what a revert may write; bridging is covered by backupBridging.test.ts), small batches, few clears each.
+ */
+export const REVERT_TUNING = {
+  minBatchBytes: 256 * 1024,
+  maxBatches: 8,
+  maxClearsPerBatch: 4,
+  bridgeGapBytes: 0,
+};
