@@ -77,8 +77,7 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
   // Side by side: the lock, the target's lease, snapshot and metadata, and the new chain's stamp.
   // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
   const leased = holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
-  const metadata = leased.then(async () => (await ctx.storage.pageBlob(target).getProperties()).metadata);
-  const [, targetSnapshot] = await Promise.all([
+  const [, targetSnapshot, metadata = {}] = await Promise.all([
     ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs),
     leased.then(() =>
       ensureSnapshot(ctx.storage.container(target), target, {
@@ -86,7 +85,7 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
         leaseId: run.leaseId,
       }),
     ),
-    metadata,
+    leased.then(async () => (await ctx.storage.pageBlob(target).getProperties()).metadata),
     stampNewChain(ctx, run, revert),
   ]);
   const promotedSnapshot = revert

@@ -24,9 +24,9 @@ export async function unmarkFinished(
   blob: PageBlobClient,
   restorePointId: string,
   leaseId: string,
-  known?: Promise<Record<string, string> | undefined>,
+  known?: Record<string, string>,
 ): Promise<void> {
-  const metadata = { ...((await (known ?? blob.getProperties().then((p) => p.metadata))) ?? {}) };
+  const metadata = { ...(known ?? (await blob.getProperties()).metadata ?? {}) };
   if (metadata[TAG_RESTORE_RUN] !== restorePointId) return;
   delete metadata[TAG_RESTORE_RUN];
   await blob.setMetadata(metadata, { conditions: { leaseId } });
