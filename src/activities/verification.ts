@@ -3,12 +3,12 @@
 // each disk backup by src/direct/backup.ts).
 import type { VerificationSteps } from "../orchestrations/names";
 import { comparePart } from "../verification/compare";
-import { planVerification } from "../verification/plan";
 import { recordVerification } from "../verification/record";
+import { planVerificationStep } from "../verification/step";
 import type { ActivityTable } from "./table";
 
 export const verificationActivities: ActivityTable<VerificationSteps> = {
-  verifyPlan: ({ app }, input) => planVerification(app, input),
+  verifyPlan: ({ app }, input) => planVerificationStep(app, input),
   verifyCompare: ({ app }, input) => comparePart(app, input),
   verifyRecord: ({ app }, input) => recordVerification(app, input),
 };

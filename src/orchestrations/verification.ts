@@ -1,19 +1,49 @@
 // verifyRestorePoint: compare a restore point's backup snapshot with its source snapshot. 1. plan: list
 // both snapshots' allocated ranges, choose the window (VERIFY_PERCENT, rotating; or the whole disk),
-// store its chunks as parts; 2. compare the parts in windows; 3. record the result on the restore point
-// (a mismatch marks it suspect). Runs after each disk backup (afterBackup.ts) and on demand.
-import { newProgress } from "../app/progress";
+// store its chunks as parts (a small window's one part is compared and recorded by this step itself);
+// 2. compare the parts in windows; 3. record the result on the restore point (a mismatch marks it
+// suspect). Runs after each disk backup (afterBackup.ts) and on demand.
+import { newProgress, type Progress } from "../app/progress";
 import { SNAPSHOT_GONE, VERIFICATION_MISMATCH } from "../verification/codes";
-import type { VerificationOutcome, VerifyInput } from "../verification/types";
+import type { VerificationOutcome, VerificationRecord, VerifyInput, VerifyPlan } from "../verification/types";
 import { failureOf } from "./failures";
 import type { VerificationSteps } from "./names";
-import { type ProcedureRuntime, type Steps, stepsOf, windowsOf } from "./steps";
+import { type ProcedureRuntime, type StepRunner, type Steps, stepsOf, windowsOf } from "./steps";
+
+/** Steps 2 and 3 of a window whose parts are in the run store. */
+function* compareAndRecord(
+  steps: StepRunner<VerificationSteps>,
+  plan: VerifyPlan,
+  onProgress: (progress: Progress) => void,
+): Steps<VerificationRecord> {
+  const progress = progressOf(plan);
+  onProgress(progress);
+  const parts = Array.from({ length: plan.parts }, (_, part) => ({ plan, part }));
+  const results = yield* steps.windows("verifyCompare", windowsOf(parts, plan.window), (part) => {
+    progress.bytesDone += part.bytesCompared;
+    progress.batchesDone++;
+    onProgress(progress);
+  });
+  return yield* steps.call("verifyRecord", { plan, parts: results });
+}
+
+/** The compare phase's progress: none done yet, or all of it once `recorded`. */
+function progressOf(plan: VerifyPlan, recorded?: VerificationRecord): Progress {
+  const progress = newProgress("verify");
+  progress.bytesTotal = plan.compareBytes;
+  progress.batchesTotal = plan.parts;
+  if (recorded) {
+    progress.bytesDone = recorded.bytesCompared;
+    progress.batchesDone = plan.parts;
+  }
+  return progress;
+}
 
 /** Verifies one restore point; never throws (a failure of the verification itself is in the outcome). */
 export function* verifyPoint(
   runtime: ProcedureRuntime,
   input: VerifyInput,
-  onProgress: (progress: ReturnType<typeof newProgress>) => void = () => {},
+  onProgress: (progress: Progress) => void = () => {},
 ): Steps<VerificationOutcome> {
   const steps = stepsOf<VerificationSteps>(runtime);
   const ids = { diskId: input.diskId, restorePointId: input.restorePointId };
@@ -23,18 +53,8 @@ export function* verifyPoint(
       runtime.log(`verification of ${ids.diskId}/${ids.restorePointId} skipped: ${planned.skipped}`);
       return { ...ids, status: "skipped", reason: planned.skipped };
     }
-    const { plan } = planned;
-    const progress = newProgress("verify");
-    progress.bytesTotal = plan.compareBytes;
-    progress.batchesTotal = plan.parts;
-    onProgress(progress);
-    const parts = Array.from({ length: plan.parts }, (_, part) => ({ plan, part }));
-    const results = yield* steps.windows("verifyCompare", windowsOf(parts, plan.window), (part) => {
-      progress.bytesDone += part.bytesCompared;
-      progress.batchesDone++;
-      onProgress(progress);
-    });
-    const record = yield* steps.call("verifyRecord", { plan, parts: results });
+    const record = planned.recorded ?? (yield* compareAndRecord(steps, planned.plan, onProgress));
+    if (planned.recorded) onProgress(progressOf(planned.plan, planned.recorded));
     if (record.mismatches === 0) return { ...ids, status: "verified", record };
     const first = record.mismatchRanges[0];
     const message =

@@ -92,9 +92,9 @@ export async function planVerification(ctx: AppContext, input: VerifyInput): Pro
     maxBatches: ctx.tuning.maxBatches,
     minBatchBytes: ctx.tuning.minBatchBytes,
   });
-  // A window of one small part travels in the plan (the history) instead of the run store, as a small
-  // copy's batches do: three requests fewer.
-  const inline = parts.length === 1 && (parts[0]?.length ?? 0) <= MAX_INLINE_RANGES;
+  // A window of one small part (or none) travels in the plan (the history) instead of the run store, as a
+  // small copy's batches do: three requests fewer, and the plan step compares and records it too (step.ts).
+  const inline = parts.length <= 1 && (parts[0]?.length ?? 0) <= MAX_INLINE_RANGES;
   if (!inline) {
     const container = ctx.storage.container(requireBlobUrl(point.backupUrl));
     await saveBatches(

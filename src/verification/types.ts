@@ -63,7 +63,11 @@ export interface VerifyPlan extends VerifyInput {
   rowKey?: string;
 }
 
-export type PlanOutcome = { plan: VerifyPlan } | { skipped: string };
+/**
+ * What the plan step returns: skipped, or the plan; a small window (one part, carried in the plan) comes
+ * back compared and recorded by the same step (`recorded`), so the orchestration has nothing left to call.
+ */
+export type PlanOutcome = { plan: VerifyPlan; recorded?: VerificationRecord } | { skipped: string };
 
 export interface ComparePartInput {
   plan: VerifyPlan;

@@ -5,13 +5,10 @@
 // (source snapshot replaced, VERIFY_PERCENT=0) is skipped and says why.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppContext, createAppContext } from "../../src/app/context";
-import { storageEndpointsOf } from "../../src/config/settings";
 import { runDiskBackupDirect } from "../../src/direct/backup";
 import { runVerificationDirect } from "../../src/direct/verification";
-import { StorageAccess } from "../../src/storage/clients";
 import { comparePart } from "../../src/verification/compare";
 import { planVerification } from "../../src/verification/plan";
-import { recordVerification } from "../../src/verification/record";
 import { parseRecord } from "../../src/verification/rotation";
 import { seededRandom } from "../support/random";
 import {
@@ -88,78 +85,6 @@ describe("rolling verification (in-process procedures against the emulator)", ()
       [2, 0, 4 * MiB, 0.25, 4, 4 * MiB],
       [2, 4 * MiB, 8 * MiB, 0.5, 4, 4 * MiB],
     ]);
-  });
-
-  it("keeps a small window in the plan: no run-store document is written, read or removed for it", async () => {
-    const ctx = contextWith(h, 25);
-    const blob = h.sources.getPageBlobClient("inline.vhd");
-    await blob.create(DISK_BYTES);
-    await writeRandom(blob, 0, DISK_BYTES);
-    await h.emu.control.resetStats(h.backupPrefix);
-    const run = await backup(ctx, "inline.vhd", "inline-0");
-    const record = run.after?.verification.record;
-    expect(run.after?.verification.status).toBe("verified");
-    expect([record?.chunks, record?.bytesCompared]).toEqual([4, 4 * MiB]);
-    const { diskId, restorePointId } = run.restorePoint;
-    const parts = await h.emu.control.getStats(`${h.backupPrefix}/_runs/${diskId}/${restorePointId}.verify-`);
-    const requests = Object.values(parts.operations).reduce((sum, op) => sum + op.requests, 0);
-    expect(requests).toBe(0);
-    // The plan carries the window's spans itself (planned again: the same first window).
-    const planned = await planVerification(ctx, { diskId, restorePointId, mode: "rolling" });
-    expect("plan" in planned && planned.plan.spans).toEqual([
-      [0, MiB],
-      [MiB, MiB],
-      [2 * MiB, MiB],
-      [3 * MiB, MiB],
-    ]);
-  });
-
-  it("plans from one listing per snapshot, and records on the point's row by its keys, without lookups", async () => {
-    const blob = h.sources.getPageBlobClient("record.vhd");
-    await blob.create(DISK_BYTES);
-    await writeRandom(blob, 0, 2 * MiB);
-    const run = await backup(contextWith(h, 0), "record.vhd", "record-0");
-    const { diskId, restorePointId } = run.restorePoint;
-    // A context whose lineage table counts its requests (its own clients: nothing shared with others).
-    const storage = new StorageAccess({
-      endpoints: storageEndpointsOf(h.ctx.settings),
-      accountKeys: h.ctx.settings.accountKeys,
-    });
-    const ctx = createAppContext(
-      { ...h.ctx.settings, verifyPercent: 100, retention: null },
-      { storage, tuning: { ...h.ctx.tuning, verifyChunkBytes: CHUNK }, log: (line) => h.logs.push(line) },
-    );
-    const requests: string[] = [];
-    ctx.lineage.table.pipeline.addPolicy({
-      name: "countRequests",
-      sendRequest: (request, next) => {
-        requests.push(request.method);
-        return next(request);
-      },
-    });
-    await h.emu.control.resetStats(h.backupPrefix);
-    await h.emu.control.resetStats(h.sourcePrefix);
-    const planned = await planVerification(ctx, { diskId, restorePointId, mode: "rolling" });
-    if (!("plan" in planned)) throw new Error(`not planned: ${planned.skipped}`);
-    // Each snapshot listed once, its size from the listing: nothing else asked of either blob.
-    for (const prefix of [h.backupPrefix, h.sourcePrefix]) {
-      const { operations } = await h.emu.control.getStats(prefix);
-      const asked = Object.entries(operations).filter(([, o]) => o.requests > 0);
-      expect(asked.map(([op, o]) => [op, o.requests])).toEqual([["getPageRanges", 1]]);
-    }
-    expect([planned.plan.sizeBytes, planned.plan.layoutMismatch]).toEqual([DISK_BYTES, null]);
-    const parts = [await comparePart(ctx, { plan: planned.plan, part: 0 })];
-    requests.length = 0;
-    const record = await recordVerification(ctx, { plan: planned.plan, parts });
-    expect(requests).toEqual(["PATCH"]);
-    expect(parseRecord((await ctx.lineage.get(diskId, restorePointId))?.verification)).toEqual(record);
-    // A plan without the row's keys (made before they travelled in it) looks the row up first.
-    const { rowKey: _rowKey, ...older } = planned.plan;
-    requests.length = 0;
-    const again = await recordVerification(ctx, { plan: older, parts });
-    expect(requests).toEqual(["GET", "PATCH"]);
-    expect(parseRecord((await ctx.lineage.get(diskId, restorePointId))?.verification)).toEqual(again);
-    expect(again.bytesCompared).toBe(2 * MiB);
   });
 
   it("finds a corrupted backup range within the windows it takes to cover the disk, then repairs it", async () => {
