@@ -8,10 +8,10 @@ import { isManagedDiskSource } from "../compute/resourceIds";
 import { diskIdOf, diskOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
-import { ensureSnapshot } from "../storage/snapshots";
-import { runTag } from "../storage/tags";
+import { ensureSnapshotListed } from "../storage/snapshots";
+import { runTag, TAG_DISK_ID } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import { backupBlobProblem, metadataOf } from "./chainCheck";
+import { backupBlobProblem } from "./chainCheck";
 import { beginManagedDiskBackup } from "./managedBegin";
 import { lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, DiskRunRef } from "./types";
@@ -27,15 +27,16 @@ export function backupLocationOf(
 
 /**
  * Incremental only when the lineage, the source and the backup blob agree: the newest completed restore
- * point's source snapshot (the diff base) and backup snapshot exist, and the backup blob's stamp says
- * it holds exactly that point (no other run wrote into it since). Anything else is a full copy, with why.
+ * point's source snapshot (the diff base, `baseFound` in the source's snapshot listing) and backup
+ * snapshot exist, and the backup blob's stamp says it holds exactly that point (no other run wrote into
+ * it since). Anything else is a full copy, with why.
  */
 async function decideMode(
   ctx: AppContext,
   ref: DiskRunRef,
-  source: BlobLocation,
   backup: BlobLocation,
   latest: RestorePoint | undefined,
+  baseFound: boolean,
 ): Promise<{ mode: BackupMode; reason: string | null }> {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
@@ -45,16 +46,13 @@ async function decideMode(
       `restore point ${latest.restorePointId} is suspect: verification found its backup snapshot differing from the source snapshot`,
     );
   }
-  // The reads side by side; judged in order.
-  const [sourceSnapshot, problem] = await Promise.all([
-    metadataOf(ctx, source, latest.sourceSnapshot),
-    backupBlobProblem(ctx, ref, backup, latest),
-  ]);
-  if (sourceSnapshot === undefined) {
-    return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
-  }
+  if (!baseFound) return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
+  const problem = await backupBlobProblem(ctx, ref, backup, latest);
   return problem ? full(problem) : { mode: "incremental", reason: null };
 }
+
+/** At most this many older snapshots travel to the completion for pruning (more: it lists them again). */
+const MAX_PRUNABLE = 16;
 
 export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise<BeginResult> {
   // A managed disk's source side is Resource Manager's (snapshots, SAS); the backup side is this one's.
@@ -65,25 +63,31 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   // One writer per disk: nothing is snapshotted or written before this run holds the disk.
   const taken = await ctx.locks.acquire(ref.diskId, lockOwnerOfRun(ref), ctx.tuning.lockTtlMs);
   if (!taken.ok) throw new CodedError(DISK_BUSY, describeHolder(taken.error));
-  // The lineage read and the snapshot are independent, and so are the snapshot's size and the chain check.
-  const [latest, sourceSnapshot] = await Promise.all([
+  // The lineage read and the snapshot are independent. The snapshot's listing also gives its size, whether
+  // the diff base still exists and which older snapshots of this disk the completion prunes.
+  const [latest, snapshotted] = await Promise.all([
     ctx.lineage.latestCompleted(ref.diskId),
-    ensureSnapshot(ctx.storage.container(source), source, { tag: runTag(ref.diskId, ref.restorePointId) }),
+    ensureSnapshotListed(ctx.storage.container(source), source, {
+      tag: runTag(ref.diskId, ref.restorePointId),
+    }),
   ]);
+  const sourceSnapshot = snapshotted.snapshot;
   const backup = backupLocationOf(ctx, source, latest);
-  const [props, { mode, reason }] = await Promise.all([
-    ctx.storage.pageBlob(source, { snapshot: sourceSnapshot }).getProperties(),
-    decideMode(ctx, ref, source, backup, latest),
-  ]);
+  const baseFound = snapshotted.snapshots.some((s) => s.snapshot === latest?.sourceSnapshot);
+  const { mode, reason } = await decideMode(ctx, ref, backup, latest, baseFound);
+  const older = snapshotted.snapshots
+    .filter((s) => s.metadata[TAG_DISK_ID] === ref.diskId && s.snapshot < sourceSnapshot)
+    .map((s) => s.snapshot);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {
     ...ref,
     sourceSnapshot,
-    sizeBytes: props.contentLength ?? 0,
+    sizeBytes: snapshotted.sizeBytes,
     backupUrl: backup.url,
     mode,
     reason,
     parentRestorePointId: latest?.restorePointId ?? null,
     prevSourceSnapshot: mode === "incremental" && latest ? latest.sourceSnapshot : null,
+    ...(older.length <= MAX_PRUNABLE ? { olderSourceSnapshots: older } : {}),
   };
 }

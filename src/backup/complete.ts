@@ -12,18 +12,25 @@ import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "../storage/tags";
-import { type BlobLocation, requireBlobUrl } from "../storage/urls";
+import { requireBlobUrl } from "../storage/urls";
 import { abandonManagedSource, pruneManagedSnapshots, revokeRunAccess } from "./managedSource";
 import { leaseIdOfRun, lockOwnerOfRun } from "./ownership";
 import type { BeginResult, CompleteInput, FailInput } from "./types";
 
-/** Deletes source snapshots of this disk's chain older than `keep` (never `keep` itself). */
-async function pruneSourceSnapshots(ctx: AppContext, source: BlobLocation, diskId: string, keep: string) {
+/**
+ * Deletes source snapshots of this disk's chain older than the run's own (never that one): those its begin
+ * step found beside it (no other run takes a snapshot of the disk while this one holds it), or listed now.
+ */
+async function pruneSourceSnapshots(ctx: AppContext, run: BeginResult) {
+  const source = requireBlobUrl(run.sourceUrl);
   const container = ctx.storage.container(source);
   const client = container.getBlobClient(source.blobName ?? "");
-  for (const old of await findSnapshots(container, source, { [TAG_DISK_ID]: diskId })) {
-    if (old.snapshot < keep) await client.withSnapshot(old.snapshot).deleteIfExists();
-  }
+  const older =
+    run.olderSourceSnapshots ??
+    (await findSnapshots(container, source, { [TAG_DISK_ID]: run.diskId }))
+      .map((s) => s.snapshot)
+      .filter((snapshot) => snapshot < run.sourceSnapshot);
+  for (const snapshot of older) await client.withSnapshot(snapshot).deleteIfExists();
 }
 
 /** The managed-disk columns of a run's restore point (none for a page blob). */
@@ -91,9 +98,7 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
   // The restore point is recorded: what follows is housekeeping and must not turn it into a failure.
   const housekeeping = await Promise.allSettled([
     releaseLease(backupBlob, leaseId),
-    run.managed
-      ? pruneManagedSnapshots(ctx, run)
-      : pruneSourceSnapshots(ctx, requireBlobUrl(run.sourceUrl), run.diskId, run.sourceSnapshot),
+    run.managed ? pruneManagedSnapshots(ctx, run) : pruneSourceSnapshots(ctx, run),
     deleteRun(ctx.storage.container(backup), run.diskId, run.restorePointId),
     ctx.locks.release(run.diskId, lockOwnerOfRun(run)),
   ]);

@@ -35,6 +35,11 @@ export interface BeginResult extends DiskRunRef {
   parentRestorePointId: string | null;
   /** The source snapshot of the previous restore point: the diff base. */
   prevSourceSnapshot: string | null;
+  /**
+   * Page blobs: this disk's source snapshots older than `sourceSnapshot` when it was taken, which the
+   * completion deletes (absent: a result of an older build, or too many; the completion lists them).
+   */
+  olderSourceSnapshots?: string[];
   /** Managed disks only (src/backup/managedBegin.ts): what the lineage and the source side need. */
   managed?: ManagedRun;
 }

@@ -10,6 +10,14 @@ import type { BlobLocation } from "./urls";
 export interface TaggedSnapshot {
   snapshot: string;
   metadata: Record<string, string>;
+  /** The snapshot's size (a page blob's provisioned bytes), as the listing reports it. */
+  sizeBytes: number;
+}
+
+/** A snapshot ensured, with what the listing that found it said of it and of the blob's other snapshots. */
+export interface EnsuredSnapshot extends TaggedSnapshot {
+  /** Every snapshot of the blob in that listing (this one included), oldest first. */
+  snapshots: TaggedSnapshot[];
 }
 
 /** Every snapshot of one blob, oldest first, with its metadata. */
@@ -31,8 +39,10 @@ async function listWithBase(
   const listing = container.listBlobsFlat({ prefix: name, includeSnapshots: true, includeMetadata: true });
   for await (const item of listing) {
     if (item.name !== name) continue;
-    if (item.snapshot) found.push({ snapshot: item.snapshot, metadata: item.metadata ?? {} });
-    else tier = item.properties.accessTier;
+    if (item.snapshot) {
+      const sizeBytes = item.properties.contentLength ?? 0;
+      found.push({ snapshot: item.snapshot, metadata: item.metadata ?? {}, sizeBytes });
+    } else tier = item.properties.accessTier;
   }
   return { snapshots: found.sort((a, b) => a.snapshot.localeCompare(b.snapshot)), tier };
 }
@@ -96,6 +106,18 @@ export async function ensureSnapshot(
   blob: BlobLocation,
   options: EnsureSnapshotOptions,
 ): Promise<string> {
+  return (await ensureSnapshotListed(container, blob, options)).snapshot;
+}
+
+/**
+ * {@link ensureSnapshot}, returning what its listing says too: the snapshot's size and the blob's other
+ * snapshots (a caller that needs them asks no more requests).
+ */
+export async function ensureSnapshotListed(
+  container: ContainerClient,
+  blob: BlobLocation,
+  options: EnsureSnapshotOptions,
+): Promise<EnsuredSnapshot> {
   const client = container.getBlobClient(blob.blobName ?? "");
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
@@ -105,7 +127,8 @@ export async function ensureSnapshot(
     );
     if (first) {
       for (const dup of duplicates) await client.withSnapshot(dup.snapshot).deleteIfExists();
-      return first.snapshot;
+      const removed = new Set(duplicates.map((d) => d.snapshot));
+      return { ...first, snapshots: all.filter((s) => !removed.has(s.snapshot)) };
     }
     if (attempt === 1) {
       // The tier comes with the listing (no request of its own).

@@ -123,6 +123,50 @@ describe("backup safety (against the emulator)", () => {
     expect(bytes.backup.equals(bytes.source)).toBe(true);
   });
 
+  it("prunes the older snapshots its begin found (or lists them, for an older build's begin); never another's", async () => {
+    const name = "prune.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(8 * MiB);
+    await writeRandom(blob, 0, MiB);
+    const first = await backupNow(h, name);
+    const others = (await blob.createSnapshot()).snapshot ?? ""; // someone else's: no tags of ours
+    const snapshotsNow = async () => {
+      const found: string[] = [];
+      for await (const b of h.sources.listBlobsFlat({ prefix: name, includeSnapshots: true }))
+        if (b.snapshot) found.push(b.snapshot);
+      return found.sort();
+    };
+
+    // Step by step, with the begin result an older build returned (without the snapshots to prune).
+    await writeRandom(blob, 2 * MiB, MiB);
+    const disk = diskFor(h, name);
+    const startedAt = new Date().toISOString();
+    const run = await beginDiskBackup(h.ctx, {
+      diskId: disk.id,
+      sourceUrl: disk.source.url,
+      runId: "prune-older",
+      restorePointId: restorePointIdOf(startedAt, randomBytes(4).toString("hex")),
+      startedAt,
+    });
+    expect([run.mode, run.olderSourceSnapshots]).toEqual([
+      "incremental",
+      [first.restorePoint.sourceSnapshot],
+    ]);
+    const plan = await planDiskBackup(h.ctx, run);
+    for (const input of copyBatchInputs(run, plan)) await copyBackupBatch(h.ctx, input);
+    const { olderSourceSnapshots: _found, ...older } = run;
+    await completeDiskBackup(h.ctx, { run: older, plan });
+    expect(await snapshotsNow()).toEqual([others, run.sourceSnapshot].sort());
+
+    // Today's begin names them, and the completion deletes exactly those.
+    await writeRandom(blob, 4 * MiB, MiB);
+    const third = await backupNow(h, name);
+    expect(third.begin?.olderSourceSnapshots).toEqual([run.sourceSnapshot]);
+    expect(await snapshotsNow()).toEqual([others, third.restorePoint.sourceSnapshot].sort());
+    const bytes = await expectSameBytes(h, name, third.restorePoint);
+    expect(bytes.backup.equals(bytes.source)).toBe(true);
+  });
+
   it("refuses to write a backup blob leased by another run, and records the failure", async () => {
     const blob = h.sources.getPageBlobClient("leased.vhd");
     await blob.create(4 * MiB);
