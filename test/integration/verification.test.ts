@@ -4,8 +4,7 @@
 // backup full, which repairs it; a full verification compares the whole disk; what cannot be verified
 // (source snapshot replaced, VERIFY_PERCENT=0) is skipped and says why.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppContext, createAppContext } from "../../src/app/context";
-import { runDiskBackupDirect } from "../../src/direct/backup";
+import type { AppContext } from "../../src/app/context";
 import { runVerificationDirect } from "../../src/direct/verification";
 import { comparePart } from "../../src/verification/compare";
 import { planVerification } from "../../src/verification/plan";
@@ -14,25 +13,18 @@ import { seededRandom } from "../support/random";
 import {
   blobNameOf,
   createHarness,
-  diskFor,
   expectSameBytes,
   type Harness,
   MiB,
   writeRandom,
 } from "./support/harness";
+import { backupIn, verificationContext } from "./support/verification";
 
 const CHUNK = MiB;
 const DISK_BYTES = 16 * MiB;
 
 function contextWith(h: Harness, verifyPercent: number): AppContext {
-  return createAppContext(
-    { ...h.ctx.settings, verifyPercent, retention: null },
-    {
-      storage: h.ctx.storage,
-      tuning: { ...h.ctx.tuning, verifyChunkBytes: CHUNK },
-      log: (line) => h.logs.push(line),
-    },
-  );
+  return verificationContext(h, verifyPercent, { verifyChunkBytes: CHUNK });
 }
 
 describe("rolling verification (in-process procedures against the emulator)", () => {
@@ -42,16 +34,7 @@ describe("rolling verification (in-process procedures against the emulator)", ()
   });
   afterAll(async () => h?.cleanup());
 
-  async function backup(ctx: AppContext, name: string, runId: string) {
-    const { id, source } = diskFor(h, name);
-    const run = await runDiskBackupDirect(
-      ctx,
-      { diskId: id, sourceUrl: source.url, runId },
-      { retryDelayScale: 0.01 },
-    );
-    expect(run.status, run.restorePoint.reason ?? "").toBe("completed");
-    return run;
-  }
+  const backup = (ctx: AppContext, name: string, runId: string) => backupIn(h, ctx, name, runId);
 
   it("accumulates coverage window after window and starts a new pass after 100%", async () => {
     const ctx = contextWith(h, 25);

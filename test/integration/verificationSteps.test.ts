@@ -7,7 +7,6 @@ import { verificationActivities } from "../../src/activities/verification";
 import { type AppContext, createAppContext } from "../../src/app/context";
 import { noDurable } from "../../src/app/instances";
 import { storageEndpointsOf } from "../../src/config/settings";
-import { runDiskBackupDirect } from "../../src/direct/backup";
 import { runInProcess } from "../../src/direct/runtime";
 import { verifyRestorePoint } from "../../src/orchestrations/verification";
 import { StorageAccess } from "../../src/storage/clients";
@@ -16,21 +15,15 @@ import { planVerification } from "../../src/verification/plan";
 import { recordVerification } from "../../src/verification/record";
 import { parseRecord } from "../../src/verification/rotation";
 import type { VerificationOutcome, VerifyInput } from "../../src/verification/types";
-import { createHarness, diskFor, type Harness, MiB, writeRandom } from "./support/harness";
+import { createHarness, type Harness, MiB, writeRandom } from "./support/harness";
+import { backupIn, verificationContext } from "./support/verification";
 
 const CHUNK = MiB;
 const DISK_BYTES = 16 * MiB;
 
 function contextWith(h: Harness, verifyPercent: number, chunkBytes = CHUNK): AppContext {
-  return createAppContext(
-    { ...h.ctx.settings, verifyPercent, retention: null },
-    {
-      storage: h.ctx.storage,
-      // The app's own batch floor (the harness lowers it to fan copies out): a window's parts as deployed.
-      tuning: { ...h.ctx.tuning, verifyChunkBytes: chunkBytes, minBatchBytes: 32 * MiB },
-      log: (line) => h.logs.push(line),
-    },
-  );
+  // The app's own batch floor (the harness lowers it to fan copies out): a window's parts as deployed.
+  return verificationContext(h, verifyPercent, { verifyChunkBytes: chunkBytes, minBatchBytes: 32 * MiB });
 }
 
 describe("verification steps and requests (in-process procedures against the emulator)", () => {
@@ -40,16 +33,7 @@ describe("verification steps and requests (in-process procedures against the emu
   });
   afterAll(async () => h?.cleanup());
 
-  async function backup(ctx: AppContext, name: string, runId: string) {
-    const { id, source } = diskFor(h, name);
-    const run = await runDiskBackupDirect(
-      ctx,
-      { diskId: id, sourceUrl: source.url, runId },
-      { retryDelayScale: 0.01 },
-    );
-    expect(run.status, run.restorePoint.reason ?? "").toBe("completed");
-    return run;
-  }
+  const backup = (ctx: AppContext, name: string, runId: string) => backupIn(h, ctx, name, runId);
 
   /** Verifies through the procedure with `table`'s plan step, naming each step run. */
   async function verify(ctx: AppContext, input: VerifyInput, table = verificationActivities) {
