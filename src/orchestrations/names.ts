@@ -95,6 +95,7 @@ export interface RetentionSteps {
 
 /** Steps of a verification of one restore point (`verifyRestorePoint`, and after each disk backup). */
 export interface VerificationSteps {
+  /** Plans the window; a small window comes back compared and recorded as well (`recorded`). */
   verifyPlan: Step<VerifyInput, PlanOutcome>;
   verifyCompare: Step<ComparePartInput, PartResult>;
   verifyRecord: Step<RecordInput, VerificationRecord>;
