@@ -8,7 +8,7 @@ import { isManagedDiskSource } from "../compute/resourceIds";
 import { diskIdOf, diskOf } from "../disks/identity";
 import { describeHolder } from "../lineage/locks";
 import type { RestorePoint } from "../lineage/restorePoint";
-import { ensureSnapshotListed } from "../storage/snapshots";
+import { ensureSnapshotListed, taggedBefore } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
 import { backupBlobProblem } from "./chainCheck";
@@ -75,9 +75,7 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   const backup = backupLocationOf(ctx, source, latest);
   const baseFound = snapshotted.snapshots.some((s) => s.snapshot === latest?.sourceSnapshot);
   const { mode, reason } = await decideMode(ctx, ref, backup, latest, baseFound);
-  const older = snapshotted.snapshots
-    .filter((s) => s.metadata[TAG_DISK_ID] === ref.diskId && s.snapshot < sourceSnapshot)
-    .map((s) => s.snapshot);
+  const older = taggedBefore(snapshotted.snapshots, { [TAG_DISK_ID]: ref.diskId }, sourceSnapshot);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {
     ...ref,

@@ -10,7 +10,7 @@ import type { RestorePoint } from "../lineage/restorePoint";
 import { writeStamp } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
 import { holdLease, releaseLease } from "../storage/lease";
-import { ensureSnapshot, findSnapshots } from "../storage/snapshots";
+import { ensureSnapshot, findSnapshots, listSnapshots, taggedBefore } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID, TAG_RESTORE_POINT_ID, TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
 import { abandonManagedSource, pruneManagedSnapshots, revokeRunAccess } from "./managedSource";
@@ -27,9 +27,7 @@ async function pruneSourceSnapshots(ctx: AppContext, run: BeginResult) {
   const client = container.getBlobClient(source.blobName ?? "");
   const older =
     run.olderSourceSnapshots ??
-    (await findSnapshots(container, source, { [TAG_DISK_ID]: run.diskId }))
-      .map((s) => s.snapshot)
-      .filter((snapshot) => snapshot < run.sourceSnapshot);
+    taggedBefore(await listSnapshots(container, source), { [TAG_DISK_ID]: run.diskId }, run.sourceSnapshot);
   for (const snapshot of older) await client.withSnapshot(snapshot).deleteIfExists();
 }
 

@@ -47,6 +47,19 @@ async function listWithBase(
   return { snapshots: found.sort((a, b) => a.snapshot.localeCompare(b.snapshot)), tier };
 }
 
+/** Whether the snapshot's metadata contains every key/value of `tag`. */
+const hasTag = (snapshot: TaggedSnapshot, tag: Record<string, string>) =>
+  Object.entries(tag).every(([k, v]) => snapshot.metadata[k] === v);
+
+/** The snapshots tagged `tag` taken before `than` (snapshot ids are their creation times), oldest first. */
+export function taggedBefore(
+  snapshots: readonly TaggedSnapshot[],
+  tag: Record<string, string>,
+  than: string,
+): string[] {
+  return snapshots.filter((s) => hasTag(s, tag) && s.snapshot < than).map((s) => s.snapshot);
+}
+
 /** Snapshots of one blob whose metadata contains every key/value of `tag`, oldest first. */
 export async function findSnapshots(
   container: ContainerClient,
@@ -54,7 +67,7 @@ export async function findSnapshots(
   tag: Record<string, string>,
 ): Promise<TaggedSnapshot[]> {
   const all = await listSnapshots(container, blob);
-  return all.filter((s) => Object.entries(tag).every(([k, v]) => s.metadata[k] === v));
+  return all.filter((s) => hasTag(s, tag));
 }
 
 /** Premium page blobs: one snapshot per blob per 10 minutes, 100 snapshots per blob. */
@@ -122,9 +135,7 @@ export async function ensureSnapshotListed(
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const { snapshots: all, tier } = await listWithBase(container, blob);
-    const [first, ...duplicates] = all.filter((s) =>
-      Object.entries(options.tag).every(([k, v]) => s.metadata[k] === v),
-    );
+    const [first, ...duplicates] = all.filter((s) => hasTag(s, options.tag));
     if (first) {
       for (const dup of duplicates) await client.withSnapshot(dup.snapshot).deleteIfExists();
       const removed = new Set(duplicates.map((d) => d.snapshot));
