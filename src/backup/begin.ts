@@ -11,10 +11,10 @@ import type { RestorePoint } from "../lineage/restorePoint";
 import { ensureSnapshotListed, taggedBefore } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import { backupBlobProblem } from "./chainCheck";
+import { checkBackupBlob } from "./chainCheck";
 import { beginManagedDiskBackup } from "./managedBegin";
 import { lockOwnerOfRun } from "./ownership";
-import type { BackupMode, BeginResult, DiskRunRef } from "./types";
+import type { BackupMode, BeginResult, DiskRunRef, SeenBackupBlob } from "./types";
 
 /** Which backup blob a disk writes to: the one its chain already uses (a restore may have moved it). */
 export function backupLocationOf(
@@ -29,7 +29,7 @@ export function backupLocationOf(
  * Incremental only when the lineage, the source and the backup blob agree: the newest completed restore
  * point's source snapshot (the diff base, `baseFound` in the source's snapshot listing) and backup
  * snapshot exist, and the backup blob's stamp says it holds exactly that point (no other run wrote into
- * it since). Anything else is a full copy, with why.
+ * it since). Anything else is a full copy, with why. An incremental also says how its backup blob looked.
  */
 async function decideMode(
   ctx: AppContext,
@@ -37,7 +37,7 @@ async function decideMode(
   backup: BlobLocation,
   latest: RestorePoint | undefined,
   baseFound: boolean,
-): Promise<{ mode: BackupMode; reason: string | null }> {
+): Promise<{ mode: BackupMode; reason: string | null; backupBlob?: SeenBackupBlob }> {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
   if (latest.suspect) {
@@ -47,8 +47,9 @@ async function decideMode(
     );
   }
   if (!baseFound) return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
-  const problem = await backupBlobProblem(ctx, ref, backup, latest);
-  return problem ? full(problem) : { mode: "incremental", reason: null };
+  const checked = await checkBackupBlob(ctx, ref, backup, latest);
+  if (checked.problem) return full(checked.problem);
+  return { mode: "incremental", reason: null, ...(checked.seen ? { backupBlob: checked.seen } : {}) };
 }
 
 /** At most this many older snapshots travel to the completion for pruning (more: it lists them again). */
@@ -74,7 +75,7 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   const sourceSnapshot = snapshotted.snapshot;
   const backup = backupLocationOf(ctx, source, latest);
   const baseFound = snapshotted.snapshots.some((s) => s.snapshot === latest?.sourceSnapshot);
-  const { mode, reason } = await decideMode(ctx, ref, backup, latest, baseFound);
+  const { mode, reason, backupBlob } = await decideMode(ctx, ref, backup, latest, baseFound);
   const older = taggedBefore(snapshotted.snapshots, { [TAG_DISK_ID]: ref.diskId }, sourceSnapshot);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {
@@ -87,5 +88,6 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
     parentRestorePointId: latest?.restorePointId ?? null,
     prevSourceSnapshot: mode === "incremental" && latest ? latest.sourceSnapshot : null,
     ...(older.length <= MAX_PRUNABLE ? { olderSourceSnapshots: older } : {}),
+    ...(backupBlob ? { backupBlob } : {}),
   };
 }

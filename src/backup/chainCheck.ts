@@ -5,20 +5,29 @@ import type { RestorePoint } from "../lineage/restorePoint";
 import { stampMismatch, stampOf } from "../lineage/stamp";
 import { isNotFound } from "../storage/errors";
 import type { BlobLocation } from "../storage/urls";
-import type { DiskRunRef } from "./types";
+import type { DiskRunRef, SeenBackupBlob } from "./types";
 
-/** The blob's (or snapshot's) metadata, or undefined when it does not exist. */
-export async function metadataOf(
+/** The blob's (or snapshot's) properties as the chain check read them, or undefined when it does not exist. */
+async function propertiesOf(
   ctx: AppContext,
   location: BlobLocation,
   snapshot?: string,
-): Promise<Record<string, string> | undefined> {
+): Promise<SeenBackupBlob | undefined> {
   try {
-    return (await ctx.storage.pageBlob(location, { snapshot }).getProperties()).metadata ?? {};
+    const props = await ctx.storage.pageBlob(location, { snapshot }).getProperties();
+    return { etag: props.etag ?? "", sizeBytes: props.contentLength ?? 0, metadata: props.metadata ?? {} };
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** The verdict of the backup side's chain check, and the backup blob as it was read for it. */
+export interface BackupBlobCheck {
+  /** Why no incremental (undefined: it can be one). */
+  problem: string | undefined;
+  /** The backup blob as read (absent when it is gone). */
+  seen?: SeenBackupBlob;
 }
 
 /**
@@ -26,18 +35,19 @@ export async function metadataOf(
  * stamp says it holds another point or a run wrote into it, or the latest backup snapshot is gone.
  * Shared by every kind of source: the backup side is the same for page blobs and managed disks.
  */
-export async function backupBlobProblem(
+export async function checkBackupBlob(
   ctx: AppContext,
   ref: DiskRunRef,
   backup: BlobLocation,
   latest: RestorePoint,
-): Promise<string | undefined> {
-  const blob = await metadataOf(ctx, backup);
-  if (blob === undefined) return `backup blob ${backup.url} not found`;
-  const mismatch = stampMismatch(stampOf(blob), latest.restorePointId, ref.restorePointId);
-  if (mismatch) return `chain check: ${mismatch}`;
-  if ((await metadataOf(ctx, backup, latest.backupSnapshot)) === undefined) {
-    return `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`;
+): Promise<BackupBlobCheck> {
+  const seen = await propertiesOf(ctx, backup);
+  if (seen === undefined) return { problem: `backup blob ${backup.url} not found` };
+  const mismatch = stampMismatch(stampOf(seen.metadata), latest.restorePointId, ref.restorePointId);
+  if (mismatch) return { problem: `chain check: ${mismatch}`, seen };
+  if ((await propertiesOf(ctx, backup, latest.backupSnapshot)) === undefined) {
+    const problem = `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`;
+    return { problem, seen };
   }
-  return undefined;
+  return { problem: undefined, seen };
 }

@@ -59,9 +59,14 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
     holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds),
   ]);
   // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too
-  // (a retried step's snapshot is looked up meanwhile).
+  // (a retried step's snapshot is looked up meanwhile). The metadata is the plan's: only this run, which
+  // still holds the disk and the lease, wrote it since.
   const stamped = held.then(() =>
-    writeStamp(backupBlob, { holds: run.restorePointId, writing: undefined }, { leaseId }),
+    writeStamp(
+      backupBlob,
+      { holds: run.restorePointId, writing: undefined },
+      { leaseId, metadata: plan.backupMetadata },
+    ),
   );
   const [, backupSnapshot] = await Promise.all([
     stamped,

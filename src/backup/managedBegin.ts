@@ -21,10 +21,10 @@ import { describeHolder } from "../lineage/locks";
 import type { RestorePoint, SourceDiskFacts } from "../lineage/restorePoint";
 import { runTag } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
-import { backupBlobProblem } from "./chainCheck";
+import { checkBackupBlob } from "./chainCheck";
 import { readSasSeconds, runSnapshotRef, saveAccess } from "./managedSource";
 import { lockOwnerOfRun } from "./ownership";
-import type { BackupMode, BeginResult, DiskRunRef } from "./types";
+import type { BackupMode, BeginResult, DiskRunRef, SeenBackupBlob } from "./types";
 
 /** Resizing a disk across this size breaks the diff between snapshots either side of it. */
 export const FOUR_TIB = 4 * 1024 ** 4;
@@ -51,7 +51,12 @@ async function decideMode(
   ref: DiskRunRef,
   disk: Disk,
   latest: RestorePoint | undefined,
-): Promise<{ mode: BackupMode; reason: string | null; base: Snapshot | undefined }> {
+): Promise<{
+  mode: BackupMode;
+  reason: string | null;
+  base: Snapshot | undefined;
+  backupBlob?: SeenBackupBlob;
+}> {
   const full = (reason: string) => ({ mode: "full" as const, reason, base: undefined });
   if (!latest) return full("first backup of this disk");
   if (latest.suspect) {
@@ -81,9 +86,9 @@ async function decideMode(
   if (base.creationData?.sourceUniqueId !== disk.uniqueId) {
     return full(`chain break: previous snapshot ${latest.snapshotResourceId} is not of this disk's family`);
   }
-  const problem = await backupBlobProblem(ctx, ref, requireBlobUrl(latest.backupUrl), latest);
-  if (problem) return full(problem);
-  return { mode: "incremental", reason: null, base };
+  const checked = await checkBackupBlob(ctx, ref, requireBlobUrl(latest.backupUrl), latest);
+  if (checked.problem) return full(checked.problem);
+  return { mode: "incremental", reason: null, base, ...(checked.seen ? { backupBlob: checked.seen } : {}) };
 }
 
 /** The disk as Resource Manager has it, or a final refusal that says why it is not backed up. */
@@ -131,7 +136,7 @@ export async function beginManagedDiskBackup(ctx: AppContext, ref: DiskRunRef): 
       },
     );
   }
-  const { mode, reason, base } = await decideMode(ctx, ref, disk, latest);
+  const { mode, reason, base, backupBlob } = await decideMode(ctx, ref, disk, latest);
   const diskSizeBytes = snapshot.diskSizeBytes ?? disk.diskSizeBytes ?? 0;
   const seconds = readSasSeconds(diskSizeBytes);
   const sasUrl = await grantRead(ctx.compute, snapshotRef, seconds, wait);
@@ -165,5 +170,6 @@ export async function beginManagedDiskBackup(ctx: AppContext, ref: DiskRunRef): 
       diskSizeBytes,
       sourceDisk: JSON.stringify(factsOf(disk)),
     },
+    ...(backupBlob ? { backupBlob } : {}),
   };
 }

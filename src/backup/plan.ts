@@ -116,60 +116,78 @@ async function listChanges(
   };
 }
 
+/** The backup blob once leased: created now or found, and its ETag as the lease answered it. */
+interface LeasedBlob {
+  fresh: boolean;
+  etag: string | undefined;
+}
+
 /**
- * Takes the run's lease on the backup blob, creating the blob first when missing; true when created now.
+ * Takes the run's lease on the backup blob, creating the blob first when missing.
  * An incremental's blob was found by begin, so the lease is asked for first (no create that the service
  * refuses on every incremental run); a blob deleted since is created then.
  */
-async function leaseBackupBlob(ctx: AppContext, run: BeginResult, leaseId: string): Promise<boolean> {
+async function leaseBackupBlob(ctx: AppContext, run: BeginResult, leaseId: string): Promise<LeasedBlob> {
   const blob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl));
   if (run.mode === "incremental") {
     try {
-      await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-      return false;
+      return { fresh: false, etag: await holdLease(blob, leaseId, ctx.tuning.leaseSeconds) };
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
   }
   const fresh = await ensureBackupBlob(ctx, run);
-  await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-  return fresh;
+  return { fresh, etag: await holdLease(blob, leaseId, ctx.tuning.leaseSeconds) };
+}
+
+/**
+ * The backup blob's size and metadata now: as begin's chain check read them when the lease answers with
+ * the same ETag (nothing was written since, and only this run writes it from here), else read again.
+ */
+async function currentBackupBlob(ctx: AppContext, run: BeginResult, leased: LeasedBlob) {
+  const seen = run.backupBlob;
+  if (seen && !leased.fresh && leased.etag !== undefined && leased.etag === seen.etag) {
+    return { contentLength: seen.sizeBytes, metadata: seen.metadata };
+  }
+  return ctx.storage.pageBlob(requireBlobUrl(run.backupUrl)).getProperties();
 }
 
 /**
  * Re-checks, under the lease, that an incremental still continues what the blob holds (the stamp may
  * have changed since begin, or a retried plan step created the blob), then claims the blob for this run
  * before anything is written: a run that stops half-way leaves its mark, and the next backup goes full.
+ * Returns the plan with the blob's metadata as it is now.
  */
 async function claimBackupBlob(
   ctx: AppContext,
   run: BeginResult,
-  fresh: boolean,
+  leased: LeasedBlob,
   leaseId: string,
-): Promise<BeginResult> {
+): Promise<{ planned: BeginResult; metadata: Record<string, string> }> {
   const blob = ctx.storage.pageBlob(requireBlobUrl(run.backupUrl));
-  const props = await blob.getProperties();
+  const props = await currentBackupBlob(ctx, run, leased);
   const stamp = stampOf(props.metadata);
   let planned = run;
   if (run.mode === "incremental") {
-    const mismatch = fresh
+    const mismatch = leased.fresh
       ? "the backup blob was recreated"
       : stampMismatch(stamp, run.parentRestorePointId ?? "", run.restorePointId);
     if (mismatch)
       planned = { ...run, mode: "full", reason: `chain check: ${mismatch}`, prevSourceSnapshot: null };
   }
+  let metadata = props.metadata ?? {};
   if (stamp.writing !== run.restorePointId) {
-    await writeStamp(
+    metadata = await writeStamp(
       blob,
       { holds: stamp.holds, writing: run.restorePointId },
-      { leaseId, metadata: props.metadata },
+      { leaseId, metadata },
     );
   }
   if (props.contentLength !== run.sizeBytes) {
     // Shrinking clears the tail, as the service does for the source.
     await blob.resize(run.sizeBytes, { conditions: { leaseId } });
   }
-  return planned;
+  return { planned, metadata };
 }
 
 export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise<PlanResult> {
@@ -183,9 +201,9 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
   early?.catch(() => {});
   await ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs);
   const leaseId = leaseIdOfRun(run);
-  const fresh = await leaseBackupBlob(ctx, run, leaseId);
-  const planned = await claimBackupBlob(ctx, run, fresh, leaseId);
-  const listed = await listChanges(ctx, planned, planned.mode, fresh, early);
+  const leased = await leaseBackupBlob(ctx, run, leaseId);
+  const { planned, metadata } = await claimBackupBlob(ctx, run, leased, leaseId);
+  const listed = await listChanges(ctx, planned, planned.mode, leased.fresh, early);
   const docs = toBatchDocs(ctx.tuning, listed.writes, listed.clears);
   const inlineBatches = inlineBatchesOf(docs);
   if (!inlineBatches) await saveBatches(ctx.storage.container(backup), run.diskId, run.restorePointId, docs);
@@ -201,5 +219,6 @@ export async function planDiskBackup(ctx: AppContext, run: BeginResult): Promise
     window: ctx.tuning.batchWindow,
     listRequests: listed.requests,
     ...(inlineBatches ? { inlineBatches } : {}),
+    backupMetadata: metadata,
   };
 }

@@ -42,6 +42,18 @@ export interface BeginResult extends DiskRunRef {
   olderSourceSnapshots?: string[];
   /** Managed disks only (src/backup/managedBegin.ts): what the lineage and the source side need. */
   managed?: ManagedRun;
+  /**
+   * An incremental's backup blob as the chain check read it: the plan takes it as current when its lease
+   * answers with the same ETag (nothing written since), instead of reading it again. Absent: read it.
+   */
+  backupBlob?: SeenBackupBlob;
+}
+
+/** A backup blob's properties as one read saw them; `etag` tells whether they are still current. */
+export interface SeenBackupBlob {
+  etag: string;
+  sizeBytes: number;
+  metadata: Record<string, string>;
 }
 
 /**
@@ -78,6 +90,11 @@ export interface PlanResult {
   /** Copy batches to run at once (the orchestration's fan-out window). */
   window: number;
   listRequests: number;
+  /**
+   * The backup blob's metadata as the plan left it under the run's lease (only this run writes it until
+   * the completion): the completion stamps from it instead of reading it again. Absent: read it.
+   */
+  backupMetadata?: Record<string, string>;
 }
 
 export interface CopyBatchInput {

@@ -39,13 +39,14 @@ export function stampMismatch(stamp: Stamp, parent: string, self: string): strin
 
 /**
  * Replaces the stamp, keeping every other metadata entry (setMetadata replaces the whole set); `metadata`:
- * the blob's current metadata when the caller just read it (saves reading it again).
+ * the blob's current metadata when the caller knows it (saves reading it again). Returns the metadata
+ * written.
  */
 export async function writeStamp(
   blob: BlobClient,
   stamp: Stamp,
   options: { leaseId?: string | undefined; metadata?: Record<string, string> | undefined } = {},
-): Promise<void> {
+): Promise<Record<string, string>> {
   const current =
     options.metadata ??
     (await blob.getProperties({ conditions: options.leaseId ? { leaseId: options.leaseId } : undefined }))
@@ -58,4 +59,5 @@ export async function writeStamp(
   await blob.setMetadata(metadata, {
     conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
   });
+  return metadata;
 }

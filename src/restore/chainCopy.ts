@@ -26,7 +26,7 @@ async function claimChainBlob(
   copy: CopyPhase,
   holds: string,
   writing: string,
-  leased: Promise<void>,
+  leased: Promise<unknown>,
 ) {
   const chain = copy.run.chain;
   if (!chain) throw new Error(`restore ${copy.run.newRestorePointId} holds no chain`);
@@ -43,7 +43,7 @@ async function claimChainBlob(
 }
 
 /** Takes (or renews) this run's lease on the chain's backup blob. */
-function leaseChainBlob(ctx: AppContext, copy: CopyPhase): Promise<void> {
+function leaseChainBlob(ctx: AppContext, copy: CopyPhase): Promise<string | undefined> {
   const chain = copy.run.chain;
   if (!chain) throw new Error(`restore ${copy.run.newRestorePointId} holds no chain`);
   return holdLease(

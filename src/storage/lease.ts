@@ -24,17 +24,23 @@ export function leaseIdFor(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Acquires the lease, or renews it when this run already holds it; fails if another writer holds it. */
-export async function holdLease(blob: BlobClient, leaseId: string, durationSeconds = 60): Promise<void> {
+/**
+ * Acquires the lease, or renews it when this run already holds it; fails if another writer holds it.
+ * Returns the blob's ETag as the lease answer gives it (undefined if it gives none).
+ */
+export async function holdLease(
+  blob: BlobClient,
+  leaseId: string,
+  durationSeconds = 60,
+): Promise<string | undefined> {
   const lease = blob.getBlobLeaseClient(leaseId);
   try {
-    await lease.acquireLease(durationSeconds);
-    return;
+    return (await lease.acquireLease(durationSeconds)).etag;
   } catch (error) {
     if (statusOf(error) !== 409) throw error;
   }
   try {
-    await lease.renewLease();
+    return (await lease.renewLease()).etag;
   } catch (error) {
     throw new LeaseConflictError(blob.url, error);
   }

@@ -68,6 +68,9 @@ describe("disk backup (in-process steps against the emulator)", () => {
     // The backup blob is known to exist: an incremental asks for its lease, not for a create refused with 409.
     const onBackupBlob = await h.emu.control.getStats(new URL(rp2.backupUrl).pathname);
     expect(onBackupBlob.operations.createBlob?.requests ?? 0).toBe(0);
+    // Its properties are read once, by the chain check (and the previous point's snapshot once): the plan
+    // finds it unchanged by the lease's ETag, the completion stamps from the metadata the plan wrote.
+    expect(onBackupBlob.operations.getProperties?.requests).toBe(2);
     const same2 = await expectSameBytes(h, "disk1.vhd", rp2);
     expect(same2.backup.equals(same2.source)).toBe(true);
 

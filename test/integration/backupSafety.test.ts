@@ -7,8 +7,10 @@ import { completeDiskBackup } from "../../src/backup/complete";
 import { copyBackupBatch } from "../../src/backup/copyBatch";
 import { planDiskBackup } from "../../src/backup/plan";
 import { selectDisks } from "../../src/backup/resolve";
-import { copyBatchInputs } from "../../src/backup/types";
+import { type BeginResult, copyBatchInputs, type PlanResult } from "../../src/backup/types";
 import { restorePointIdOf } from "../../src/lineage/restorePoint";
+import { STAMP_HOLDS, STAMP_WRITING } from "../../src/lineage/stamp";
+import { requireBlobUrl } from "../../src/storage/urls";
 import {
   backupNow,
   createHarness,
@@ -164,6 +166,54 @@ describe("backup safety (against the emulator)", () => {
     expect(third.begin?.olderSourceSnapshots).toEqual([run.sourceSnapshot]);
     expect(await snapshotsNow()).toEqual([others, third.restorePoint.sourceSnapshot].sort());
     const bytes = await expectSameBytes(h, name, third.restorePoint);
+    expect(bytes.backup.equals(bytes.source)).toBe(true);
+  });
+
+  it("reads the backup blob again when it changed since begin; keeps metadata it did not write", async () => {
+    const name = "seen.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(8 * MiB);
+    await writeRandom(blob, 0, MiB);
+    const first = await backupNow(h, name);
+    const backup = h.ctx.storage.pageBlob(requireBlobUrl(first.restorePoint.backupUrl));
+    const metadataNow = async () => (await backup.getProperties()).metadata ?? {};
+    await backup.setMetadata({ ...(await metadataNow()), owner: "ops" });
+    const disk = diskFor(h, name);
+    const refOf = (runId: string) => {
+      const startedAt = new Date().toISOString();
+      const restorePointId = restorePointIdOf(startedAt, randomBytes(4).toString("hex"));
+      return { diskId: disk.id, sourceUrl: disk.source.url, runId, restorePointId, startedAt };
+    };
+    const copyAndComplete = async (run: BeginResult, plan: PlanResult) => {
+      for (const input of copyBatchInputs(run, plan)) await copyBackupBatch(h.ctx, input);
+      return completeDiskBackup(h.ctx, { run, plan });
+    };
+
+    // Another writer stamps the blob between begin and plan: the lease's ETag differs, the plan reads it.
+    await writeRandom(blob, 2 * MiB, MiB);
+    const run = await beginDiskBackup(h.ctx, refOf("seen-changed"));
+    expect([run.mode, run.backupBlob?.metadata.owner]).toEqual(["incremental", "ops"]);
+    await backup.setMetadata({ ...(await metadataNow()), [STAMP_WRITING]: "someone-else" });
+    const plan = await planDiskBackup(h.ctx, run);
+    expect(plan.mode).toBe("full");
+    expect(plan.reason).toMatch(/chain check: run of restore point someone-else/);
+    const second = await copyAndComplete(run, plan);
+    expect(await metadataNow()).toEqual({ owner: "ops", [STAMP_HOLDS]: second.restorePointId });
+
+    // An older build's payloads (no blob seen by begin, no metadata from the plan): both read it.
+    await writeRandom(blob, 4 * MiB, MiB);
+    const { backupBlob: _seen, ...older } = await beginDiskBackup(h.ctx, refOf("seen-older"));
+    const { backupMetadata: _left, ...olderPlan } = await planDiskBackup(h.ctx, older);
+    expect(olderPlan.mode).toBe("incremental");
+    const third = await copyAndComplete(older, olderPlan);
+    expect(await metadataNow()).toEqual({ owner: "ops", [STAMP_HOLDS]: third.restorePointId });
+
+    // Today's steps carry both and leave the same metadata.
+    await writeRandom(blob, 6 * MiB, MiB);
+    const fourth = await backupNow(h, name);
+    expect(fourth.restorePoint.kind).toBe("incremental");
+    expect(await metadataNow()).toEqual({ owner: "ops", [STAMP_HOLDS]: fourth.restorePoint.restorePointId });
+    const bytes = await expectSameBytes(h, name, fourth.restorePoint);
     expect(bytes.backup.equals(bytes.source)).toBe(true);
   });
 
