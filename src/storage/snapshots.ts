@@ -1,6 +1,6 @@
-// Idempotent snapshots: a snapshot is tagged with metadata (the run that wanted it) and found by that tag
-// before a new one is made, so an activity that runs twice never leaves two snapshots behind. The
-// service's snapshot limits come back as coded failures: a rate limit to wait out, a count to fix.
+// Idempotent snapshots: a snapshot is tagged with metadata (the run that wanted it) and looked up by that
+// tag after it is made (the oldest wins), so an activity that runs twice never leaves two snapshots
+// behind. The service's snapshot limits come back as coded failures: a rate limit to wait out, a count to fix.
 import type { ContainerClient } from "@azure/storage-blob";
 import { SNAPSHOT_COUNT_EXCEEDED, SNAPSHOT_RATE_LIMITED } from "../app/codes";
 import { CodedError } from "../app/result";
@@ -122,9 +122,27 @@ export async function ensureSnapshot(
   return (await ensureSnapshotListed(container, blob, options)).snapshot;
 }
 
+/** The oldest snapshot tagged `tag` in a listing, with the younger ones deleted (a retry's duplicates). */
+async function keepOldestTagged(
+  container: ContainerClient,
+  blob: BlobLocation,
+  listed: TaggedSnapshot[],
+  tag: Record<string, string>,
+): Promise<EnsuredSnapshot | undefined> {
+  const [first, ...duplicates] = listed.filter((s) => hasTag(s, tag));
+  if (!first) return undefined;
+  const client = container.getBlobClient(blob.blobName ?? "");
+  for (const dup of duplicates) await client.withSnapshot(dup.snapshot).deleteIfExists();
+  const removed = new Set(duplicates.map((d) => d.snapshot));
+  return { ...first, snapshots: listed.filter((s) => !removed.has(s.snapshot)) };
+}
+
 /**
  * {@link ensureSnapshot}, returning what its listing says too: the snapshot's size and the blob's other
- * snapshots (a caller that needs them asks no more requests).
+ * snapshots (a caller that needs them asks no more requests). The snapshot is made first and looked up
+ * after (one listing, not one before and one after): a retried step makes a duplicate, which the lookup
+ * deletes in favour of the older one. A refused snapshot is looked up too (a retry's earlier snapshot
+ * wins over the service's limits), and the refusal says how many snapshots the blob has.
  */
 export async function ensureSnapshotListed(
   container: ContainerClient,
@@ -134,39 +152,39 @@ export async function ensureSnapshotListed(
   const client = container.getBlobClient(blob.blobName ?? "");
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const { snapshots: all, tier } = await listWithBase(container, blob);
-    const [first, ...duplicates] = all.filter((s) => hasTag(s, options.tag));
-    if (first) {
-      for (const dup of duplicates) await client.withSnapshot(dup.snapshot).deleteIfExists();
-      const removed = new Set(duplicates.map((d) => d.snapshot));
-      return { ...first, snapshots: all.filter((s) => !removed.has(s.snapshot)) };
-    }
-    if (attempt === 1) {
-      // The tier comes with the listing (no request of its own).
-      const problem = snapshotLimitProblem(all.length, tier);
-      if (problem) throw countExceeded(blob, problem);
-    }
     await options.ready;
+    let refused: unknown;
     try {
       await client.createSnapshot({
         metadata: { ...options.metadata, ...options.tag },
         conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
       });
     } catch (error) {
-      const code = errorCode(error);
-      if (code !== undefined && RATE_CODES.has(code)) {
-        const retryAfterMs = snapshotRetryAfterMs(all.at(-1)?.snapshot, Date.now());
-        throw new CodedError(
-          SNAPSHOT_RATE_LIMITED,
-          `${blob.url} takes no snapshot now (${code}: premium page blobs allow one per 10 minutes); waiting ${Math.round(retryAfterMs / 1000)} s`,
-          { retryAfterMs, cause: error },
-        );
-      }
-      if (code === "SnapshotCountExceeded")
-        throw countExceeded(blob, `it has ${all.length} snapshots, the service's limit`);
-      if (!isTransient(error) || attempt >= maxAttempts) throw error;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      refused = error;
     }
+    const { snapshots: all, tier } = await listWithBase(container, blob);
+    const found = await keepOldestTagged(container, blob, all, options.tag);
+    if (found) return found;
+    if (refused === undefined) {
+      if (attempt >= maxAttempts) throw new Error(`${blob.url}: a snapshot was made but not listed`);
+      continue;
+    }
+    const code = errorCode(refused);
+    if (code !== undefined && RATE_CODES.has(code)) {
+      const retryAfterMs = snapshotRetryAfterMs(all.at(-1)?.snapshot, Date.now());
+      throw new CodedError(
+        SNAPSHOT_RATE_LIMITED,
+        `${blob.url} takes no snapshot now (${code}: premium page blobs allow one per 10 minutes); waiting ${Math.round(retryAfterMs / 1000)} s`,
+        { retryAfterMs, cause: refused },
+      );
+    }
+    if (code === "SnapshotCountExceeded")
+      throw countExceeded(
+        blob,
+        snapshotLimitProblem(all.length, tier) ?? `it has ${all.length} snapshots, the service's limit`,
+      );
+    if (!isTransient(refused) || attempt >= maxAttempts) throw refused;
+    await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
   }
 }
 

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SNAPSHOT_COUNT_EXCEEDED, SNAPSHOT_RATE_LIMITED } from "../../src/app/codes";
 import type { Result } from "../../src/app/result";
-import { snapshotLimitProblem, snapshotRetryAfterMs } from "../../src/storage/snapshots";
+import {
+  ensureSnapshotListed,
+  snapshotLimitProblem,
+  snapshotRetryAfterMs,
+} from "../../src/storage/snapshots";
+import { TAG_DISK_ID, TAG_RESTORE_POINT_ID } from "../../src/storage/tags";
+import { requireBlobUrl } from "../../src/storage/urls";
 import { backupNow, createHarness, expectSameBytes, type Harness, MiB, writeRandom } from "./support/harness";
 
 describe("snapshot limits of a premium source disk (against the emulator)", () => {
@@ -58,6 +64,36 @@ describe("snapshot limits of a premium source disk (against the emulator)", () =
     expect(failed.restorePoint.reason).toMatch(
       /cannot take another snapshot: .*3 snapshots.*delete snapshots made by others/,
     );
+  });
+
+  it("a retried snapshot finds the one its first attempt made, even when the limits refuse another", async () => {
+    await h.emu.control.setPremiumLimits({ snapshotIntervalMs: 60_000 });
+    const blob = h.sources.getPageBlobClient("p3.vhd");
+    await blob.create(4 * MiB);
+    const location = requireBlobUrl(blob.url);
+    const tag = { [TAG_DISK_ID]: "p3", [TAG_RESTORE_POINT_ID]: "rp-retried" };
+    const first = await ensureSnapshotListed(h.sources, location, { tag });
+    await h.emu.control.resetStats(h.sourcePrefix);
+    const again = await ensureSnapshotListed(h.sources, location, { tag });
+    expect(again.snapshot).toBe(first.snapshot);
+    expect(again.snapshots.map((s) => s.snapshot)).toEqual([first.snapshot]);
+    const stats = (await h.emu.control.getStats(h.sourcePrefix)).operations;
+    expect(stats.createSnapshot?.requests).toBe(1); // refused by the interval, then looked up
+    await expect(
+      ensureSnapshotListed(h.sources, location, { tag: { ...tag, [TAG_RESTORE_POINT_ID]: "rp-next" } }),
+    ).rejects.toMatchObject({ code: SNAPSHOT_RATE_LIMITED });
+    await h.emu.control.setPremiumLimits({ snapshotIntervalMs: 0 });
+    await ensureSnapshotListed(h.sources, location, { tag: { ...tag, [TAG_RESTORE_POINT_ID]: "rp-next" } });
+    // Made twice (a create whose answer was lost, say): the older stays, the younger is deleted.
+    const twice = { ...tag, [TAG_RESTORE_POINT_ID]: "rp-twice" };
+    const older = (await blob.createSnapshot({ metadata: twice })).snapshot;
+    const kept = await ensureSnapshotListed(h.sources, location, { tag: twice });
+    expect(kept.snapshot).toBe(older);
+    expect(kept.snapshots).toHaveLength(3);
+    const listed: string[] = [];
+    for await (const b of h.sources.listBlobsFlat({ prefix: "p3.vhd", includeSnapshots: true }))
+      if (b.snapshot) listed.push(b.snapshot);
+    expect(listed).toHaveLength(3);
   });
 
   it("judges the limits before asking and waits until the interval has passed", () => {
