@@ -28,6 +28,7 @@ export async function copyBackupBatch(
     leaseId: leaseIdOfRun(run),
     batch: { container: ctx.storage.container(backup), diskId: run.diskId, key: run.restorePointId, batch },
     ranges: input.ranges ? fromStoredBatch(input.ranges) : undefined,
+    firstCall: input.resumed !== true,
   };
   const keeper = keepLock(ctx.locks, run.diskId, owner, ctx.tuning.lockTtlMs);
   try {

@@ -102,6 +102,8 @@ export interface CopyBatchInput {
   batch: number;
   /** This batch's ranges, when the plan's travelled inline. */
   ranges?: StoredBatch;
+  /** A call made again after one stopped at its time budget: it goes on from the batch's checkpoint. */
+  resumed?: true;
 }
 
 /** The copy steps of a plan, one per batch (pure: the orchestration builds them). */

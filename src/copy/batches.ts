@@ -99,6 +99,11 @@ export interface BatchCopy {
   batch: BatchRef;
   /** The batch's ranges when they travel inline (a small run's batches); else read from the run store. */
   ranges?: BatchDoc | undefined;
+  /**
+   * No call of this batch stopped at its time budget before: an inline batch then starts at its first
+   * operation without reading a checkpoint (a retry after a crash copies its few ranges again).
+   */
+  firstCall?: boolean;
   /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
   ready?: Promise<unknown>;
 }
@@ -162,8 +167,8 @@ async function underLeases<L, T>(
  * Copies one batch with the copy engine, holding (and renewing) the destination's lease while it writes,
  * so a second writer, even from another deployment, cannot write the same blob at the same time. It
  * starts where the batch's checkpoint says, stops starting requests when the step's time budget is
- * spent, and records its checkpoint on the way and at the end: a retried or continued batch never
- * starts over.
+ * spent, and records its checkpoint on the way and at the end: a continued batch never starts over, nor
+ * does a retried one but for an inline batch's first call (its few ranges are copied again).
  */
 export async function copyBatchUnderLease(
   ctx: AppContext,
@@ -173,7 +178,7 @@ export async function copyBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    loadCheckpoint(container, diskId, key, batch),
+    copy.ranges && copy.firstCall ? 0 : loadCheckpoint(container, diskId, key, batch),
     copy.ready,
   ]);
   // A destination reached through its own SAS (an upload) takes no lease and no credential of the app.

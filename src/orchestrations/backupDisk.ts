@@ -60,11 +60,16 @@ function* backUp(
     progress.batchesTotal = plan.batchBytes.length;
     status("copy");
     const batches = copyBatchInputs(run, plan);
-    yield* steps.untilDone("copyBackupBatch", windowsOf(batches, plan.window), (copied) => {
-      progress.bytesDone += copied.bytesCopied;
-      if (copied.done) progress.batchesDone++;
-      status("copy");
-    });
+    yield* steps.untilDone(
+      "copyBackupBatch",
+      windowsOf(batches, plan.window),
+      (copied) => {
+        progress.bytesDone += copied.bytesCopied;
+        if (copied.done) progress.batchesDone++;
+        status("copy");
+      },
+      (stopped) => ({ ...stopped, resumed: true }),
+    );
     status("complete");
     const restorePoint = yield* steps.call("completeDiskBackup", { run, plan });
     // 5. verify a share of the new point, then apply retention to the disk (never fails the backup).

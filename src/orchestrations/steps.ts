@@ -72,12 +72,14 @@ export interface StepRunner<S extends StepTable<S>> {
   ): Steps<Array<OutputOf<S, K>>>;
   /**
    * Like `windows`, for steps that may stop before their work is done (a copy batch at its time
-   * budget, `done: false`): such calls are made again, in later windows, until every one says done.
+   * budget, `done: false`): such calls are made again, in later windows, until every one says done,
+   * with the input `again` makes of the stopped call's (the same input without it).
    */
   untilDone<K extends keyof S & string>(
     name: K,
     groups: Array<Array<InputOf<S, K>>>,
     each?: (value: OutputOf<S, K>, input: InputOf<S, K>) => void,
+    again?: (input: InputOf<S, K>) => InputOf<S, K>,
   ): Steps<void>;
 }
 
@@ -124,20 +126,21 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
     name: K,
     groups: Array<Array<InputOf<S, K>>>,
     each?: (value: OutputOf<S, K>, input: InputOf<S, K>) => void,
+    again?: (input: InputOf<S, K>) => InputOf<S, K>,
   ): Steps<void> {
     const width = Math.max(1, ...groups.map((g) => g.length));
     let queue = groups;
     while (queue.length > 0) {
-      const again: Array<InputOf<S, K>> = [];
+      const stopped: Array<InputOf<S, K>> = [];
       for (const inputs of queue) {
         const out = yield* group(name, inputs);
         out.forEach((value, i) => {
           const input = inputs[i] as InputOf<S, K>;
           each?.(value, input);
-          if ((value as { done?: unknown }).done === false) again.push(input);
+          if ((value as { done?: unknown }).done === false) stopped.push(again ? again(input) : input);
         });
       }
-      queue = windowsOf(again, width);
+      queue = windowsOf(stopped, width);
     }
   }
   return { call, group, windows, untilDone };
