@@ -54,29 +54,22 @@ export async function completeDiskBackup(ctx: AppContext, input: CompleteInput):
   }
   const backupBlob = ctx.storage.pageBlob(backup);
   // Both confirm what the run already holds (its lease was kept while it copied): asked side by side.
-  const held = Promise.all([
+  await Promise.all([
     ctx.locks.renew(run.diskId, lockOwnerOfRun(run), ctx.tuning.lockTtlMs),
     holdLease(backupBlob, leaseId, ctx.tuning.leaseSeconds),
   ]);
-  // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too
-  // (a retried step's snapshot is looked up meanwhile). The metadata is the plan's: only this run, which
-  // still holds the disk and the lease, wrote it since.
-  const stamped = held.then(() =>
-    writeStamp(
-      backupBlob,
-      { holds: run.restorePointId, writing: undefined },
-      { leaseId, metadata: plan.backupMetadata },
-    ),
+  // The blob now holds this restore point: stamp it first, so the snapshot (the restore point) says so too.
+  // The metadata is the plan's: only this run, which still holds the disk and the lease, wrote it since.
+  await writeStamp(
+    backupBlob,
+    { holds: run.restorePointId, writing: undefined },
+    { leaseId, metadata: plan.backupMetadata },
   );
-  const [, backupSnapshot] = await Promise.all([
-    stamped,
-    ensureSnapshot(ctx.storage.container(backup), backup, {
-      tag: runTag(run.diskId, run.restorePointId),
-      metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },
-      leaseId,
-      ready: stamped,
-    }),
-  ]);
+  const backupSnapshot = await ensureSnapshot(ctx.storage.container(backup), backup, {
+    tag: runTag(run.diskId, run.restorePointId),
+    metadata: { [TAG_SOURCE_SNAPSHOT]: run.sourceSnapshot },
+    leaseId,
+  });
   const point: RestorePoint = {
     restorePointId: run.restorePointId,
     diskId: run.diskId,

@@ -81,8 +81,8 @@ const RATE_CODES = new Set(["SnapshotOperationRateExceeded", "SnaphotOperationRa
 export const isPremiumTier = (tier: string | undefined) => tier !== undefined && /^P\d+$/.test(tier);
 
 /**
- * Why a snapshot would break the service's limits, judged before asking: a premium blob at its snapshot
- * count; undefined when the snapshot may be taken.
+ * Why a blob takes no more snapshots by the service's limits: a premium blob at its snapshot count
+ * (said when the service refuses one); undefined when the limits allow another.
  */
 export function snapshotLimitProblem(count: number, tier: string | undefined): string | undefined {
   if (!isPremiumTier(tier) || count < PREMIUM_MAX_SNAPSHOTS) return undefined;
@@ -103,11 +103,6 @@ export interface EnsureSnapshotOptions {
   metadata?: Record<string, string>;
   leaseId?: string;
   maxAttempts?: number;
-  /**
-   * Settles when the blob is ready to be snapshotted (its metadata written, say): the lookup of an
-   * existing snapshot runs meanwhile, a new one is made only after it (and not if it fails).
-   */
-  ready?: Promise<unknown>;
 }
 
 /**
@@ -152,7 +147,6 @@ export async function ensureSnapshotListed(
   const client = container.getBlobClient(blob.blobName ?? "");
   const maxAttempts = options.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    await options.ready;
     let refused: unknown;
     try {
       await client.createSnapshot({
