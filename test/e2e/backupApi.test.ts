@@ -189,10 +189,12 @@ describe("backups through the local Functions runtime", () => {
   });
 
   it("reports a disk already being backed up as skipped", async () => {
-    const blob = sources.getPageBlobClient("beta.vhd");
-    await writeRandom(blob, 0, 4 * MiB);
+    // Both disks change, so both hold their locks while their slowed copies run (a disk with nothing to
+    // copy would end before the second run asks for it).
+    for (const name of ["alpha.vhd", "beta.vhd"])
+      await writeRandom(sources.getPageBlobClient(name), 0, 4 * MiB);
     await emu.control.setFaults([
-      { pathPrefix: backupPrefix, operations: ["putPageFromUrl"], rate: 1, kind: "latency", latencyMs: 1500 },
+      { pathPrefix: backupPrefix, operations: ["putPageFromUrl"], rate: 1, kind: "latency", latencyMs: 3000 },
     ]);
     const first = await call(`${api}/backups`, { method: "POST", body: "{}" });
     const statusUrl = String(first.body.statusQueryGetUri);
