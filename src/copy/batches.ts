@@ -210,6 +210,9 @@ export async function copyBatchUnderLease(
   });
 }
 
+/** Where a batch starts that has never stopped before (nothing done, no digests). */
+const NO_CHECKPOINT = { operationsDone: 0, digests: [] as string[] };
+
 /** One stored batch relayed (read here, hashed, written) from a snapshot into one or more blobs. */
 export interface BatchRelay {
   sourceUrl: string;
@@ -218,6 +221,8 @@ export interface BatchRelay {
   batch: BatchRef;
   /** As BatchCopy.ranges. */
   ranges?: BatchDoc | undefined;
+  /** As BatchCopy.firstCall. */
+  firstCall?: boolean;
   /** As BatchCopy.ready. */
   ready?: Promise<unknown>;
 }
@@ -234,7 +239,7 @@ export async function relayBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    loadCheckpointDoc(container, diskId, key, batch),
+    copy.ranges && copy.firstCall ? NO_CHECKPOINT : loadCheckpointDoc(container, diskId, key, batch),
     copy.ready,
   ]);
   return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {

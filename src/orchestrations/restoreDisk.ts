@@ -36,6 +36,9 @@ import { failureOf } from "./failures";
 import type { RestoreSteps } from "./names";
 import { type ProcedureRuntime, type Steps, stepsOf } from "./steps";
 
+/** A call made again after one stopped at its time budget goes on from its checkpoint (only then read). */
+const resumed = <T>(stopped: T): T => ({ ...stopped, resumed: true });
+
 /** What the copy and verification left for the completion step. */
 interface Written {
   mode: RestoreMode;
@@ -71,15 +74,20 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     );
     const window = Math.min(...prepared.map((p) => p.window));
     const windows = pairedWindowsOf(preparedBatchesOf(copies, prepared), window);
-    yield* steps.untilDone("restoreCopyBatch", windows, (copied, input) => {
-      progress.bytesDone += copied.bytesCopied;
-      if (copied.done) progress.batchesDone++;
-      if (copied.digests) {
-        const byBatch = relayed.get(input.copy) ?? new Map<number, string[]>();
-        relayed.set(input.copy, byBatch.set(input.batch, copied.digests));
-      }
-      status(phase);
-    });
+    yield* steps.untilDone(
+      "restoreCopyBatch",
+      windows,
+      (copied, input) => {
+        progress.bytesDone += copied.bytesCopied;
+        if (copied.done) progress.batchesDone++;
+        if (copied.digests) {
+          const byBatch = relayed.get(input.copy) ?? new Map<number, string[]>();
+          relayed.set(input.copy, byBatch.set(input.batch, copied.digests));
+        }
+        status(phase);
+      },
+      resumed,
+    );
     return prepared;
   }
 
@@ -99,13 +107,18 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
     const inputs = verifyInputsOf(run, mode, { ...copied, digests }, before);
     restart("verify", copied.writeBytes, inputs.length, ids);
     const results = new Map<number | "layout", VerifyPartResult>();
-    yield* steps.untilDone("restoreVerify", verifyWindowsOf(inputs, copied.window), (part, input) => {
-      if (!part.done) return;
-      results.set(input.part, part);
-      progress.bytesDone += part.bytesCompared;
-      progress.batchesDone++;
-      status("verify", ids);
-    });
+    yield* steps.untilDone(
+      "restoreVerify",
+      verifyWindowsOf(inputs, copied.window),
+      (part, input) => {
+        if (!part.done) return;
+        results.set(input.part, part);
+        progress.bytesDone += part.bytesCompared;
+        progress.batchesDone++;
+        status("verify", ids);
+      },
+      resumed,
+    );
     return inputs.map((input) => {
       const part = results.get(input.part);
       if (!part) throw new Error(`verification part ${input.part} did not finish`);

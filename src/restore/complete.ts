@@ -74,16 +74,21 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
   const target = requireBlobUrl(run.targetUrl);
   const verification = combineVerification(input.verified, mode);
   const revert = mode === "revert";
+  // A revert's verification took the disk's snapshot (under the run's lease, tagged like the one made
+  // here) and checked it: that one is recorded. Otherwise (a full restore, an older build's parts) it is made.
+  const verifiedSnapshot = input.verified.find((part) => part.snapshot !== undefined)?.snapshot;
   // Side by side: the lock, the target's lease, snapshot and metadata, and the new chain's stamp.
   // The lease may have lapsed between activities: take it again (fails if someone else holds it now).
   const leased = holdLease(ctx.storage.pageBlob(target), run.leaseId, ctx.tuning.leaseSeconds);
   const [, targetSnapshot, metadata = {}] = await Promise.all([
     ctx.locks.renew(run.targetDiskId, lockOwnerOfRestore(run), ctx.tuning.lockTtlMs),
-    leased.then(() =>
-      ensureSnapshot(ctx.storage.container(target), target, {
-        tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
-        leaseId: run.leaseId,
-      }),
+    leased.then(
+      () =>
+        verifiedSnapshot ??
+        ensureSnapshot(ctx.storage.container(target), target, {
+          tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+          leaseId: run.leaseId,
+        }),
     ),
     leased.then(async () => (await ctx.storage.pageBlob(target).getProperties()).metadata),
     stampNewChain(ctx, run, revert),

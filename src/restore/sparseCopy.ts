@@ -117,6 +117,7 @@ export async function copyBatch(
   const { copy, batch } = input;
   const { run } = copy;
   const ranges = input.ranges ? fromStoredBatch(input.ranges) : undefined;
+  const firstCall = input.resumed !== true;
   const owner = lockOwnerOfRestore(run);
   // The lock is renewed alongside the batch's loads, and before its first write.
   const ready = ctx.locks.renew(run.targetDiskId, owner, ctx.tuning.lockTtlMs);
@@ -129,7 +130,7 @@ export async function copyBatch(
       const leaseId = leaseOf(copy);
       return await copyBatchUnderLease(
         ctx,
-        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ranges, ready },
+        { sourceUrl, sourceSnapshot, destinationUrl, leaseId, batch: ref, ranges, firstCall, ready },
         signal,
       );
     }
@@ -145,6 +146,7 @@ export async function copyBatch(
         destinations,
         batch: ref,
         ranges,
+        firstCall,
         ready,
       },
       signal,

@@ -125,6 +125,8 @@ export interface CopyBatchInput {
   batch: number;
   /** This batch's ranges, when the prepared copy's travelled inline. */
   ranges?: StoredBatch;
+  /** A call made again after one stopped at its time budget: it goes on from the batch's checkpoint. */
+  resumed?: true;
 }
 
 /** The promotion of the restore point into the promoted blob (Copy Blob in the backup account). */
@@ -164,6 +166,8 @@ export interface VerifyPartInput {
   ranges?: StoredBatch | undefined;
   /** revert: what that inline batch's relay read, per operation (else its checkpoint holds them). */
   digests?: string[] | undefined;
+  /** A call made again after one stopped at its time budget: it goes on from the part's checkpoint. */
+  resumed?: true;
 }
 
 export interface VerifyPartResult {
@@ -173,6 +177,11 @@ export interface VerifyPartResult {
   digest: string;
   /** false: the part stopped at its time budget (checkpointed) and is called again. */
   done: boolean;
+  /**
+   * A revert's layout: the disk's snapshot it checked (tagged with the new restore point), which the
+   * completion records instead of looking it up again.
+   */
+  snapshot?: string;
 }
 
 export interface Verification {

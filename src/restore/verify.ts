@@ -104,7 +104,10 @@ async function verifyBatch(
       : input.digests
         ? { operationsDone: input.digests.length, digests: input.digests }
         : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
-    loadCheckpointDoc(own.container, own.diskId, own.key, batch),
+    // An inline part's first call finds no checkpoint but a crashed attempt's (its few ranges are read again).
+    input.ranges && input.resumed !== true
+      ? { operationsDone: 0, digests: [] }
+      : loadCheckpointDoc(own.container, own.diskId, own.key, batch),
   ]);
   const all = relayOperations(doc.writes, doc.clears);
   if (!full && (copied.operationsDone < all.length || copied.digests.length < all.length))
@@ -266,7 +269,13 @@ async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Prom
     throw new VerificationError(
       `the restored disk still has data at byte ${kept[0]?.offset}, which the restore point has not`,
     );
-  return { bytesCompared: 0, chunks: 0, digest: sha256(`touched:${totalBytes(touched)}`), done: true };
+  return {
+    bytesCompared: 0,
+    chunks: 0,
+    digest: sha256(`touched:${totalBytes(touched)}`),
+    done: true,
+    snapshot: after,
+  };
 }
 
 export async function verifyPart(ctx: AppContext, input: VerifyPartInput): Promise<VerifyPartResult> {

@@ -110,6 +110,61 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
     );
   });
 
+  it("asks no more than it must: no checkpoint read on first calls, the verified snapshot is the one recorded", async () => {
+    const name = "requests.vhd";
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(2 * MiB);
+    await writeRandom(blob, 0, 256 * 1024);
+    const point = (await backupNow(h, name)).restorePoint;
+    const want = await contentOf(blob);
+    await writeRandom(blob, 64 * 1024, 8 * 1024);
+    await writeRandom(blob, MiB, 16 * 1024);
+    const disk = diskFor(h, name);
+    const calls: Array<{ step: string; resumed: unknown }> = [];
+    let layoutSnapshot: unknown;
+    const diskPath = `${h.sourcePrefix}/${name}`;
+    const runStore = `${h.backupPrefix}/_runs`;
+    await h.emu.control.resetStats(diskPath);
+    await h.emu.control.resetStats(runStore);
+    const out = await runRestoreDirect(
+      h.ctx,
+      { diskId: disk.id, restorePointId: point.restorePointId, targetUrl: disk.source.url, overwrite: true },
+      "requests",
+      {
+        onStep: (step, input, result) => {
+          if (step === "restoreCopyBatch" || step === "restoreVerify")
+            calls.push({ step, resumed: (input as { resumed?: unknown }).resumed });
+          const value = (result as { ok: boolean; value?: { snapshot?: string } }).value;
+          if (step === "restoreVerify" && (input as VerifyPartInput).part === "layout")
+            layoutSnapshot = value?.snapshot;
+        },
+      },
+    );
+    expect(out.verification.method).toBe(REVERT_VERIFY_METHOD);
+    expect((await contentOf(blob)).equals(want)).toBe(true);
+    // Safety copy, revert copy (writes, clears), verification parts: each called once, none read a checkpoint.
+    expect(calls.map((c) => c.step).sort()).toEqual([
+      "restoreCopyBatch",
+      "restoreCopyBatch",
+      "restoreCopyBatch",
+      "restoreVerify",
+      "restoreVerify",
+      "restoreVerify",
+    ]);
+    expect(calls.every((c) => c.resumed === undefined)).toBe(true);
+    const stored = (await h.emu.control.getStats(runStore)).operations;
+    expect(Object.values(stored).reduce((n, op) => n + op.requests, 0)).toBe(0);
+    // The disk was snapshotted twice (before, and the verified one): the completion made none and
+    // deleted none, and records the snapshot the verification checked.
+    const ops = (await h.emu.control.getStats(diskPath)).operations;
+    expect([ops.createSnapshot?.requests, ops.deleteBlob?.requests ?? 0]).toEqual([2, 0]);
+    expect(typeof layoutSnapshot).toBe("string");
+    expect(out.sourceSnapshot).toBe(layoutSnapshot);
+    const restored = await h.ctx.lineage.get(disk.id, out.restorePointId);
+    expect(restored?.sourceSnapshot).toBe(layoutSnapshot);
+    expect((await contentOf(blob.withSnapshot(out.sourceSnapshot))).equals(want)).toBe(true);
+  });
+
   it("copies in full when the chain cannot be diffed, and lets go of both leases", async () => {
     const name = "nodiff.vhd";
     const blob = h.sources.getPageBlobClient(name);
