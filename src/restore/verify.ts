@@ -5,6 +5,7 @@
 // kept its SHA-256: the disk is read back and compared with those digests. The layout part checks what
 // lies outside the copied ranges: zeros where only the disk has pages (full), or, for a revert, that the
 // disk changed nowhere but in the reverted ranges since its safety snapshot.
+import { createHash, type Hash } from "node:crypto";
 import type { PageBlobClient } from "@azure/storage-blob";
 import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
@@ -18,7 +19,8 @@ import { fromStoredBatch, loadBatch, loadCheckpointDoc } from "../copy/runStore"
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { firstDifference } from "../verification/streamCompare";
+import { bodyOf } from "../verification/compare";
+import { compareStreams, firstDifference, type Piece } from "../verification/streamCompare";
 import { snapshotTagOf } from "./naming";
 import { runStoreOf } from "./store";
 import type { RestoreMode, Verification, VerifyPartInput, VerifyPartResult } from "./types";
@@ -52,6 +54,45 @@ function blobsOf(ctx: AppContext, input: VerifyPartInput) {
   };
 }
 
+/** The pieces of `body` as they arrive, each fed to `hash` on its way. */
+async function* hashing(body: AsyncIterable<Piece>, hash: Hash): AsyncGenerator<Piece> {
+  for await (const piece of body) {
+    hash.update(piece);
+    yield piece;
+  }
+}
+
+/**
+ * One range of a disk restored in full: read from the restore point and the disk side by side and compared
+ * as the pieces arrive (neither side buffered whole, one side hashed: a range costs the app a SHA-256 and a
+ * compare, not two SHA-256s and two copies); returns the restore point's SHA-256 of the range, as the
+ * checkpoint keeps it.
+ */
+async function compareWithPoint(
+  expected: PageBlobClient,
+  actual: PageBlobClient,
+  range: ByteRange,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { offset, length } = range;
+  const hash = createHash("sha256");
+  const [want, got] = await Promise.all([
+    bodyOf(expected, offset, length, signal),
+    bodyOf(actual, offset, length, signal),
+  ]);
+  const compared = await compareStreams(hashing(want, hash), got);
+  const [wantLength, gotLength] = compared.lengths;
+  if (wantLength !== length || gotLength !== length)
+    throw new Error(
+      `read ${wantLength} bytes of the restore point and ${gotLength} of the restored disk at ${offset}, not ${length}`,
+    );
+  if (compared.firstDifference !== undefined)
+    throw new VerificationError(
+      `the restored disk differs from the backup snapshot at byte ${offset + compared.firstDifference} (chunk ${offset}+${length})`,
+    );
+  return hash.digest("hex");
+}
+
 /** Compares the two blobs over `ranges` (a managed disk's upload); throws VerificationError at the first difference. */
 export async function compareRanges(
   expected: PageBlobClient,
@@ -65,20 +106,9 @@ export async function compareRanges(
   async function worker(): Promise<void> {
     while (next < chunks.length) {
       const index = next++;
-      const { offset, length } = chunks[index]!;
-      const [want, got] = await Promise.all([
-        readRange(expected, offset, length),
-        readRange(actual, offset, length),
-      ]);
-      const digest = sha256(want);
-      if (got.length !== want.length || sha256(got) !== digest) {
-        const at = offset + firstDifference(want, got);
-        throw new VerificationError(
-          `the restored disk differs from the backup snapshot at byte ${at} (chunk ${offset}+${length})`,
-        );
-      }
-      digests[index] = digest;
-      bytes += length;
+      const chunk = chunks[index]!;
+      digests[index] = await compareWithPoint(expected, actual, chunk);
+      bytes += chunk.length;
     }
   }
   await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chunks.length) }, worker));
@@ -129,12 +159,6 @@ async function verifyBatch(
   const expectedPacer = pacerOf(expected, concurrency, pacing);
   const saver = checkpointer({ ...own, batch }, skip);
   const kept = () => (full ? verified : undefined);
-  /** The restore point's digest of a range: read now (full), or as the revert's relay read it. */
-  const wanted = async (index: number, offset: number, length: number, signal: AbortSignal) => {
-    if (!full) return verified[index] ?? "";
-    await expectedPacer.pace(length, signal);
-    return sha256(await readRange(expected, offset, length, signal));
-  };
   let bytes = 0;
   const stats = await runOperations({
     ops,
@@ -148,11 +172,15 @@ async function verifyBatch(
     describe: (op) => `verify ${op.range.offset}+${op.range.length}`,
     attempt: async (op, i, signal) => {
       const { offset, length } = op.range;
-      const read = async () => {
-        await actualPacer.pace(length, signal);
-        return readRange(actual, offset, length, signal);
-      };
-      const [want, got] = await Promise.all([wanted(i, offset, length, signal), read()]);
+      if (full) {
+        await Promise.all([expectedPacer.pace(length, signal), actualPacer.pace(length, signal)]);
+        verified[i] = await compareWithPoint(expected, actual, op.range, signal);
+        return;
+      }
+      // A revert: the disk read back against the digest of what the relay read from the restore point.
+      await actualPacer.pace(length, signal);
+      const got = await readRange(actual, offset, length, signal);
+      const want = verified[i] ?? "";
       if (sha256(got) !== want) {
         const bytesWanted = await readRange(expected, offset, length, signal);
         throw new VerificationError(

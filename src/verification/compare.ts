@@ -20,9 +20,12 @@ const CONCURRENCY = 4;
 /** Mismatches listed per part (and per record); the count is always exact. */
 export const MAX_LISTED_MISMATCHES = 20;
 
-/** The body of a ranged read; a read that brings other than `length` bytes is a failed read, not a difference. */
-async function bodyOf(blob: PageBlobClient, offset: number, length: number) {
-  const response = await blob.download(offset, length);
+/**
+ * The body of a ranged read, to be compared as it arrives (restore's verification reads this way too); a
+ * read that brings other than `length` bytes is a failed read, not a difference.
+ */
+export async function bodyOf(blob: PageBlobClient, offset: number, length: number, signal?: AbortSignal) {
+  const response = await blob.download(offset, length, { abortSignal: signal });
   const body = response.readableStreamBody;
   if (body === undefined)
     throw new Error(`read of ${length} bytes at ${offset} of ${blob.url} returned no body`);

@@ -4,8 +4,11 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppContext } from "../../src/app/context";
 import { loadSettings } from "../../src/config/settings";
+import { sha256 } from "../../src/copy/relay";
+import { fromStoredBatch } from "../../src/copy/runStore";
 import { runRestoreDirect } from "../../src/direct/restore";
 import type { RestorePoint } from "../../src/lineage/restorePoint";
+import { totalBytes } from "../../src/ranges";
 import { admitRestore } from "../../src/restore/admission";
 import { failRestore } from "../../src/restore/fail";
 import { pairedWindowsOf, preparedBatchesOf, restoreCopyOf, verifyInputsOf } from "../../src/restore/phases";
@@ -289,6 +292,37 @@ describe("restore rules (in-process against the emulator)", () => {
     });
     expect(await target.exists()).toBe(false);
     expect(await h.backups.getPageBlobClient(blobNameOf(run.promotedUrl)).exists()).toBe(false);
+  });
+  it("compares a full restore's ranges as they arrive: each range's digest, and the first differing byte deep in a range", async () => {
+    const targetUrl = `${sourceUrl}.stream`;
+    const input = { diskId, restorePointId: points[1]!.restorePointId, targetUrl, overwrite: false };
+    const run = await resolveRestore(h.ctx, input, "stream");
+    const copied = await runCopy(h, restoreCopyOf(run));
+    const [, first] = verifyInputsOf(run, "full", copied, undefined);
+    const doc = fromStoredBatch(first!.ranges!);
+    // The part's digest: SHA-256 over each range's SHA-256 of the restore point's bytes (what older
+    // builds recorded and kept in their checkpoints, so a part they began can be resumed).
+    const point = await contentOf(
+      h.backups.getPageBlobClient(blobNameOf(run.backupUrl)).withSnapshot(run.backupSnapshot),
+    );
+    const ranges = doc.writes.map((r) => sha256(point.subarray(r.offset, r.offset + r.length)));
+    expect(await verifyPart(h.ctx, first!)).toEqual({
+      bytesCompared: totalBytes(doc.writes),
+      chunks: doc.writes.length,
+      digest: sha256(ranges.join("")),
+      done: true,
+    });
+    // One byte changed 700,004 bytes into the first range (far past the stream's first pieces).
+    expect(doc.writes[0]).toMatchObject({ offset: 0 });
+    expect(doc.writes[0]!.length).toBeGreaterThan(700_004);
+    const target = h.sources.getPageBlobClient(blobNameOf(targetUrl));
+    const page = await target.downloadToBuffer(699_904, 512);
+    page[100] = (page[100] ?? 0) ^ 0x01;
+    await target.uploadPages(page, 699_904, 512, { conditions: { leaseId: run.leaseId } });
+    await expect(verifyPart(h.ctx, first!)).rejects.toThrow(
+      /differs from the backup snapshot at byte 700004 /,
+    );
+    await failRestore(h.ctx, { run, failure: { code: "VerificationFailed", message: "differs" } });
   });
 });
 
