@@ -140,7 +140,7 @@ export function revertSection(run: BenchRun): string[] {
     "The same allocation on a 1 GiB and a 64 GiB disk. A 1% change (random 64 KiB extents) is backed up through the " +
       "app's steps; another 1% change is then reverted by restoring the newest point in place: an incremental safety " +
       "point of the disk into its chain, the ranges the chain's diff says differ copied to the disk and the chain's " +
-      "backup blob, and the verification of those ranges and of the disk's own diff. Three rounds of (change, backup, " +
+      "backup blob, and the verification of those ranges and of the disk's own diff. Five rounds of (change, backup, " +
       "change, revert) per disk; the round with the median ratio is shown (all rounds' ratios: " +
       cases.map((c) => `${c.label} ${c.revert.details.roundRatios ?? "—"}`).join("; ") +
       ").",

@@ -1,6 +1,6 @@
 // Scenario 12, revert by diff: on a 1 GiB and a 64 GiB disk with the same allocation, the incremental
 // backup of a 1% change through the app's steps, then (after another 1% change) the in-place restore of
-// the newest point (safety point, revert by diff, verification) through the same steps, three rounds
+// the newest point (safety point, revert by diff, verification) through the same steps, five rounds
 // (the median reported). Cost must follow the change, not the disk.
 import { diskOf } from "../../src/disks/identity";
 import { coalesce, totalBytes } from "../../src/ranges";
@@ -34,7 +34,7 @@ function containerOf(url: string) {
 const TUNING = { paceBlobTargets: false };
 
 /** Rounds of (change, backup, change, revert) per disk size. */
-const REVERT_ROUNDS = 3;
+const REVERT_ROUNDS = 5;
 
 function sizeLabel(bytes: number): string {
   return `${bytes / GiB} GiB`;
@@ -64,7 +64,7 @@ export async function runRevert(bench: Bench): Promise<RevertSummary> {
     const diskId = diskOf(requireBlobUrl(sourceUrl), containerOf(backupTarget)).id;
     const params = { settings, tuning: TUNING };
     await bench.measure("12 revert", `first backup, ${label} disk`, "appBackupDirect", params);
-    // The ratio of two sub-second runs swings ±20% with the machine: the median of three rounds of
+    // The ratio of two sub-second runs swings ±20% with the machine: the median of five rounds of
     // (change, backup, change, revert) is reported, with the round it comes from.
     const rounds: { backup: Measurement; revert: Measurement; changed: number }[] = [];
     for (let round = 0; round < REVERT_ROUNDS; round++) {
