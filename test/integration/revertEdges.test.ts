@@ -29,6 +29,17 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
   });
   afterAll(async () => h?.cleanup());
 
+  /** A 2 MiB disk with 256 KiB of data, backed up (`point`, holding `want`), then written at `changes`. */
+  async function changedSincePoint(name: string, changes: Array<[offset: number, length: number]>) {
+    const blob = h.sources.getPageBlobClient(name);
+    await blob.create(2 * MiB);
+    await writeRandom(blob, 0, 256 * 1024);
+    const point = (await backupNow(h, name)).restorePoint;
+    const want = await contentOf(blob);
+    for (const [offset, length] of changes) await writeRandom(blob, offset, length);
+    return { blob, point, want, disk: diskFor(h, name) };
+  }
+
   it("holds the chain only at its newest point: one read before a backup completed a newer one is refused", async () => {
     // A restore reads the target's newest point beside its lock: a backup may complete in between.
     const name = "stale.vhd";
@@ -48,17 +59,12 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
   });
 
   it("hands a small revert's read digests to its verification inline, and the verification holds to them", async () => {
-    const name = "digests.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(2 * MiB);
-    await writeRandom(blob, 0, 256 * 1024);
-    const point = (await backupNow(h, name)).restorePoint;
-    const want = await contentOf(blob);
     // Inside what the point holds (written back) and outside it (cleared): two batches, both inline.
-    await writeRandom(blob, 64 * 1024, 8 * 1024);
-    await writeRandom(blob, 128 * 1024, 16 * 1024);
-    await writeRandom(blob, MiB, 16 * 1024);
-    const disk = diskFor(h, name);
+    const { blob, point, want, disk } = await changedSincePoint("digests.vhd", [
+      [64 * 1024, 8 * 1024],
+      [128 * 1024, 16 * 1024],
+      [MiB, 16 * 1024],
+    ]);
     const relayed = new Map<number, { input: RestoreBatchInput; result: BatchResult }>();
     const verifyInputs = new Map<number | "layout", VerifyPartInput>();
     const out = await runRestoreDirect(
@@ -112,14 +118,10 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
 
   it("asks no more than it must: no checkpoint read on first calls, the verified snapshot is the one recorded", async () => {
     const name = "requests.vhd";
-    const blob = h.sources.getPageBlobClient(name);
-    await blob.create(2 * MiB);
-    await writeRandom(blob, 0, 256 * 1024);
-    const point = (await backupNow(h, name)).restorePoint;
-    const want = await contentOf(blob);
-    await writeRandom(blob, 64 * 1024, 8 * 1024);
-    await writeRandom(blob, MiB, 16 * 1024);
-    const disk = diskFor(h, name);
+    const { blob, point, want, disk } = await changedSincePoint(name, [
+      [64 * 1024, 8 * 1024],
+      [MiB, 16 * 1024],
+    ]);
     const calls: Array<{ step: string; resumed: unknown }> = [];
     let layoutSnapshot: unknown;
     const diskPath = `${h.sourcePrefix}/${name}`;
