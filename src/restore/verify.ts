@@ -19,7 +19,7 @@ import { fromStoredBatch, loadBatch, loadCheckpointDoc } from "../copy/runStore"
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { bodyOf } from "../verification/compare";
+import { bodiesOf } from "../verification/compare";
 import { compareStreams, firstDifference, type Piece } from "../verification/streamCompare";
 import { snapshotTagOf } from "./naming";
 import { runStoreOf } from "./store";
@@ -76,10 +76,7 @@ async function compareWithPoint(
 ): Promise<string> {
   const { offset, length } = range;
   const hash = createHash("sha256");
-  const [want, got] = await Promise.all([
-    bodyOf(expected, offset, length, signal),
-    bodyOf(actual, offset, length, signal),
-  ]);
+  const [want, got] = await bodiesOf(expected, actual, range, signal);
   const compared = await compareStreams(hashing(want, hash), got);
   const [wantLength, gotLength] = compared.lengths;
   if (wantLength !== length || gotLength !== length)

@@ -20,11 +20,8 @@ const CONCURRENCY = 4;
 /** Mismatches listed per part (and per record); the count is always exact. */
 export const MAX_LISTED_MISMATCHES = 20;
 
-/**
- * The body of a ranged read, to be compared as it arrives (restore's verification reads this way too); a
- * read that brings other than `length` bytes is a failed read, not a difference.
- */
-export async function bodyOf(blob: PageBlobClient, offset: number, length: number, signal?: AbortSignal) {
+/** The body of a ranged read; a read that brings other than `length` bytes is a failed read, not a difference. */
+async function bodyOf(blob: PageBlobClient, offset: number, length: number, signal?: AbortSignal) {
   const response = await blob.download(offset, length, { abortSignal: signal });
   const body = response.readableStreamBody;
   if (body === undefined)
@@ -33,9 +30,30 @@ export async function bodyOf(blob: PageBlobClient, offset: number, length: numbe
   return body as Readable;
 }
 
+/**
+ * The same range of two blobs, both requested at once, to be compared as the bodies arrive (restore's
+ * verification reads this way too). If one request fails, the other body is closed before the failure
+ * is thrown (its connection is not left holding an unread body).
+ */
+export async function bodiesOf(
+  a: PageBlobClient,
+  b: PageBlobClient,
+  range: { offset: number; length: number },
+  signal?: AbortSignal,
+): Promise<[Readable, Readable]> {
+  const { offset, length } = range;
+  const [x, y] = await Promise.allSettled([
+    bodyOf(a, offset, length, signal),
+    bodyOf(b, offset, length, signal),
+  ]);
+  if (x.status === "fulfilled" && y.status === "fulfilled") return [x.value, y.value];
+  for (const side of [x, y]) if (side.status === "fulfilled") side.value.destroy();
+  throw x.status === "rejected" ? x.reason : (y as PromiseRejectedResult).reason;
+}
+
 /** Offset of the span's first differing byte, or undefined when both snapshots hold the same bytes. */
 async function compareSpan(source: PageBlobClient, backup: PageBlobClient, offset: number, length: number) {
-  const [want, got] = await Promise.all([bodyOf(source, offset, length), bodyOf(backup, offset, length)]);
+  const [want, got] = await bodiesOf(source, backup, { offset, length });
   const compared = await compareStreams(want, got);
   const [wantLength, gotLength] = compared.lengths;
   if (wantLength !== length || gotLength !== length) {
