@@ -1,7 +1,9 @@
 // The relay copy: each range is read once from the source (≤ 8 MiB per read), hashed, and written with Put
 // Page (≤ 4 MiB per request) to one or more destinations. Used where the bytes must be seen anyway: a
 // restore verifies what it wrote against the digests taken here, so the restore point is read only once.
+// Also the range reads that verifications compare (readRange whole, bodiesOf as streams).
 import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
 import type { PageBlobClient } from "@azure/storage-blob";
 import { assertAligned, type ByteRange, coalesce, MAX_PUT_PAGE_BYTES, splitRanges } from "../ranges";
 import type { CopyStats, Pacing } from "./engine";
@@ -56,6 +58,37 @@ export async function readRange(
   }
   if (at !== length) throw new Error(`read ${at} of ${length} bytes at ${offset}`);
   return data;
+}
+
+/** The body of a ranged read; a read that brings other than `length` bytes is a failed read, not a difference. */
+async function bodyOf(blob: PageBlobClient, offset: number, length: number, signal?: AbortSignal) {
+  const response = await blob.download(offset, length, { abortSignal: signal });
+  const body = response.readableStreamBody;
+  if (body === undefined)
+    throw new Error(`read of ${length} bytes at ${offset} of ${blob.url} returned no body`);
+  // The SDK's body in Node is a Readable (it re-requests the rest of the range if the connection drops).
+  return body as Readable;
+}
+
+/**
+ * The same range of two blobs, both requested at once, to be compared as the bodies arrive
+ * (streamCompare.ts: the rolling verification and a restore's). If one request fails, the other body is
+ * closed before the failure is thrown (its connection is not left holding an unread body).
+ */
+export async function bodiesOf(
+  a: PageBlobClient,
+  b: PageBlobClient,
+  range: { offset: number; length: number },
+  signal?: AbortSignal,
+): Promise<[Readable, Readable]> {
+  const { offset, length } = range;
+  const [x, y] = await Promise.allSettled([
+    bodyOf(a, offset, length, signal),
+    bodyOf(b, offset, length, signal),
+  ]);
+  if (x.status === "fulfilled" && y.status === "fulfilled") return [x.value, y.value];
+  for (const side of [x, y]) if (side.status === "fulfilled") side.value.destroy();
+  throw x.status === "rejected" ? x.reason : (y as PromiseRejectedResult).reason;
 }
 
 export interface RelayDestination {

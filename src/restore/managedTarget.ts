@@ -34,6 +34,7 @@ import { messageOf } from "../storage/errors";
 import { sasPageBlob } from "../storage/sas";
 import { TAG_DISK_ID, TAG_RESTORE_RUN } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
+import { compareRanges, VerificationError } from "./compareRange";
 import { lockOwnerOfRestore } from "./naming";
 import { runStoreOf } from "./sparseCopy";
 import type {
@@ -44,7 +45,6 @@ import type {
   VerifyPartInput,
   VerifyPartResult,
 } from "./types";
-import { compareRanges, VerificationError } from "./verify";
 
 /** How a new managed disk is verified (recorded with the restore point). */
 export const DISK_VERIFY_METHOD =

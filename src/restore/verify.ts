@@ -1,33 +1,28 @@
 // Verification of a restored disk against the restore point's backup snapshot (not the promoted copy, so
 // the whole path is checked). A full restore's target was copied server side: each range is read from
-// both the restore point and the disk and compared (the service promotes the same restore point into the
-// new chain's backup blob meanwhile: promote.ts). A revert read every range of the restore point once and
-// kept its SHA-256: the disk is read back and compared with those digests. The layout part checks what
-// lies outside the copied ranges: zeros where only the disk has pages (full), or, for a revert, that the
-// disk changed nowhere but in the reverted ranges since its safety snapshot.
-import { createHash, type Hash } from "node:crypto";
+// both the restore point and the disk and compared as it arrives (compareRange.ts; the service promotes
+// the same restore point into the new chain's backup blob meanwhile: promote.ts). A revert read every
+// range of the restore point once and kept its SHA-256: the disk is read back and compared with those
+// digests. The layout part checks what lies outside the copied ranges: zeros where only the disk has
+// pages (full), or, for a revert, that the disk changed nowhere but in the reverted ranges since its
+// safety snapshot.
 import type { PageBlobClient } from "@azure/storage-blob";
-import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
-import { CodedError } from "../app/result";
 import { checkpointer, pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
 import { readRange, relayOperations, sha256 } from "../copy/relay";
 import { runOperations } from "../copy/runner";
 import { fromStoredBatch, loadBatch, loadCheckpointDoc } from "../copy/runStore";
+import { firstDifference } from "../copy/streamCompare";
 import { type ByteRange, coalesce, splitRanges, subtractRanges, totalBytes } from "../ranges";
 import { ensureSnapshot } from "../storage/snapshots";
 import { requireBlobUrl } from "../storage/urls";
-import { bodiesOf } from "../verification/compare";
-import { compareStreams, firstDifference, type Piece } from "../verification/streamCompare";
+import { compareWithPoint, VERIFY_CHUNK_BYTES, VerificationError } from "./compareRange";
 import { snapshotTagOf } from "./naming";
 import { runStoreOf } from "./store";
 import type { RestoreMode, Verification, VerifyPartInput, VerifyPartResult } from "./types";
 
-export const VERIFY_CHUNK_BYTES = 8 * 1024 * 1024;
-/** Reads in flight while comparing a managed disk's upload with the restore point. */
-const VERIFY_CONCURRENCY = 4;
 export const VERIFY_METHOD =
   "sha256 per read (<= 8 MiB) of every range allocated in the backup snapshot against the same range " +
   "of the restored disk, both read back after the copy; ranges allocated only on the restored disk read " +
@@ -37,14 +32,6 @@ export const REVERT_VERIFY_METHOD =
   "read back; cleared ranges unallocated; the service's diff of the disk since its safety snapshot lies " +
   "within the reverted ranges, and the backup chain's diff leaves the rest equal to the restore point";
 
-/** A restored disk that differs from its restore point: final, a retry reads the same bytes. */
-export class VerificationError extends CodedError {
-  constructor(message: string) {
-    super(VERIFICATION_FAILED, message);
-    this.name = "VerificationError";
-  }
-}
-
 /** Blob clients of a verification: the restore point and the disk. */
 function blobsOf(ctx: AppContext, input: VerifyPartInput) {
   const { run } = input;
@@ -52,64 +39,6 @@ function blobsOf(ctx: AppContext, input: VerifyPartInput) {
     expected: ctx.storage.pageBlob(requireBlobUrl(run.backupUrl), { snapshot: run.backupSnapshot }),
     actual: ctx.storage.pageBlob(requireBlobUrl(run.targetUrl), { retry: "none" }),
   };
-}
-
-/** The pieces of `body` as they arrive, each fed to `hash` on its way. */
-async function* hashing(body: AsyncIterable<Piece>, hash: Hash): AsyncGenerator<Piece> {
-  for await (const piece of body) {
-    hash.update(piece);
-    yield piece;
-  }
-}
-
-/**
- * One range of a disk restored in full: read from the restore point and the disk side by side and compared
- * as the pieces arrive (neither side buffered whole, one side hashed: a range costs the app a SHA-256 and a
- * compare, not two SHA-256s and two copies); returns the restore point's SHA-256 of the range, as the
- * checkpoint keeps it.
- */
-async function compareWithPoint(
-  expected: PageBlobClient,
-  actual: PageBlobClient,
-  range: ByteRange,
-  signal?: AbortSignal,
-): Promise<string> {
-  const { offset, length } = range;
-  const hash = createHash("sha256");
-  const [want, got] = await bodiesOf(expected, actual, range, signal);
-  const compared = await compareStreams(hashing(want, hash), got);
-  const [wantLength, gotLength] = compared.lengths;
-  if (wantLength !== length || gotLength !== length)
-    throw new Error(
-      `read ${wantLength} bytes of the restore point and ${gotLength} of the restored disk at ${offset}, not ${length}`,
-    );
-  if (compared.firstDifference !== undefined)
-    throw new VerificationError(
-      `the restored disk differs from the backup snapshot at byte ${offset + compared.firstDifference} (chunk ${offset}+${length})`,
-    );
-  return hash.digest("hex");
-}
-
-/** Compares the two blobs over `ranges` (a managed disk's upload); throws VerificationError at the first difference. */
-export async function compareRanges(
-  expected: PageBlobClient,
-  actual: PageBlobClient,
-  ranges: ByteRange[],
-): Promise<VerifyPartResult> {
-  const chunks = splitRanges(coalesce(ranges), VERIFY_CHUNK_BYTES);
-  const digests: string[] = new Array(chunks.length);
-  let next = 0;
-  let bytes = 0;
-  async function worker(): Promise<void> {
-    while (next < chunks.length) {
-      const index = next++;
-      const chunk = chunks[index]!;
-      digests[index] = await compareWithPoint(expected, actual, chunk);
-      bytes += chunk.length;
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, chunks.length) }, worker));
-  return { bytesCompared: bytes, chunks: chunks.length, digest: sha256(digests.join("")), done: true };
 }
 
 /** Compares one copied batch of the disk with the restore point. */

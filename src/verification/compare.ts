@@ -1,55 +1,24 @@
 // Step 2 of a verification: compare one part of the window. Each chunk span is read from the backup
 // snapshot and from the source snapshot (one request per side) and compared byte for byte as it arrives
-// (streamCompare.ts: memory stays at the pieces in hand, whatever the span); a difference is recorded
+// (copy/streamCompare.ts: memory stays at the pieces in hand, whatever the span); a difference is recorded
 // (chunk and first differing byte), never thrown: the record step decides.
-import type { Readable } from "node:stream";
 import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
 import { CodedError } from "../app/result";
+import { bodiesOf } from "../copy/relay";
 import { loadBatch } from "../copy/runStore";
+import { compareStreams } from "../copy/streamCompare";
 import { isNotFound } from "../storage/errors";
 import { requireBlobUrl } from "../storage/urls";
 import { SNAPSHOT_GONE } from "./codes";
 import { isAccessGone, managedSourceOf } from "./managedSource";
 import { verifyRunKey } from "./plan";
-import { compareStreams } from "./streamCompare";
 import type { ComparePartInput, Mismatch, PartResult } from "./types";
 
 const CONCURRENCY = 4;
 
 /** Mismatches listed per part (and per record); the count is always exact. */
 export const MAX_LISTED_MISMATCHES = 20;
-
-/** The body of a ranged read; a read that brings other than `length` bytes is a failed read, not a difference. */
-async function bodyOf(blob: PageBlobClient, offset: number, length: number, signal?: AbortSignal) {
-  const response = await blob.download(offset, length, { abortSignal: signal });
-  const body = response.readableStreamBody;
-  if (body === undefined)
-    throw new Error(`read of ${length} bytes at ${offset} of ${blob.url} returned no body`);
-  // The SDK's body in Node is a Readable (it re-requests the rest of the range if the connection drops).
-  return body as Readable;
-}
-
-/**
- * The same range of two blobs, both requested at once, to be compared as the bodies arrive (restore's
- * verification reads this way too). If one request fails, the other body is closed before the failure
- * is thrown (its connection is not left holding an unread body).
- */
-export async function bodiesOf(
-  a: PageBlobClient,
-  b: PageBlobClient,
-  range: { offset: number; length: number },
-  signal?: AbortSignal,
-): Promise<[Readable, Readable]> {
-  const { offset, length } = range;
-  const [x, y] = await Promise.allSettled([
-    bodyOf(a, offset, length, signal),
-    bodyOf(b, offset, length, signal),
-  ]);
-  if (x.status === "fulfilled" && y.status === "fulfilled") return [x.value, y.value];
-  for (const side of [x, y]) if (side.status === "fulfilled") side.value.destroy();
-  throw x.status === "rejected" ? x.reason : (y as PromiseRejectedResult).reason;
-}
 
 /** Offset of the span's first differing byte, or undefined when both snapshots hold the same bytes. */
 async function compareSpan(source: PageBlobClient, backup: PageBlobClient, offset: number, length: number) {

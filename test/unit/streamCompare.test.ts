@@ -1,7 +1,7 @@
 // compareStreams: two byte streams compared piece by piece, whatever the cut of their pieces; the first
 // differing byte found exactly, a prefix reported where it ends, a failing side closing the other.
 import { describe, expect, it } from "vitest";
-import { compareStreams, type Piece } from "../../src/verification/streamCompare";
+import { compareStreams, type Piece } from "../../src/copy/streamCompare";
 import { seededRandom } from "../support/random";
 
 /** The bytes cut into pieces of random sizes (0 to `max` bytes, empty pieces included). */

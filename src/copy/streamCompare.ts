@@ -1,6 +1,6 @@
 // Compares two byte streams as their pieces arrive, holding only the pieces in hand: a verification reads
-// the same span from the source and the backup snapshot and needs to know only whether (and where) they
-// differ, so neither side is ever buffered whole (a step used to hold four 4 MiB spans per side at once).
+// the same span from two blobs (the source and the backup snapshot; a restored disk and its restore point)
+// and needs to know only whether (and where) they differ, so neither side is ever buffered whole.
 
 /** What one side of a read yields: the SDK's Node streams give Buffers (strings are tolerated). */
 export type Piece = Buffer | Uint8Array | string;
