@@ -8,7 +8,7 @@ import { authorizeSource, type SourceAuthorizer } from "../storage/sourceAuth";
 import { requireBlobUrl } from "../storage/urls";
 import { type CopyStats, copyRanges, type Pacing } from "./engine";
 import { relayRanges } from "./relay";
-import { loadBatch, loadCheckpoint, loadCheckpointDoc, saveCheckpoint } from "./runStore";
+import { type CheckpointDoc, loadBatch, loadCheckpointDoc, noCheckpoint, saveCheckpoint } from "./runStore";
 
 /** The ranges of one batch: written with Put Page From URL, or cleared. Stored in the run store. */
 export interface BatchDoc {
@@ -108,6 +108,16 @@ export interface BatchCopy {
   ready?: Promise<unknown>;
 }
 
+/**
+ * A batch's (or a verification part's) checkpoint. An inline batch's first call reads none: only a crashed
+ * attempt could have left one, and doing its few operations again is harmless. A call made again after
+ * stopping at its time budget (not first) reads it and goes on from there.
+ */
+export function checkpointOf(ref: BatchRef, inlineFirstCall: boolean): Promise<CheckpointDoc> {
+  if (inlineFirstCall) return Promise.resolve(noCheckpoint());
+  return loadCheckpointDoc(ref.container, ref.diskId, ref.key, ref.batch);
+}
+
 /** How often a running batch records its checkpoint (what a crash can make it copy again). */
 const CHECKPOINT_EVERY_MS = 10_000;
 
@@ -178,7 +188,9 @@ export async function copyBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    copy.ranges && copy.firstCall ? 0 : loadCheckpoint(container, diskId, key, batch),
+    checkpointOf(copy.batch, copy.ranges !== undefined && copy.firstCall === true).then(
+      (c) => c.operationsDone,
+    ),
     copy.ready,
   ]);
   // A destination reached through its own SAS (an upload) takes no lease and no credential of the app.
@@ -210,9 +222,6 @@ export async function copyBatchUnderLease(
   });
 }
 
-/** Where a batch starts that has never stopped before (nothing done, no digests). */
-const NO_CHECKPOINT = { operationsDone: 0, digests: [] as string[] };
-
 /** One stored batch relayed (read here, hashed, written) from a snapshot into one or more blobs. */
 export interface BatchRelay {
   sourceUrl: string;
@@ -239,7 +248,7 @@ export async function relayBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    copy.ranges && copy.firstCall ? NO_CHECKPOINT : loadCheckpointDoc(container, diskId, key, batch),
+    checkpointOf(copy.batch, copy.ranges !== undefined && copy.firstCall === true),
     copy.ready,
   ]);
   return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {

@@ -106,16 +106,6 @@ function checkpointName(diskId: string, restorePointId: string, batch: number): 
   return batchName(diskId, restorePointId, batch).replace(/\.json$/, ".done.json");
 }
 
-/** Where a batch is: how many of its operations are done, in order, without a gap (0: none). */
-export async function loadCheckpoint(
-  container: ContainerClient,
-  diskId: string,
-  restorePointId: string,
-  batch: number,
-): Promise<number> {
-  return (await loadCheckpointDoc(container, diskId, restorePointId, batch)).operationsDone;
-}
-
 /** A batch's checkpoint with the digests of its done operations (copies that read what they write). */
 export interface CheckpointDoc {
   operationsDone: number;
@@ -123,6 +113,10 @@ export interface CheckpointDoc {
   digests: string[];
 }
 
+/** Where a batch starts that never recorded progress: nothing done, no digests. */
+export const noCheckpoint = (): CheckpointDoc => ({ operationsDone: 0, digests: [] });
+
+/** Where a batch is: how many of its operations are done, in order, without a gap, and their digests. */
 export async function loadCheckpointDoc(
   container: ContainerClient,
   diskId: string,
@@ -137,7 +131,7 @@ export async function loadCheckpointDoc(
     // Digests are kept for done operations only; a shorter list means they were not recorded.
     return { operationsDone: done, digests: digests.length >= done ? digests.slice(0, done) : [] };
   } catch (error) {
-    if (statusOf(error) === 404) return { operationsDone: 0, digests: [] };
+    if (statusOf(error) === 404) return noCheckpoint();
     throw error;
   }
 }

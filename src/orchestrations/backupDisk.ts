@@ -17,7 +17,7 @@ import { restorePointIdOf } from "../lineage/restorePoint";
 import { afterBackup } from "./afterBackup";
 import { failureOf } from "./failures";
 import type { BackupSteps } from "./names";
-import { type ProcedureRuntime, type StepRunner, type Steps, stepsOf, windowsOf } from "./steps";
+import { markResumed, type ProcedureRuntime, type StepRunner, type Steps, stepsOf, windowsOf } from "./steps";
 
 export function* backupDisk(runtime: ProcedureRuntime, input: DiskBackupInput): Steps<DiskOutcome> {
   const steps = stepsOf<BackupSteps>(runtime);
@@ -68,7 +68,7 @@ function* backUp(
         if (copied.done) progress.batchesDone++;
         status("copy");
       },
-      (stopped) => ({ ...stopped, resumed: true }),
+      markResumed,
     );
     status("complete");
     const restorePoint = yield* steps.call("completeDiskBackup", { run, plan });

@@ -34,10 +34,7 @@ import type {
 } from "../restore/types";
 import { failureOf } from "./failures";
 import type { RestoreSteps } from "./names";
-import { type ProcedureRuntime, type Steps, stepsOf } from "./steps";
-
-/** A call made again after one stopped at its time budget goes on from its checkpoint (only then read). */
-const resumed = <T>(stopped: T): T => ({ ...stopped, resumed: true });
+import { markResumed, type ProcedureRuntime, type Steps, stepsOf } from "./steps";
 
 /** What the copy and verification left for the completion step. */
 interface Written {
@@ -86,7 +83,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
         }
         status(phase);
       },
-      resumed,
+      markResumed,
     );
     return prepared;
   }
@@ -117,7 +114,7 @@ export function* restoreDisk(runtime: ProcedureRuntime, input: RestoreInput): St
         progress.batchesDone++;
         status("verify", ids);
       },
-      resumed,
+      markResumed,
     );
     return inputs.map((input) => {
       const part = results.get(input.part);

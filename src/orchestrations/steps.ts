@@ -146,6 +146,12 @@ export function stepsOf<S extends StepTable<S>>(runtime: ProcedureRuntime): Step
   return { call, group, windows, untilDone };
 }
 
+/**
+ * `untilDone`'s `again` for steps that checkpoint: a call made again after one stopped at its time budget
+ * says so (`resumed`), and only then reads its checkpoint.
+ */
+export const markResumed = <T>(stopped: T): T => ({ ...stopped, resumed: true });
+
 /** Cuts a list into consecutive groups of at most `size` (a window of fan-out). */
 export function windowsOf<T>(items: readonly T[], size: number): T[][] {
   const width = Math.max(1, Math.floor(size));

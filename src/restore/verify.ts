@@ -8,7 +8,7 @@
 // safety snapshot.
 import type { PageBlobClient } from "@azure/storage-blob";
 import type { AppContext } from "../app/context";
-import { checkpointer, pacingOf } from "../copy/batches";
+import { checkpointer, checkpointOf, pacingOf } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { pacerOf } from "../copy/engine";
 import { readRange, relayOperations, sha256 } from "../copy/relay";
@@ -60,10 +60,7 @@ async function verifyBatch(
       : input.digests
         ? { operationsDone: input.digests.length, digests: input.digests }
         : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
-    // An inline part's first call finds no checkpoint but a crashed attempt's (its few ranges are read again).
-    input.ranges && input.resumed !== true
-      ? { operationsDone: 0, digests: [] }
-      : loadCheckpointDoc(own.container, own.diskId, own.key, batch),
+    checkpointOf({ ...own, batch }, input.ranges !== undefined && input.resumed !== true),
   ]);
   const all = relayOperations(doc.writes, doc.clears);
   if (!full && (copied.operationsDone < all.length || copied.digests.length < all.length))
