@@ -35,6 +35,21 @@ export interface Measurement {
   ratios: Record<string, number>;
 }
 
+/** One task to measure: where it is reported, what it runs, with what. */
+export interface TaskSpec {
+  scenario: string;
+  label: string;
+  task: string;
+  params: Record<string, unknown>;
+}
+
+/** Runs of a task, each right after a run of its reference (Bench.measureInTurns). */
+export interface InTurns {
+  measured: Measurement;
+  reference: Measurement;
+  rounds: { measured: Measurement; reference: Measurement }[];
+}
+
 export class Bench {
   readonly endpoints: Endpoints;
   readonly control: EmulatorControl;
@@ -122,12 +137,33 @@ export class Bench {
     const runs = [await this.once(scenario, label, task, params)];
     const wanted = options.runs ?? (options.repeatable && runs[0]!.seconds < SHORT_SECONDS ? 3 : 1);
     while (runs.length < wanted) runs.push(await this.once(scenario, label, task, params));
-    runs.sort((a, b) => a.seconds - b.seconds);
-    const m = runs[Math.floor(runs.length / 2)]!;
-    if (runs.length > 1) m.details.runs = runs.map((r) => r.seconds.toFixed(3)).join(" ");
+    return this.record(runs);
+  }
+
+  /**
+   * Runs `reference` and then `measured`, `rounds` times in turns (both idempotent). The emulator's rate
+   * swings from one run to the next on a small machine, and each scenario's stored data changes it too, so
+   * a round compares two runs that met the emulator in the same state. Records the median run of each.
+   */
+  async measureInTurns(measured: TaskSpec, reference: TaskSpec, rounds: number): Promise<InTurns> {
+    const pairs: InTurns["rounds"] = [];
+    for (let round = 0; round < rounds; round++) {
+      const ref = await this.once(reference.scenario, reference.label, reference.task, reference.params);
+      const run = await this.once(measured.scenario, measured.label, measured.task, measured.params);
+      pairs.push({ measured: run, reference: ref });
+    }
+    const referenceMedian = this.record(pairs.map((p) => p.reference));
+    return { measured: this.record(pairs.map((p) => p.measured)), reference: referenceMedian, rounds: pairs };
+  }
+
+  /** Keeps the median of runs of one task (by time), noting every run's time when there are several. */
+  private record(runs: Measurement[]): Measurement {
+    const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+    const m = sorted[Math.floor(sorted.length / 2)]!;
+    if (sorted.length > 1) m.details.runs = sorted.map((r) => r.seconds.toFixed(3)).join(" ");
     this.results.push(m);
     this.log(
-      `  ${scenario.padEnd(12)} ${label.padEnd(40)} ${m.seconds.toFixed(2).padStart(7)} s ` +
+      `  ${m.scenario.padEnd(12)} ${m.label.padEnd(40)} ${m.seconds.toFixed(2).padStart(7)} s ` +
         `${m.mibps.toFixed(1).padStart(7)} MiB/s  rss ${m.peakRssMiB.toFixed(0)} MiB`,
     );
     return m;

@@ -2,6 +2,7 @@
 // and returns the task's result with the child's peak RSS (VmHWM of the child's process image).
 import { fork } from "node:child_process";
 import { join } from "node:path";
+import { childExecArgv } from "./hostFlags";
 import type { Endpoints, TaskReply, TaskResult } from "./protocol";
 
 export interface ChildOutcome extends TaskResult {
@@ -23,7 +24,7 @@ export function runInChild(
   // The app logs every step on stdout; the table is what matters here, errors come back over IPC.
   const child = fork(join(__dirname, "worker.js"), [], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
-    execArgv: [...process.execArgv, ...childNodeArgs()],
+    execArgv: childExecArgv(childNodeArgs()),
   });
   return new Promise<ChildOutcome>((resolve, reject) => {
     let settled = false;

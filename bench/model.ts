@@ -40,4 +40,6 @@ export interface RunMeta {
   wallSeconds: number;
   /** Free text from BENCH_NOTE, e.g. what else ran on the machine. */
   note?: string | undefined;
+  /** Node flags of the driver, which hosts the emulator (bench/hostFlags.ts); absent in older runs. */
+  hostNodeFlags?: string[] | undefined;
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { startEmulator } from "../local/emulator/index";
 import { Bench } from "./bench";
 import { loadConfig, wants } from "./config";
+import { HOST_GC_FLAG, rerunWithHostFlags } from "./hostFlags";
 import type { BenchRun, RunMeta } from "./model";
 import { DataPool } from "./random";
 import { mergeDurability, mergeIntoLatest, readLatest, renderFromLatest, writeResults } from "./report/write";
@@ -36,6 +37,11 @@ function commit(): string {
 }
 
 async function main(): Promise<void> {
+  const rerun = rerunWithHostFlags();
+  if (rerun !== undefined) {
+    process.exitCode = rerun;
+    return;
+  }
   if (process.argv.includes("--render")) {
     await renderFromLatest();
     return;
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     stolenShare: stolenShare(cpuAtStart, cpuTimes()),
     wallSeconds: run.wallSeconds,
     note: process.env.BENCH_NOTE,
+    hostNodeFlags: process.execArgv.filter((arg) => arg === HOST_GC_FLAG),
   };
   if (config.only?.size === 1 && config.only.has("durability")) await mergeDurability(run, meta);
   else if (merge) await mergeIntoLatest(bench, run, meta);

@@ -29,7 +29,13 @@ function throughputFinding(run: BenchRun, results: Measurement[]): string | unde
     `- **Bulk copy.** The first backup moved ${f(first.bytes / 2 ** 20, 0)} MiB at ${f(first.mibps, 0)} MiB/s overall ` +
     `(${f(copyRate, 0)} MiB/s in the copy phase; listing ${f(Number(first.details.listSeconds))} s) = ` +
     `${f((first.ratios.ofCeiling ?? 0) * 100, 0)}% of the best minimal loop (${f(c.putPageFromUrl.mibps, 0)} MiB/s at ` +
-    `concurrency ${c.putPageFromUrl.concurrency}). The engine runs at concurrency ${concurrency} (the app's default), ` +
+    `concurrency ${c.putPageFromUrl.concurrency})` +
+    (first.details.plainCopyShares === undefined
+      ? ". "
+      : `, and ${f((first.ratios.ofPlainCopyInTurns ?? 0) * 100, 0)}% of the same loop run in turns with it on this ` +
+        `scenario's emulator (the median of three rounds: ${first.details.plainCopyShares}; the sweep's best is the ` +
+        "luckiest of fifteen runs of a rate that swings from run to run). ") +
+    `The engine runs at concurrency ${concurrency} (the app's default), ` +
     "without its rate pacing (on loopback nothing enforces the service's targets; scenario 11 measures it paced); " +
     `the minimal loop at that same concurrency made ${f(same?.mibps, 0)} MiB/s. The emulator serves Put Page From URL ` +
     "with two requests to Azurite (a GET of the source range and a Put Page; a third, an auth probe, only when the request is not " +

@@ -75,7 +75,12 @@ function restoreFinding(run: BenchRun, results: Measurement[]): string | undefin
     `- **Restore.** ${f(restore.bytes / MiB, 0)} MiB: the target was complete (usable) after ${f(usable)} s ` +
     `(${f((restore.ratios.usableOfCeiling ?? 0) * 100, 0)}% of the Put Page From URL ceiling), and the whole restore, ` +
     `verification and promotion included, took ${f(restore.seconds)} s (${f(restore.ratios.timeVsOneCopy)}× one copy at ` +
-    `the ceiling; verifying while promoting ${f(verify)} s). ` +
+    `the ceiling; verifying while promoting ${f(verify)} s)` +
+    (restore.ratios.timeVsSameStateCopy === undefined || restore.details.sameStateTimes === undefined
+      ? ". "
+      : `; against a plain copy of as many bytes run in turns with it on the same emulator state, the target was ` +
+        `usable at ${f((restore.ratios.usableOfSameStateCopy ?? 0) * 100, 0)}% of that copy's rate and the whole ` +
+        `restore took ${f(restore.ratios.timeVsSameStateCopy)}× its time (medians of three rounds). `) +
     (atCeiling
       ? `At the ceiling's concurrency instead of the app's 8 (set for the service's latency; the emulator admits ` +
         `8 MiB of copies at a time and queues the rest), the target was usable after ` +

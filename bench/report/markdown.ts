@@ -2,6 +2,7 @@
 // analysis of what limits each figure. Everything in it comes from the run's data.
 import type { Measurement } from "../bench";
 import { MiB } from "../config";
+import { median } from "../median";
 import type { BenchRun, RunMeta } from "../model";
 import { PATTERN_LABELS } from "../random";
 import { analysis } from "./analysis";
@@ -36,7 +37,12 @@ function header(meta: RunMeta): string[] {
       "temporary folder, behind the gap-filling proxy that implements diffs and Put Page From URL; fast Put Page; " +
       "every acknowledged write saved by a group-committed redo log). Each scenario starts on a fresh, empty " +
       "emulator on the same ports, so a scenario's figures do not depend on what earlier ones stored. " +
-      "The emulator runs in the driver process; every measured copy runs in its own child process, whose peak RSS " +
+      "The emulator runs in the driver process" +
+      (meta.hostNodeFlags?.length
+        ? ` (with \`${meta.hostNodeFlags.join(" ")}\`: its garbage collection stays on its own thread, as the ` +
+          "service's work stays off the client's cores; the children keep V8's defaults)"
+        : "") +
+      "; every measured copy runs in its own child process, whose peak RSS " +
       "(VmHWM of the child's process image, from /proc: Node + SDK + the task) is reported. Request counts come from the " +
       "emulator's per-operation counters.",
     "",
@@ -255,22 +261,16 @@ function managedSection(run: BenchRun): string[] {
     row(r.managed, Number(r.managed.details.armRequests), Number(r.managed.details.armPolls), r.ratio),
   ]);
   const ratios = md.incrementals.map((r) => r.ratio).sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)] ?? 0;
+  const middleRatio = median(ratios);
   const phase = (m: Measurement, name: string) => Number(m.details[`${name}Seconds`] ?? 0);
   const armBound = (m: Measurement) => phase(m, "begin") + phase(m, "complete");
-  const medianOf = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const armExtra = medianOf(md.incrementals.map((r) => armBound(r.managed) - armBound(r.pageBlob)));
-  const planExtra = medianOf(
-    md.incrementals.map((r) => phase(r.managed, "plan") - phase(r.pageBlob, "plan")),
-  );
-  const copyRatio = medianOf(
+  const armExtra = median(md.incrementals.map((r) => armBound(r.managed) - armBound(r.pageBlob)));
+  const planExtra = median(md.incrementals.map((r) => phase(r.managed, "plan") - phase(r.pageBlob, "plan")));
+  const copyRatio = median(
     md.incrementals.map((r) => phase(r.managed, "copy") / Math.max(1e-9, phase(r.pageBlob, "copy"))),
   );
-  const copyExtra = medianOf(
-    md.incrementals.map((r) => phase(r.managed, "copy") - phase(r.pageBlob, "copy")),
-  );
-  const mid = md.incrementals.find((r) => r.ratio === median) ?? md.incrementals[0];
+  const copyExtra = median(md.incrementals.map((r) => phase(r.managed, "copy") - phase(r.pageBlob, "copy")));
+  const mid = md.incrementals.find((r) => r.ratio === middleRatio) ?? md.incrementals[0];
   const ops = mid
     ? Object.entries(mid.arm)
         .sort((a, b) => b[1] - a[1])
@@ -310,7 +310,7 @@ function managedSection(run: BenchRun): string[] {
       rows,
     ),
     "",
-    `**Incremental: a managed disk takes ${f(median)}× the page blob's time** (median of ${ratios.length} rounds: ` +
+    `**Incremental: a managed disk takes ${f(middleRatio)}× the page blob's time** (median of ${ratios.length} rounds: ` +
       `${ratios.map((r) => f(r)).join(", ")}). Where the extra time goes (medians over the rounds): the phases that talk ` +
       "to Resource Manager, begin (read the disk, take the snapshot, check the diff base, grant two SAS) and complete " +
       `(revoke both SAS, list the app's snapshots, delete the older one), ${f(armExtra)} s; plan (the diff through the SAS ` +

@@ -59,6 +59,19 @@ export function azureSection(run: BenchRun, results: Measurement[]): string[] {
   ];
 }
 
+/** What the restore's rounds in turns with a plain copy on the same emulator state say (older runs: one copy). */
+function inTurnsText(sameState: Measurement, restore: Measurement | undefined): string {
+  const copy = ` a plain Put Page From URL copy of as many bytes at the ceiling's concurrency (${sameState.details.concurrency})`;
+  if (restore?.details.sameStateUsableShares === undefined)
+    return ` Right before, on the same emulator state,${copy}: ${f(sameState.seconds)} s.`;
+  return (
+    ` The loopback restore runs in turns with${copy} on the same emulator state (median ${f(sameState.seconds)} s): ` +
+    `per round, the target was usable at ${restore.details.sameStateUsableShares} of that copy's rate ` +
+    `(median ${pct(restore.ratios.usableOfSameStateCopy)}) and the whole restore took ${restore.details.sameStateTimes}× ` +
+    `its time (median ${f(restore.ratios.timeVsSameStateCopy)}×).`
+  );
+}
+
 export function restoreSection(results: Measurement[], ceilingMibps: number | undefined): string[] {
   const rows = results.filter((m) => m.task === "appRestoreDirect" && m.scenario !== "12 revert");
   if (rows.length === 0) return [];
@@ -72,10 +85,7 @@ export function restoreSection(results: Measurement[], ceilingMibps: number | un
       `the target complete (when its copy ended; the promotion is then started and the verification follows). One copy at the ceiling: the allocated bytes at ${f(ceilingMibps, 0)} MiB/s ` +
       "(loopback) or at the per-blob target (Azure-shaped). A loopback restore is run three times (to a new disk " +
       "each time) and the run with the median total time is shown; its total times are in the last column." +
-      (sameState
-        ? ` A plain Put Page From URL copy of as many bytes on the same emulator state, right before, at the ` +
-          `ceiling's concurrency (${sameState.details.concurrency}): ${f(sameState.seconds)} s.`
-        : ""),
+      (sameState ? inTurnsText(sameState, rows[0]) : ""),
     "",
     markdownTable(
       [

@@ -43,6 +43,7 @@ const RATIO_NAMES: Record<string, string> = {
   timeVsOneCopy: "t/one copy",
   usableOfSameStateCopy: "usable/same-state copy",
   timeVsSameStateCopy: "t/same-state copy",
+  ofPlainCopyInTurns: "of plain copy in turns",
   timeVsBackup: "t/backup",
   historyEventsPerDisk: "events/disk",
 };

@@ -1,8 +1,9 @@
 // Scenarios 2-4: the first backup of a disk with U allocated in P provisioned, incremental windows at
 // several change fractions and patterns, and the naive baselines on the same snapshots in the same run.
 import { coalesce, MAX_PUT_PAGE_BYTES, splitRanges, totalBytes } from "../../src/ranges";
-import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT } from "../bench";
+import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT, type TaskSpec } from "../bench";
 import { MiB } from "../config";
+import { median } from "../median";
 import { allocationLayout, type ChangePattern, changeWrites, mulberry32 } from "../random";
 import type { Ceiling } from "./ceiling";
 
@@ -65,6 +66,22 @@ async function underProfile(
   });
 }
 
+/** The minimal Put Page From URL loop over `bytes` of a contiguous source, to run in turns with ours. */
+async function plainCopy(bench: Bench, bytes: number, concurrency: number): Promise<TaskSpec> {
+  const source = { account: SOURCE_ACCOUNT, container: "bench-disks", blob: "plain-copy-source" };
+  const destination = { account: BACKUP_ACCOUNT, container: "bench-naive", blob: "plain-copy" };
+  const blob = bench.pageBlob(source.account, source.container, source.blob);
+  await blob.create(bytes);
+  await bench.writeRanges(blob, [{ offset: 0, length: bytes }], 4);
+  await bench.pageBlob(destination.account, destination.container, destination.blob).create(bytes);
+  return {
+    scenario: "2 first",
+    label: `plain copy of ${bytes / MiB} MiB (Put Page From URL, concurrency ${concurrency}), in turns`,
+    task: "ceilingPutPageFromUrl",
+    params: { source, destination, bytes, concurrency },
+  };
+}
+
 export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<BackupSummary> {
   const { allocatedBytes: U, provisionedBytes: P, extentBytes, seed } = bench.config;
   const rand = mulberry32(seed);
@@ -82,21 +99,32 @@ export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<Backup
   const naiveTarget = { account: BACKUP_ACCOUNT, container: "bench-naive", blob: DISK.blob };
   const ppfuCeiling = ceiling.putPageFromUrl.mibps;
 
-  const first = await bench.measure(
-    "2 first",
-    `first backup ${U / MiB} MiB in ${P / MiB} MiB`,
-    "ourBackup",
+  // The first backup runs in turns with a plain copy of as many bytes at the ceiling's concurrency (the
+  // minimal loop of scenario 1, here on this scenario's emulator): each round compares like with like.
+  const plain = await plainCopy(bench, U, ceiling.putPageFromUrl.concurrency);
+  const inTurns = await bench.measureInTurns(
     {
-      source: source(previous),
-      destination: backup,
-      sizeBytes: P,
-      // On loopback nothing enforces the service's targets: the engine runs unpaced against the ceiling.
-      pace: false,
+      scenario: "2 first",
+      label: `first backup ${U / MiB} MiB in ${P / MiB} MiB`,
+      task: "ourBackup",
+      params: {
+        source: source(previous),
+        destination: backup,
+        sizeBytes: P,
+        // On loopback nothing enforces the service's targets: the engine runs unpaced against the ceiling.
+        pace: false,
+      },
     },
-    { runs: 3 },
+    plain,
+    3,
   );
+  const first = inTurns.measured;
+  const shares = inTurns.rounds.map((r) => r.reference.seconds / r.measured.seconds);
+  first.ratios.ofPlainCopyInTurns = median(shares);
+  first.details.plainCopyShares = shares.map((share) => share.toFixed(2)).join(" ");
   const firstOptimumWrites = splitRanges(coalesce(layout), MAX_PUT_PAGE_BYTES).length;
   first.ratios.ofCeiling = first.mibps / ppfuCeiling;
+  inTurns.reference.ratios.ofCeiling = inTurns.reference.mibps / ppfuCeiling;
   first.ratios.writesVsOptimum = (first.requests.putPageFromUrl ?? 0) / firstOptimumWrites;
   const naiveFullFirst = await bench.measure(
     "4a naive",

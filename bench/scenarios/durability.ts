@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { type EmulatorOptions, startEmulator } from "../../local/emulator/index";
 import { BACKUP_ACCOUNT, Bench, SOURCE_ACCOUNT } from "../bench";
 import { MiB } from "../config";
+import { median } from "../median";
 
 export interface VariantFigures {
   /** Median MiB/s of 4 MiB Put Page per concurrency level. */
@@ -50,11 +51,6 @@ const ZERO = { commits: 0, waits: 0, bytes: 0, serializeMs: 0, writeMs: 0 };
 function cpuMs(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 export async function runDurability(main: Bench): Promise<DurabilitySummary> {
