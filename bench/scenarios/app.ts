@@ -12,6 +12,7 @@ import { GiB, MiB } from "../config";
 import { median } from "../median";
 import { allocationLayout, changeWrites, mulberry32 } from "../random";
 import type { Ceiling } from "./ceiling";
+import { plainCopy } from "./plainCopy";
 
 const EXTENT = 4 * MiB;
 const APP_ROOT = join(__dirname, "..", "..", "..");
@@ -122,10 +123,16 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
   // The restore runs in turns with a plain Put Page From URL copy of as many bytes at the ceiling's
   // concurrency: the emulator's metadata grows with what this scenario stored (scenario 1 ran on an empty
   // emulator) and its rate swings from run to run, so each round compares runs on the same state.
-  const copySource = bench.pageBlob(SOURCE_ACCOUNT, "bench-app", "same-state-source");
-  await copySource.create(allocated);
-  await bench.writeRanges(copySource, [{ offset: 0, length: allocated }], 4);
-  await bench.pageBlob(BACKUP_ACCOUNT, "bench-app-scratch", "same-state-copy").create(allocated);
+  const sameStateCopy = await plainCopy(bench, {
+    scenario: "7 restore",
+    label: `one copy of ${allocated / MiB} MiB (Put Page From URL), same emulator state, in turns with the restore`,
+    sourceContainer: "bench-app",
+    destinationContainer: "bench-app-scratch",
+    sourceBlob: "same-state-source",
+    destinationBlob: "same-state-copy",
+    bytes: allocated,
+    concurrency: ceiling.putPageFromUrl.concurrency,
+  });
   const inTurns = await bench.measureInTurns(
     {
       scenario: "7 restore",
@@ -133,17 +140,7 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
       task: "appRestoreDirect",
       params: restoreParams("disk-app-restored.vhd", false),
     },
-    {
-      scenario: "7 restore",
-      label: `one copy of ${allocated / MiB} MiB (Put Page From URL), same emulator state, in turns with the restore`,
-      task: "ceilingPutPageFromUrl",
-      params: {
-        source: { account: SOURCE_ACCOUNT, container: "bench-app", blob: "same-state-source" },
-        destination: { account: BACKUP_ACCOUNT, container: "bench-app-scratch", blob: "same-state-copy" },
-        bytes: allocated,
-        concurrency: ceiling.putPageFromUrl.concurrency,
-      },
-    },
+    sameStateCopy,
     LOOPBACK_RESTORE_RUNS,
   );
   const { measured: restore, reference: sameState } = inTurns;

@@ -1,11 +1,12 @@
 // Scenarios 2-4: the first backup of a disk with U allocated in P provisioned, incremental windows at
 // several change fractions and patterns, and the naive baselines on the same snapshots in the same run.
 import { coalesce, MAX_PUT_PAGE_BYTES, splitRanges, totalBytes } from "../../src/ranges";
-import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT, type TaskSpec } from "../bench";
+import { BACKUP_ACCOUNT, type Bench, type Measurement, SOURCE_ACCOUNT } from "../bench";
 import { MiB } from "../config";
 import { median } from "../median";
 import { allocationLayout, type ChangePattern, changeWrites, mulberry32 } from "../random";
 import type { Ceiling } from "./ceiling";
+import { plainCopy } from "./plainCopy";
 
 export interface WindowResult {
   pattern: ChangePattern;
@@ -66,22 +67,6 @@ async function underProfile(
   });
 }
 
-/** The minimal Put Page From URL loop over `bytes` of a contiguous source, to run in turns with ours. */
-async function plainCopy(bench: Bench, bytes: number, concurrency: number): Promise<TaskSpec> {
-  const source = { account: SOURCE_ACCOUNT, container: "bench-disks", blob: "plain-copy-source" };
-  const destination = { account: BACKUP_ACCOUNT, container: "bench-naive", blob: "plain-copy" };
-  const blob = bench.pageBlob(source.account, source.container, source.blob);
-  await blob.create(bytes);
-  await bench.writeRanges(blob, [{ offset: 0, length: bytes }], 4);
-  await bench.pageBlob(destination.account, destination.container, destination.blob).create(bytes);
-  return {
-    scenario: "2 first",
-    label: `plain copy of ${bytes / MiB} MiB (Put Page From URL, concurrency ${concurrency}), in turns`,
-    task: "ceilingPutPageFromUrl",
-    params: { source, destination, bytes, concurrency },
-  };
-}
-
 export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<BackupSummary> {
   const { allocatedBytes: U, provisionedBytes: P, extentBytes, seed } = bench.config;
   const rand = mulberry32(seed);
@@ -101,7 +86,17 @@ export async function runBackups(bench: Bench, ceiling: Ceiling): Promise<Backup
 
   // The first backup runs in turns with a plain copy of as many bytes at the ceiling's concurrency (the
   // minimal loop of scenario 1, here on this scenario's emulator): each round compares like with like.
-  const plain = await plainCopy(bench, U, ceiling.putPageFromUrl.concurrency);
+  const { concurrency } = ceiling.putPageFromUrl;
+  const plain = await plainCopy(bench, {
+    scenario: "2 first",
+    label: `plain copy of ${U / MiB} MiB (Put Page From URL, concurrency ${concurrency}), in turns`,
+    sourceContainer: "bench-disks",
+    destinationContainer: "bench-naive",
+    sourceBlob: "plain-copy-source",
+    destinationBlob: "plain-copy",
+    bytes: U,
+    concurrency,
+  });
   const inTurns = await bench.measureInTurns(
     {
       scenario: "2 first",

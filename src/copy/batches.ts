@@ -111,10 +111,13 @@ export interface BatchCopy {
 /**
  * A batch's (or a verification part's) checkpoint. An inline batch's first call reads none: only a crashed
  * attempt could have left one, and doing its few operations again is harmless. A call made again after
- * stopping at its time budget (not first) reads it and goes on from there.
+ * stopping at its time budget (not first), or a stored batch's, reads it and goes on from there.
  */
-export function checkpointOf(ref: BatchRef, inlineFirstCall: boolean): Promise<CheckpointDoc> {
-  if (inlineFirstCall) return Promise.resolve(noCheckpoint());
+export function checkpointOf(
+  ref: BatchRef,
+  call: { inline: boolean; firstCall: boolean },
+): Promise<CheckpointDoc> {
+  if (call.inline && call.firstCall) return Promise.resolve(noCheckpoint());
   return loadCheckpointDoc(ref.container, ref.diskId, ref.key, ref.batch);
 }
 
@@ -188,7 +191,7 @@ export async function copyBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    checkpointOf(copy.batch, copy.ranges !== undefined && copy.firstCall === true).then(
+    checkpointOf(copy.batch, { inline: copy.ranges !== undefined, firstCall: copy.firstCall === true }).then(
       (c) => c.operationsDone,
     ),
     copy.ready,
@@ -248,7 +251,7 @@ export async function relayBatchUnderLease(
   const { container, diskId, key, batch } = copy.batch;
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
-    checkpointOf(copy.batch, copy.ranges !== undefined && copy.firstCall === true),
+    checkpointOf(copy.batch, { inline: copy.ranges !== undefined, firstCall: copy.firstCall === true }),
     copy.ready,
   ]);
   return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {

@@ -60,7 +60,10 @@ async function verifyBatch(
       : input.digests
         ? { operationsDone: input.digests.length, digests: input.digests }
         : loadCheckpointDoc(copy.container, copy.diskId, copy.key, batch),
-    checkpointOf({ ...own, batch }, input.ranges !== undefined && input.resumed !== true),
+    checkpointOf(
+      { ...own, batch },
+      { inline: input.ranges !== undefined, firstCall: input.resumed !== true },
+    ),
   ]);
   const all = relayOperations(doc.writes, doc.clears);
   if (!full && (copied.operationsDone < all.length || copied.digests.length < all.length))
