@@ -47,7 +47,9 @@ export interface TaskSpec {
 export interface InTurns {
   measured: Measurement;
   reference: Measurement;
-  rounds: { measured: Measurement; reference: Measurement }[];
+  /** The median run of the second reference, when one was given. */
+  also?: Measurement;
+  rounds: { measured: Measurement; reference: Measurement; also?: Measurement }[];
 }
 
 export class Bench {
@@ -141,19 +143,33 @@ export class Bench {
   }
 
   /**
-   * Runs `reference` and then `measured`, `rounds` times in turns (both idempotent). The emulator's rate
-   * swings from one run to the next on a small machine, and each scenario's stored data changes it too, so
-   * a round compares two runs that met the emulator in the same state. Records the median run of each.
+   * Runs `reference` (then `also`, if given) and then `measured`, `rounds` times in turns (all idempotent).
+   * The emulator's rate swings from one run to the next on a small machine, and each scenario's stored data
+   * changes it too, so a round compares runs that met the emulator in the same state. Records the median
+   * run of each.
    */
-  async measureInTurns(measured: TaskSpec, reference: TaskSpec, rounds: number): Promise<InTurns> {
+  async measureInTurns(
+    measured: TaskSpec,
+    reference: TaskSpec,
+    rounds: number,
+    also?: TaskSpec,
+  ): Promise<InTurns> {
     const pairs: InTurns["rounds"] = [];
+    const run = (spec: TaskSpec) => this.once(spec.scenario, spec.label, spec.task, spec.params);
     for (let round = 0; round < rounds; round++) {
-      const ref = await this.once(reference.scenario, reference.label, reference.task, reference.params);
-      const run = await this.once(measured.scenario, measured.label, measured.task, measured.params);
-      pairs.push({ measured: run, reference: ref });
+      const ref = await run(reference);
+      const second = also ? await run(also) : undefined;
+      pairs.push({ reference: ref, ...(second ? { also: second } : {}), measured: await run(measured) });
     }
     const referenceMedian = this.record(pairs.map((p) => p.reference));
-    return { measured: this.record(pairs.map((p) => p.measured)), reference: referenceMedian, rounds: pairs };
+    const seconds = pairs.flatMap((p) => (p.also ? [p.also] : []));
+    const alsoMedian = seconds.length > 0 ? this.record(seconds) : undefined;
+    return {
+      measured: this.record(pairs.map((p) => p.measured)),
+      reference: referenceMedian,
+      ...(alsoMedian ? { also: alsoMedian } : {}),
+      rounds: pairs,
+    };
   }
 
   /** Keeps the median of runs of one task (by time), noting every run's time when there are several. */

@@ -26,6 +26,11 @@ function inTurns(ratio: number | undefined, kind: "share" | "times"): string {
   return `; ${kind === "share" ? `${pct(ratio)} of` : x(ratio)} a plain copy in turns with it`;
 }
 
+/** The floor of a verification that reads both sides back: the copy in turns, then a plain paired read. */
+function floorText(floor: number | undefined): string {
+  return floor === undefined ? "" : ` (that copy followed by a plain read of both sides: ${x(floor)})`;
+}
+
 /** Tasks that run our code (the process whose memory the goal is about). */
 export const COPYING_TASKS = [
   "ourBackup",
@@ -133,7 +138,8 @@ function restoreGoals(results: Measurement[]): Goal[] {
       measured:
         total === undefined
           ? "—"
-          : `${x(total)} (${restore?.seconds.toFixed(2)} s)${inTurns(restore?.ratios.timeVsSameStateCopy, "times")}`,
+          : `${x(total)} (${restore?.seconds.toFixed(2)} s)${inTurns(restore?.ratios.timeVsSameStateCopy, "times")}` +
+            floorText(restore?.ratios.floorInTurns),
       status: status(total === undefined ? undefined : total <= 2),
     },
     {

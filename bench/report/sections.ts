@@ -68,7 +68,13 @@ function inTurnsText(sameState: Measurement, restore: Measurement | undefined): 
     ` The loopback restore runs in turns with${copy} on the same emulator state (median ${f(sameState.seconds)} s): ` +
     `per round, the target was usable at ${restore.details.sameStateUsableShares} of that copy's rate ` +
     `(median ${pct(restore.ratios.usableOfSameStateCopy)}) and the whole restore took ${restore.details.sameStateTimes}× ` +
-    `its time (median ${f(restore.ratios.timeVsSameStateCopy)}×).`
+    `its time (median ${f(restore.ratios.timeVsSameStateCopy)}×).` +
+    (restore.details.floorsInTurns === undefined
+      ? ""
+      : ` Each round also read as many bytes from both sides of the restore point (its backup and source ` +
+        `snapshots, 4 MiB pieces, 4 pairs in flight, nothing hashed) between the two: that copy plus that read, ` +
+        `the least a restore verified by reading both sides back takes here, came to ${restore.details.floorsInTurns}× ` +
+        `the copy (median ${f(restore.ratios.floorInTurns)}×).`)
   );
 }
 

@@ -43,6 +43,8 @@ const RATIO_NAMES: Record<string, string> = {
   timeVsOneCopy: "t/one copy",
   usableOfSameStateCopy: "usable/same-state copy",
   timeVsSameStateCopy: "t/same-state copy",
+  floorInTurns: "floor/same-state copy",
+  timeVsFloorInTurns: "t/floor in turns",
   ofPlainCopyInTurns: "of plain copy in turns",
   timeVsBackup: "t/backup",
   historyEventsPerDisk: "events/disk",

@@ -120,6 +120,8 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
   });
   // A restore on loopback takes a second or two and swings with the machine: the median of three runs.
   const LOOPBACK_RESTORE_RUNS = 3;
+  // Scenario 9's sweep reads both sides fastest at 4 pairs in flight on this emulator.
+  const PAIRED_READ_CONCURRENCY = 4;
   // The restore runs in turns with a plain Put Page From URL copy of as many bytes at the ceiling's
   // concurrency: the emulator's metadata grows with what this scenario stored (scenario 1 ran on an empty
   // emulator) and its rate swings from run to run, so each round compares runs on the same state.
@@ -133,6 +135,15 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
     bytes: allocated,
     concurrency: ceiling.putPageFromUrl.concurrency,
   });
+  // The floor of a restore verified by reading both sides back: that copy, then a plain read of as many
+  // bytes from both sides (the restore point's source snapshot and its backup snapshot, 4 MiB pieces,
+  // nothing hashed or compared), on the same state in the same round.
+  const plainPairedRead = {
+    scenario: "7 restore",
+    label: `paired read of ${allocated / MiB} MiB from both sides (no hashing), in turns with the restore`,
+    task: "pairedReadCeiling",
+    params: { settings, diskId, concurrency: PAIRED_READ_CONCURRENCY },
+  };
   const inTurns = await bench.measureInTurns(
     {
       scenario: "7 restore",
@@ -142,6 +153,7 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
     },
     sameStateCopy,
     LOOPBACK_RESTORE_RUNS,
+    plainPairedRead,
   );
   const { measured: restore, reference: sameState } = inTurns;
   const ceilingMibps = ceiling.putPageFromUrl.mibps;
@@ -157,6 +169,14 @@ export async function runApp(bench: Bench, ceiling: Ceiling): Promise<void> {
   restore.ratios.timeVsSameStateCopy = median(totalTimes);
   restore.details.sameStateUsableShares = usableShares.map((v) => v.toFixed(2)).join(" ");
   restore.details.sameStateTimes = totalTimes.map((v) => v.toFixed(2)).join(" ");
+  const floors = inTurns.rounds.map(
+    (r) => (r.reference.seconds + (r.also?.seconds ?? 0)) / r.reference.seconds,
+  );
+  restore.ratios.floorInTurns = median(floors);
+  restore.ratios.timeVsFloorInTurns = median(
+    inTurns.rounds.map((r) => r.measured.seconds / (r.reference.seconds + (r.also?.seconds ?? 0))),
+  );
+  restore.details.floorsInTurns = floors.map((v) => v.toFixed(2)).join(" ");
   // The app's default concurrency (8) is set for the service's latency; this emulator copies 4 MiB pieces
   // fastest with fewer in flight (the ceiling's sweep). The same restore at the ceiling's concurrency
   // separates what the app adds from what the concurrency costs here.

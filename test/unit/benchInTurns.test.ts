@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Measurement } from "../../bench/bench";
 import { median } from "../../bench/median";
 import type { BenchRun } from "../../bench/model";
+import { issue16Findings } from "../../bench/report/findings";
 import { evaluateGoals } from "../../bench/report/goals";
 
 function measurement(scenario: string, task: string, extra: Partial<Measurement>): Measurement {
@@ -70,6 +71,24 @@ describe("goals against a plain copy in turns", () => {
       "3.39× (1.89 s); 1.51× a plain copy in turns with it",
     );
     expect(row("Restore: whole restore").status).toBe("missed");
+  });
+
+  it("shows the floor measured in the same rounds, and says when 2× lies below it", () => {
+    const floored = measurement("7 restore", "appRestoreDirect", {
+      ...restore,
+      ratios: { ...restore.ratios, timeVsSameStateCopy: 2.36, floorInTurns: 2.21, timeVsFloorInTurns: 1.07 },
+    });
+    const goal = evaluateGoals(run, [first, floored]).find((g) => g.goal.startsWith("Restore: whole restore"))!;
+    expect(goal.measured).toBe(
+      "3.39× (1.89 s); 2.36× a plain copy in turns with it (that copy followed by a plain read of both sides: 2.21×)",
+    );
+    expect(goal.status).toBe("missed");
+    const finding = issue16Findings(run, [first, floored]).find((t) => t?.startsWith("- **Restore.**"))!;
+    expect(finding).toContain("took 2.21× the copy");
+    expect(finding).toContain("the whole restore took 1.07× that floor");
+    expect(finding).toContain("2× is below that floor on this run's emulator");
+    const reachable = { ...floored, ratios: { ...floored.ratios, floorInTurns: 1.9 } };
+    expect(issue16Findings(run, [first, reachable]).join("\n")).toContain("2× is within reach here");
   });
 
   it("says nothing of a plain copy for runs made before it was measured", () => {
