@@ -2,6 +2,7 @@
 // into it now. An incremental is applied only onto the restore point it continues, so the next backup
 // checks the stamp against the lineage before it trusts the blob (anything else means a full copy).
 import type { BlobClient } from "@azure/storage-blob";
+import { holdLease, propertiesUnderLease } from "../storage/lease";
 
 /** Metadata: the restore point whose data the blob holds completely (set when that point completes). */
 export const STAMP_HOLDS = "backupholds";
@@ -60,4 +61,18 @@ export async function writeStamp(
     conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
   });
   return metadata;
+}
+
+/**
+ * {@link writeStamp} under this run's lease, taken or renewed now (fails if another writer holds it): the
+ * blob's metadata is read beside the lease, not after it. Returns the metadata written.
+ */
+export async function writeStampUnderLease(
+  blob: BlobClient,
+  stamp: Stamp,
+  lease: { leaseId: string; seconds: number },
+): Promise<Record<string, string>> {
+  const { leaseId, seconds } = lease;
+  const props = await propertiesUnderLease(blob, holdLease(blob, leaseId, seconds));
+  return writeStamp(blob, stamp, { leaseId, metadata: props.metadata ?? {} });
 }

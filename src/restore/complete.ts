@@ -3,9 +3,9 @@
 // run's batch documents.
 import type { AppContext } from "../app/context";
 import { deleteRunsStartingWith } from "../copy/runStore";
-import { writeStamp } from "../lineage/stamp";
+import { writeStamp, writeStampUnderLease } from "../lineage/stamp";
 import { messageOf } from "../storage/errors";
-import { holdLease, releaseLease } from "../storage/lease";
+import { holdLease, propertiesUnderLease, releaseLease } from "../storage/lease";
 import { ensureSnapshot } from "../storage/snapshots";
 import { TAG_SOURCE_SNAPSHOT } from "../storage/tags";
 import { requireBlobUrl } from "../storage/urls";
@@ -56,8 +56,7 @@ async function stampNewChain(ctx: AppContext, run: RestoreRun, revert: boolean):
   const chain = run.chain;
   if (!chain) throw new Error(`restore ${run.newRestorePointId} reverted without a held chain`);
   const blob = ctx.storage.pageBlob(requireBlobUrl(chain.backupUrl));
-  await holdLease(blob, chain.leaseId, ctx.tuning.leaseSeconds);
-  await writeStamp(blob, stamp, { leaseId: chain.leaseId });
+  await writeStampUnderLease(blob, stamp, { leaseId: chain.leaseId, seconds: ctx.tuning.leaseSeconds });
 }
 
 /** A revert's backup snapshot: the chain's backup blob, now holding the restored point. */
@@ -90,7 +89,7 @@ export async function completeRestore(ctx: AppContext, input: CompleteRestoreInp
           leaseId: run.leaseId,
         }),
     ),
-    leased.then(async () => (await ctx.storage.pageBlob(target).getProperties()).metadata),
+    propertiesUnderLease(ctx.storage.pageBlob(target), leased).then((props) => props.metadata),
     stampNewChain(ctx, run, revert),
   ]);
   const promotedSnapshot = revert

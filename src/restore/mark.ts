@@ -5,13 +5,17 @@
 import type { PageBlobClient } from "@azure/storage-blob";
 import { TAG_RESTORE_RUN } from "../storage/tags";
 
-/** Adds the mark (keeping the blob's other metadata); the caller holds the target's lease. */
+/**
+ * Adds the mark (keeping the blob's other metadata); the caller holds the target's lease.
+ * `known`: the blob's metadata as the caller read it under that lease (read here when not given).
+ */
 export async function markUnfinished(
   blob: PageBlobClient,
   restorePointId: string,
   leaseId: string,
+  known?: Record<string, string>,
 ): Promise<void> {
-  const metadata = (await blob.getProperties()).metadata ?? {};
+  const metadata = known ?? (await blob.getProperties()).metadata ?? {};
   if (metadata[TAG_RESTORE_RUN] === restorePointId) return;
   await blob.setMetadata({ ...metadata, [TAG_RESTORE_RUN]: restorePointId }, { conditions: { leaseId } });
 }

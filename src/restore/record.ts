@@ -4,8 +4,7 @@ import { VERIFICATION_FAILED } from "../app/codes";
 import type { AppContext } from "../app/context";
 import type { Failure } from "../app/result";
 import type { RestorePoint } from "../lineage/restorePoint";
-import { writeStamp } from "../lineage/stamp";
-import { holdLease } from "../storage/lease";
+import { writeStamp, writeStampUnderLease } from "../lineage/stamp";
 import { requireBlobUrl } from "../storage/urls";
 import type { RestoreRun, SafetyRecordInput, Verification } from "./types";
 
@@ -48,10 +47,11 @@ export async function recordSafety(ctx: AppContext, input: SafetyRecordInput): P
   const leaseId = input.run.chain?.leaseId;
   // The stamp and the row are written side by side: a step stopped between them is run again, and until
   // both are written a backup of the target finds them disagree and starts a new chain (never a wrong one).
+  const stamp = { holds: point.restorePointId, writing: undefined };
   await Promise.all([
-    (leaseId ? holdLease(blob, leaseId, ctx.tuning.leaseSeconds) : Promise.resolve()).then(() =>
-      writeStamp(blob, { holds: point.restorePointId, writing: undefined }, { leaseId }),
-    ),
+    leaseId
+      ? writeStampUnderLease(blob, stamp, { leaseId, seconds: ctx.tuning.leaseSeconds })
+      : writeStamp(blob, stamp),
     ctx.lineage.upsert(point),
   ]);
   ctx.log(`restore ${input.run.targetDiskId}: safety restore point ${point.restorePointId}`);

@@ -5,13 +5,14 @@
 // through this process (relay) into the disk and the chain's backup blob, keeping a digest of every read
 // for the verification that follows.
 import type { AppContext } from "../app/context";
+import { settleAll } from "../app/settle";
 import { type BatchResult, copyBatchUnderLease, relayBatchUnderLease } from "../copy/batches";
 import { listRanges } from "../copy/diff";
 import { fromStoredBatch } from "../copy/runStore";
 import { keepLock } from "../lineage/locks";
 import { subtractRanges } from "../ranges";
 import { statusOf } from "../storage/errors";
-import { holdLease } from "../storage/lease";
+import { holdLease, propertiesUnderLease } from "../storage/lease";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
 import { prepareRevert, prepareSafetyIncrement } from "./chainCopy";
 import { markUnfinished } from "./mark";
@@ -50,14 +51,6 @@ async function ensureDestination(ctx: AppContext, copy: CopyPhase, sizeBytes: nu
   return false;
 }
 
-/** Settles every task before failing with the first failure (nothing keeps running behind a failed step). */
-async function allSettled<T extends unknown[]>(tasks: [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
-  const settled = await Promise.allSettled(tasks);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
-}
-
 /** A whole restore point (or a whole target, for a full safety point) copied sparsely. */
 async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<PreparedCopy> {
   const source = requireBlobUrl(copy.sourceUrl);
@@ -79,8 +72,13 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
   // marked before its first byte changes (an overwritten one too), so it is never backed up half-written;
   // one just created carries the mark from its creation.
   const claimed = destinationReady.then(async (created) => {
-    if (leaseId) await holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
-    if (leaseId && !created) await markUnfinished(blob, copy.run.newRestorePointId, leaseId);
+    if (!leaseId) return created;
+    const leased = holdLease(blob, leaseId, ctx.tuning.leaseSeconds);
+    if (created) await leased;
+    else {
+      const { metadata = {} } = await propertiesUnderLease(blob, leased);
+      await markUnfinished(blob, copy.run.newRestorePointId, leaseId, metadata);
+    }
     return created;
   });
   // A new target has nothing to clear: its batches are stored while it is being leased (a round trip
@@ -91,7 +89,7 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
       ? await storeBatches(ctx, copy, sizeBytes, allocated.changed, [])
       : undefined,
   }));
-  const [, { allocated, prepared }] = await allSettled<[boolean, Awaited<typeof listed>]>([claimed, listed]);
+  const [, { allocated, prepared }] = await settleAll<[boolean, Awaited<typeof listed>]>([claimed, listed]);
   if (prepared) return prepared;
   if ((await blob.getProperties()).contentLength !== sizeBytes) await blob.resize(sizeBytes, { conditions });
   const existing = await listRanges({

@@ -2,7 +2,7 @@
 // on the blob it writes and renews it while writing, so two runs, even from two deployments, never write
 // the same blob at once, and a crashed run's lease simply expires.
 import { createHash } from "node:crypto";
-import type { BlobClient } from "@azure/storage-blob";
+import type { BlobClient, BlobGetPropertiesResponse } from "@azure/storage-blob";
 import { CodedError } from "../app/result";
 import { errorCode, messageOf, statusOf } from "./errors";
 
@@ -44,6 +44,24 @@ export async function holdLease(
   } catch (error) {
     throw new LeaseConflictError(blob.url, error);
   }
+}
+
+/**
+ * The blob's properties as they stand under this run's lease, `leased` being {@link holdLease}'s answer
+ * (the blob's ETag). The read goes out beside the lease instead of after it, and is kept when the lease
+ * answers with the same ETag: nothing was written between the read and the lease, and from the lease on
+ * only its holder writes. Read again otherwise (or when the lease answer carries no ETag). One round trip
+ * before a write under the lease instead of two; fails as the lease fails (another writer holds it).
+ */
+export async function propertiesUnderLease(
+  blob: BlobClient,
+  leased: Promise<string | undefined>,
+): Promise<BlobGetPropertiesResponse> {
+  const [etag, read] = await Promise.allSettled([leased, blob.getProperties()]);
+  if (etag.status === "rejected") throw etag.reason;
+  if (read.status === "fulfilled" && etag.value !== undefined && read.value.etag === etag.value)
+    return read.value;
+  return blob.getProperties();
 }
 
 /** Releases the lease if this run holds it; a lease held by someone else is left alone. */

@@ -78,7 +78,9 @@ describe("goals against a plain copy in turns", () => {
       ...restore,
       ratios: { ...restore.ratios, timeVsSameStateCopy: 2.36, floorInTurns: 2.21, timeVsFloorInTurns: 1.07 },
     });
-    const goal = evaluateGoals(run, [first, floored]).find((g) => g.goal.startsWith("Restore: whole restore"))!;
+    const goal = evaluateGoals(run, [first, floored]).find((g) =>
+      g.goal.startsWith("Restore: whole restore"),
+    )!;
     expect(goal.measured).toBe(
       "3.39× (1.89 s); 2.36× a plain copy in turns with it (that copy followed by a plain read of both sides: 2.21×)",
     );
