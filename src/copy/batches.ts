@@ -104,7 +104,7 @@ export interface BatchCopy {
    * operation without reading a checkpoint (a retry after a crash copies its few ranges again).
    */
   firstCall?: boolean;
-  /** Must settle before the first write (the caller's lock renewal), awaited alongside the batch's loads. */
+  /** Must settle before the first write (the caller's lock renewal), awaited alongside the leases. */
   ready?: Promise<unknown>;
 }
 
@@ -153,25 +153,42 @@ export function checkpointer(ref: BatchRef, from: number) {
 }
 
 /**
- * Holds (and renews) the leases while `work` runs; takes them alongside `loads` (the batch's documents and
- * the caller's lock renewal), whose values `work` gets.
+ * Holds (and renews) the leases while `work` runs. `work` starts once `loads` (the batch's documents) are
+ * in, with `writable`: settled once the leases and the caller's lock renewal (`ready`) are held, which
+ * every write awaits (reads may go first). Fails as the leases fail, even if `work` wrote nothing.
  */
 async function underLeases<L, T>(
   ctx: AppContext,
   leases: Array<{ url: string; leaseId: string | undefined }>,
   loads: Promise<L>,
-  work: (loaded: L) => Promise<T>,
+  ready: Promise<unknown> | undefined,
+  work: (loaded: L, writable: Promise<void>) => Promise<T>,
 ): Promise<T> {
   const held = leases.filter((l): l is { url: string; leaseId: string } => l.leaseId !== undefined);
   const blobs = held.map((l) => ({ blob: ctx.storage.pageBlob(requireBlobUrl(l.url)), leaseId: l.leaseId }));
-  const [loaded] = await Promise.all([
-    loads,
+  const writable = Promise.all([
+    ready,
     ...blobs.map((b) => holdLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds)),
-  ]);
-  const keepers = blobs.map((b) => keepLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds));
+  ]).then(() => undefined);
+  let stopped = false;
+  const keepers: Array<{ stop(): void }> = [];
+  // Renewals start once the leases are held, never after the step ended; a failure is thrown below.
+  writable.then(
+    () => {
+      if (!stopped) keepers.push(...blobs.map((b) => keepLease(b.blob, b.leaseId, ctx.tuning.leaseSeconds)));
+    },
+    () => {},
+  );
   try {
-    return await work(loaded);
+    const result = await loads.then((loaded) => work(loaded, writable));
+    await writable;
+    return result;
+  } catch (error) {
+    // Nothing keeps running behind a failed step: the lease requests settle first.
+    await writable.catch(() => undefined);
+    throw error;
   } finally {
+    stopped = true;
     for (const keeper of keepers) keeper.stop();
   }
 }
@@ -194,13 +211,14 @@ export async function copyBatchUnderLease(
     checkpointOf(copy.batch, { inline: copy.ranges !== undefined, firstCall: copy.firstCall === true }).then(
       (c) => c.operationsDone,
     ),
-    copy.ready,
   ]);
   // A destination reached through its own SAS (an upload) takes no lease and no credential of the app.
   const destination = copy.destination ? undefined : requireBlobUrl(copy.destinationUrl);
   const { leaseId } = copy;
   const leases = destination ? [{ url: copy.destinationUrl, leaseId }] : [];
-  return underLeases(ctx, leases, loads, async ([doc, skip]) => {
+  return underLeases(ctx, leases, loads, copy.ready, async ([doc, skip], writable) => {
+    // Every operation of a server-side copy writes: none starts before the leases are held.
+    await writable;
     const saver = checkpointer(copy.batch, skip);
     const stats = await copyRanges({
       source:
@@ -252,9 +270,8 @@ export async function relayBatchUnderLease(
   const loads = Promise.all([
     copy.ranges ?? loadBatch(container, diskId, key, batch),
     checkpointOf(copy.batch, { inline: copy.ranges !== undefined, firstCall: copy.firstCall === true }),
-    copy.ready,
   ]);
-  return underLeases(ctx, copy.destinations, loads, async ([doc, checkpoint]) => {
+  return underLeases(ctx, copy.destinations, loads, copy.ready, async ([doc, checkpoint], writable) => {
     // A checkpoint without digests (none recorded) cannot be resumed from: start the batch over.
     const skip = checkpoint.digests.length === checkpoint.operationsDone ? checkpoint.operationsDone : 0;
     const saver = checkpointer(copy.batch, skip);
@@ -274,6 +291,8 @@ export async function relayBatchUnderLease(
       signal,
       skipOperations: skip,
       digests: checkpoint.digests,
+      // The first reads go out while the leases are taken; the writes wait for them.
+      writable,
       stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
       onProgress: (progress) => saver.tick(progress.operationsDone, progress.digests),
     });

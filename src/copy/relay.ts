@@ -111,6 +111,8 @@ export interface RelayJob {
   skipOperations?: number;
   digests?: readonly string[];
   stopStartingAt?: number;
+  /** Settles once the destinations may be written (their leases held): every write and clear awaits it. */
+  writable?: Promise<unknown>;
   onProgress?: (stats: RelayStats) => void;
 }
 
@@ -162,10 +164,14 @@ export async function relayRanges(job: RelayJob): Promise<RelayStats> {
   for (let i = 0; i < skip; i++) digests[i] = job.digests?.[i] ?? "";
   let bytesCopied = 0;
   let bytesCleared = 0;
+  // A refusal surfaces through the first write that awaits it (the caller's, for a batch with none),
+  // not as an unhandled rejection while the reads are still under way.
+  job.writable?.catch(() => undefined);
 
   async function attempt(op: RelayOperation, index: number, signal: AbortSignal): Promise<void> {
     const { offset, length } = op.range;
     if (op.kind === "clear") {
+      await job.writable;
       for (const d of job.destinations) {
         const conditions = d.leaseId ? { leaseId: d.leaseId } : undefined;
         await d.blob.clearPages(offset, length, { conditions, abortSignal: signal });
@@ -175,6 +181,7 @@ export async function relayRanges(job: RelayJob): Promise<RelayStats> {
     await sourcePacer.pace(length, signal);
     const data = await readRange(job.source, offset, length, signal);
     digests[index] = sha256(data);
+    await job.writable;
     await Promise.all(
       job.destinations.map((d) => putPages(d, offset, data, job.pacing, concurrency, signal)),
     );
