@@ -127,7 +127,26 @@ function revertFinding(run: BenchRun): string | undefined {
     "point into the chain's backup blob, the disk, and the chain's backup blob back to the point) and reads it " +
     "back once to verify, in eleven steps against the backup's four (resolve and lock, two snapshots, safety " +
     "record, two prepared copies, verification with the disk's own diff, completion). For a change this small " +
-    "every step is a few round trips, so the step count, not the bytes, sets what the revert costs over the backup."
+    "every step is a few round trips, so the step count, not the bytes, sets what the revert costs over the backup." +
+    azureRevertText(cases)
+  );
+}
+
+/** The Azure-shaped rounds: each request's round trip sets the pace there, not this machine's load. */
+function azureRevertText(cases: NonNullable<BenchRun["revert"]>["cases"]): string {
+  const azure = cases.flatMap((c) => (c.azure ? [{ label: c.label, ...c.azure }] : []));
+  if (azure.length === 0) return "";
+  return (
+    " Under the Azure-shaped profile (10 ms per request, each blob paced): " +
+    azure
+      .map(
+        (c) =>
+          `${c.label}: backup ${f(c.backup.seconds)} s, revert ${f(c.revert.seconds)} s ` +
+          `(${f(c.revert.ratios.timeVsBackup)}×; rounds ${c.revert.details.roundRatios ?? "—"})`,
+      )
+      .join("; ") +
+    ". There the steps' sequential round trips are the cost, and a step reads a blob beside its lease and " +
+    "a relayed batch reads ahead of its leases, so the revert waits for as few of them as its order allows."
   );
 }
 
