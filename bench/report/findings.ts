@@ -43,21 +43,27 @@ function azureFinding(run: BenchRun, results: Measurement[]): string | undefined
 }
 
 /**
- * What the whole restore costs at best on this emulator: the plain copy it ran in turns with, then a plain
- * read of both sides in the same round; for runs before that was measured, one copy at the ceiling, then
- * both sides read at the best paired-read rate scenario 9 measured (a verification reads both sides).
+ * What reading both sides back costs next to the copy on this emulator: the plain copy the restore ran in
+ * turns with, then a plain read of both sides in the same round; for runs before that was measured, one
+ * copy at the ceiling, then both sides read at the best paired-read rate scenario 9 measured.
  */
-function verifyFloor(ceilingMibps: number | undefined, results: Measurement[], restore: Measurement): string {
-  const inTurns = restore.ratios.floorInTurns;
-  const overFloor = restore.ratios.timeVsFloorInTurns;
-  if (inTurns !== undefined && overFloor !== undefined) {
+function readBackCost(
+  ceilingMibps: number | undefined,
+  results: Measurement[],
+  restore: Measurement,
+): string {
+  const copyThenRead = restore.ratios.copyThenReadInTurns;
+  const overIt = restore.ratios.timeVsCopyThenRead;
+  if (copyThenRead !== undefined && overIt !== undefined) {
     return (
       `Measured in the same rounds, the plain copy followed by a plain read of as many bytes from both sides ` +
-      `(nothing hashed) took ${f(inTurns)}× the copy: the least a restore verified by reading both sides back ` +
-      `takes on this emulator; the whole restore took ${f(overFloor)}× that floor (medians of three rounds). ` +
-      (inTurns <= 2
-        ? "2× is within reach here, by the margin the floor leaves to the restore's own steps. "
-        : "2× is below that floor on this run's emulator, so no restore whose verification reads both sides reaches it here. ")
+      `(4 MiB pieces, 4 pairs in flight, nothing hashed) took ${f(copyThenRead)}× the copy, and the whole restore ` +
+      `${f(overIt)}× that (medians of three rounds): a restore verified by reading both sides back costs about a ` +
+      "copy plus a read of both sides on this emulator's one thread. " +
+      (copyThenRead > 2
+        ? "Reading both sides took longer than the copy itself there, while 2× leaves it one copy's time. "
+        : "Reading both sides took less than the copy itself there: 2× is within reach, by the margin that leaves " +
+          "to the restore's own steps. ")
     );
   }
   const paired = results.filter(
@@ -107,7 +113,7 @@ function restoreFinding(run: BenchRun, results: Measurement[]): string | undefin
     "(neither side buffered whole; only the restore point's side is hashed, the SHA-256 per range that the " +
     "checkpoint and the record keep). That is three reads and one write of the data against one read and one write " +
     "for a single copy, all served by the emulator's one thread. " +
-    verifyFloor(ceilingMibps, results, restore) +
+    readBackCost(ceilingMibps, results, restore) +
     "In Azure the copy's read and write are the service's, and the function moves two units of data (two reads) " +
     "instead of four for a relayed copy."
   );

@@ -27,9 +27,9 @@ function inTurns(ratio: number | undefined, kind: "share" | "times"): string {
   return `; ${kind === "share" ? `${pct(ratio)} of` : x(ratio)} a plain copy in turns with it`;
 }
 
-/** The floor of a verification that reads both sides back: the copy in turns, then a plain paired read. */
-function floorText(floor: number | undefined): string {
-  return floor === undefined ? "" : ` (that copy followed by a plain read of both sides: ${x(floor)})`;
+/** What copying and then reading both sides back takes done plainly, in the same rounds. */
+function copyThenReadText(ratio: number | undefined): string {
+  return ratio === undefined ? "" : ` (that copy followed by a plain read of both sides: ${x(ratio)})`;
 }
 
 /** Tasks that run our code (the process whose memory the goal is about). */
@@ -140,7 +140,7 @@ function restoreGoals(results: Measurement[]): Goal[] {
         total === undefined
           ? "—"
           : `${x(total)} (${restore?.seconds.toFixed(2)} s)${inTurns(restore?.ratios.timeVsSameStateCopy, "times")}` +
-            floorText(restore?.ratios.floorInTurns),
+            copyThenReadText(restore?.ratios.copyThenReadInTurns),
       status: status(total === undefined ? undefined : total <= 2),
     },
     {

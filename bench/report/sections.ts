@@ -69,12 +69,12 @@ function inTurnsText(sameState: Measurement, restore: Measurement | undefined): 
     `per round, the target was usable at ${restore.details.sameStateUsableShares} of that copy's rate ` +
     `(median ${pct(restore.ratios.usableOfSameStateCopy)}) and the whole restore took ${restore.details.sameStateTimes}× ` +
     `its time (median ${f(restore.ratios.timeVsSameStateCopy)}×).` +
-    (restore.details.floorsInTurns === undefined
+    (restore.details.copyThenReadTimes === undefined
       ? ""
       : ` Each round also read as many bytes from both sides of the restore point (its backup and source ` +
         `snapshots, 4 MiB pieces, 4 pairs in flight, nothing hashed) between the two: that copy plus that read, ` +
-        `the least a restore verified by reading both sides back takes here, came to ${restore.details.floorsInTurns}× ` +
-        `the copy (median ${f(restore.ratios.floorInTurns)}×).`)
+        `what a restore verified by reading both sides back does, done plainly, came to ${restore.details.copyThenReadTimes}× ` +
+        `the copy (median ${f(restore.ratios.copyThenReadInTurns)}×).`)
   );
 }
 
