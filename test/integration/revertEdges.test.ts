@@ -6,7 +6,14 @@ import type { BatchResult } from "../../src/copy/batches";
 import { relayOperations, sha256 } from "../../src/copy/relay";
 import { fromStoredBatch } from "../../src/copy/runStore";
 import { runRestoreDirect } from "../../src/direct/restore";
+import { STAMP_WRITING } from "../../src/lineage/stamp";
 import { heldChainOf } from "../../src/restore/chain";
+import { CHAIN_CHANGED } from "../../src/restore/chainCopy";
+import { lockOwnerOfRestore } from "../../src/restore/naming";
+import { safetyCopyOf, targetSafetySnapshotOf } from "../../src/restore/phases";
+import { resolveRestore } from "../../src/restore/resolve";
+import { snapshotBlob } from "../../src/restore/snapshot";
+import { prepareCopy } from "../../src/restore/sparseCopy";
 import type { CopyBatchInput as RestoreBatchInput, VerifyPartInput } from "../../src/restore/types";
 import { REVERT_VERIFY_METHOD, VERIFY_METHOD, verifyPart } from "../../src/restore/verify";
 import { requireBlobUrl } from "../../src/storage/urls";
@@ -230,5 +237,31 @@ describe("revert by diff, edge cases (in-process against the emulator)", () => {
     expect(out.verification.method).toBe(VERIFY_METHOD);
     expect((await contentOf(blob)).equals(want)).toBe(true);
     expect(out.backupUrl).not.toBe(first.restorePoint.backupUrl);
+  });
+  it("claims the chain's backup blob only as the lineage left it: another writer's stamp fails the safety point (ChainChanged), nothing written", async () => {
+    const { blob, point, disk } = await changedSincePoint("chainchanged.vhd", [[64 * 1024, 8 * 1024]]);
+    const onDisk = await contentOf(blob);
+    const request = {
+      diskId: disk.id,
+      restorePointId: point.restorePointId,
+      targetUrl: disk.source.url,
+      overwrite: true,
+    };
+    const run = await resolveRestore(h.ctx, request, "chain-changed");
+    expect(run.revert).toBe(true);
+    const before = await snapshotBlob(h.ctx, targetSafetySnapshotOf(run));
+    // Between the steps no lease is held on the chain's backup blob: another writer stamps it meanwhile.
+    const chainBlob = h.ctx.storage.pageBlob(requireBlobUrl(run.chain?.backupUrl ?? ""));
+    const stamped = (await chainBlob.getProperties()).metadata ?? {};
+    await chainBlob.setMetadata({ ...stamped, [STAMP_WRITING]: "another-run" });
+    const bytesBefore = await contentOf(chainBlob);
+    await expect(prepareCopy(h.ctx, safetyCopyOf(run, before))).rejects.toMatchObject({
+      code: CHAIN_CHANGED,
+    });
+    // The other writer's stamp stands, and neither the chain's blob nor the disk took a byte.
+    expect((await chainBlob.getProperties()).metadata?.[STAMP_WRITING]).toBe("another-run");
+    expect((await contentOf(chainBlob)).equals(bytesBefore)).toBe(true);
+    expect((await contentOf(blob)).equals(onDisk)).toBe(true);
+    await h.ctx.locks.release(run.targetDiskId, lockOwnerOfRestore(run));
   });
 });
