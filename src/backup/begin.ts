@@ -11,7 +11,7 @@ import type { RestorePoint } from "../lineage/restorePoint";
 import { ensureSnapshotListed, taggedBefore } from "../storage/snapshots";
 import { runTag, TAG_DISK_ID } from "../storage/tags";
 import { type BlobLocation, requireBlobUrl } from "../storage/urls";
-import { checkBackupBlob } from "./chainCheck";
+import { type BackupBlobCheck, checkBackupBlob } from "./chainCheck";
 import { beginManagedDiskBackup } from "./managedBegin";
 import { lockOwnerOfRun } from "./ownership";
 import type { BackupMode, BeginResult, DiskRunRef, SeenBackupBlob } from "./types";
@@ -30,14 +30,13 @@ export function backupLocationOf(
  * point's source snapshot (the diff base, `baseFound` in the source's snapshot listing) and backup
  * snapshot exist, and the backup blob's stamp says it holds exactly that point (no other run wrote into
  * it since). Anything else is a full copy, with why. An incremental also says how its backup blob looked.
+ * `checked`: the backup blob's check, made beside the snapshot (none when there was no point to check).
  */
-async function decideMode(
-  ctx: AppContext,
-  ref: DiskRunRef,
-  backup: BlobLocation,
+function decideMode(
   latest: RestorePoint | undefined,
   baseFound: boolean,
-): Promise<{ mode: BackupMode; reason: string | null; backupBlob?: SeenBackupBlob }> {
+  checked: BackupBlobCheck | undefined,
+): { mode: BackupMode; reason: string | null; backupBlob?: SeenBackupBlob } {
   const full = (reason: string) => ({ mode: "full" as const, reason });
   if (!latest) return full("first backup of this disk");
   if (latest.suspect) {
@@ -47,7 +46,7 @@ async function decideMode(
     );
   }
   if (!baseFound) return full(`chain break: previous source snapshot ${latest.sourceSnapshot} not found`);
-  const checked = await checkBackupBlob(ctx, ref, backup, latest);
+  if (!checked) throw new Error(`the backup blob of ${latest.restorePointId} was not checked`);
   if (checked.problem) return full(checked.problem);
   return { mode: "incremental", reason: null, ...(checked.seen ? { backupBlob: checked.seen } : {}) };
 }
@@ -65,17 +64,24 @@ export async function beginDiskBackup(ctx: AppContext, ref: DiskRunRef): Promise
   const taken = await ctx.locks.acquire(ref.diskId, lockOwnerOfRun(ref), ctx.tuning.lockTtlMs);
   if (!taken.ok) throw new CodedError(DISK_BUSY, describeHolder(taken.error));
   // The lineage read and the snapshot are independent. The snapshot's listing also gives its size, whether
-  // the diff base still exists and which older snapshots of this disk the completion prunes.
-  const [latest, snapshotted] = await Promise.all([
-    ctx.lineage.latestCompleted(ref.diskId),
+  // the diff base still exists and which older snapshots of this disk the completion prunes. The backup
+  // blob is checked as soon as the lineage names its newest point (only runs holding the disk write it).
+  const newest = ctx.lineage.latestCompleted(ref.diskId);
+  const [latest, snapshotted, checked] = await Promise.all([
+    newest,
     ensureSnapshotListed(ctx.storage.container(source), source, {
       tag: runTag(ref.diskId, ref.restorePointId),
     }),
+    newest.then((point) =>
+      point && !point.suspect
+        ? checkBackupBlob(ctx, ref, backupLocationOf(ctx, source, point), point)
+        : undefined,
+    ),
   ]);
   const sourceSnapshot = snapshotted.snapshot;
   const backup = backupLocationOf(ctx, source, latest);
   const baseFound = snapshotted.snapshots.some((s) => s.snapshot === latest?.sourceSnapshot);
-  const { mode, reason, backupBlob } = await decideMode(ctx, ref, backup, latest, baseFound);
+  const { mode, reason, backupBlob } = decideMode(latest, baseFound, checked);
   const older = taggedBefore(snapshotted.snapshots, { [TAG_DISK_ID]: ref.diskId }, sourceSnapshot);
   ctx.log(`backup ${ref.diskId} ${ref.restorePointId}: ${mode}${reason ? ` (${reason})` : ""}`);
   return {

@@ -41,11 +41,15 @@ export async function checkBackupBlob(
   backup: BlobLocation,
   latest: RestorePoint,
 ): Promise<BackupBlobCheck> {
-  const seen = await propertiesOf(ctx, backup);
+  // Both read side by side (one round trip); the snapshot's read is wasted only when the blob is gone.
+  const [seen, snapshot] = await Promise.all([
+    propertiesOf(ctx, backup),
+    propertiesOf(ctx, backup, latest.backupSnapshot),
+  ]);
   if (seen === undefined) return { problem: `backup blob ${backup.url} not found` };
   const mismatch = stampMismatch(stampOf(seen.metadata), latest.restorePointId, ref.restorePointId);
   if (mismatch) return { problem: `chain check: ${mismatch}`, seen };
-  if ((await propertiesOf(ctx, backup, latest.backupSnapshot)) === undefined) {
+  if (snapshot === undefined) {
     const problem = `chain check: backup snapshot ${latest.backupSnapshot} of ${latest.restorePointId} not found`;
     return { problem, seen };
   }
