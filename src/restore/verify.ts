@@ -184,14 +184,32 @@ async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Prom
   if (input.beforeSnapshot === undefined) throw new Error("a revert's layout needs the safety snapshot");
   const target = requireBlobUrl(run.targetUrl);
   const store = runStoreOf(ctx, { phase: "revert", run });
+  const sizeRead = ctx.storage
+    .pageBlob(target)
+    .getProperties()
+    .then((p) => p.contentLength ?? 0);
+  const segmentBytes = ctx.tuning.segmentBytes;
+  /** The disk's diff since its safety snapshot, and its allocated ranges, in one snapshot of it. */
+  const layoutIn = async (snapshotId: string) => {
+    const sizeBytes = await sizeRead;
+    const snapshot = ctx.storage.pageBlob(target, { snapshot: snapshotId, retry: "none" });
+    return Promise.all([
+      listRanges({ blob: snapshot, prevSnapshot: input.beforeSnapshot, sizeBytes, segmentBytes }),
+      listRanges({ blob: snapshot, sizeBytes, segmentBytes }),
+    ]);
+  };
+  // The layout is listed as soon as the service made the snapshot, beside the lookup that keeps it (a
+  // retried step's older twin wins: the layout is then listed again from that one).
+  let early: { snapshot: string; layout: ReturnType<typeof layoutIn> } | undefined;
+  const listEarly = (snapshot: string) => {
+    early = { snapshot, layout: layoutIn(snapshot) };
+    early.layout.catch(() => undefined);
+  };
   // The disk's size, the revert's ranges and the disk's snapshot side by side: a disk that fails the size
   // check keeps a snapshot, as one failing the diff check does (tagged with this restore, pruned by the
   // disk's next backup like the app's other snapshots).
   const [size, docs, after] = await Promise.all([
-    ctx.storage
-      .pageBlob(target)
-      .getProperties()
-      .then((p) => p.contentLength ?? 0),
+    sizeRead,
     input.ranges
       ? [fromStoredBatch(input.ranges)]
       : Promise.all(
@@ -201,18 +219,16 @@ async function verifyRevertLayout(ctx: AppContext, input: VerifyPartInput): Prom
         ),
     ensureSnapshot(ctx.storage.container(target), target, {
       tag: snapshotTagOf(run.targetDiskId, run.newRestorePointId),
+      onCreated: listEarly,
     }),
   ]);
-  if (size !== run.sizeBytes)
+  if (size !== run.sizeBytes) {
+    await early?.layout.catch(() => undefined);
     throw new VerificationError(`the restored disk has ${size} bytes, the backup snapshot ${run.sizeBytes}`);
+  }
   const clears = coalesce(docs.flatMap((d) => d.clears));
   const touched = coalesce([...docs.flatMap((d) => d.writes), ...clears]);
-  const snapshot = ctx.storage.pageBlob(target, { snapshot: after, retry: "none" });
-  const segmentBytes = ctx.tuning.segmentBytes;
-  const [diff, allocated] = await Promise.all([
-    listRanges({ blob: snapshot, prevSnapshot: input.beforeSnapshot, sizeBytes: size, segmentBytes }),
-    listRanges({ blob: snapshot, sizeBytes: size, segmentBytes }),
-  ]);
+  const [diff, allocated] = await (early?.snapshot === after ? early.layout : layoutIn(after));
   const outside = subtractRanges([...diff.changed, ...diff.cleared], touched);
   if (outside.length > 0)
     throw new VerificationError(

@@ -103,6 +103,11 @@ export interface EnsureSnapshotOptions {
   metadata?: Record<string, string>;
   leaseId?: string;
   maxAttempts?: number;
+  /**
+   * Called with the snapshot as soon as the service made it, before the lookup that may keep an older one
+   * of a retried step's instead (and delete this one): work begun on it must be redone on a mismatch.
+   */
+  onCreated?: (snapshot: string) => void;
 }
 
 /**
@@ -149,10 +154,11 @@ export async function ensureSnapshotListed(
   for (let attempt = 1; ; attempt++) {
     let refused: unknown;
     try {
-      await client.createSnapshot({
+      const created = await client.createSnapshot({
         metadata: { ...options.metadata, ...options.tag },
         conditions: options.leaseId ? { leaseId: options.leaseId } : undefined,
       });
+      if (created.snapshot) options.onCreated?.(created.snapshot);
     } catch (error) {
       refused = error;
     }

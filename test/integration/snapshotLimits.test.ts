@@ -87,8 +87,16 @@ describe("snapshot limits of a premium source disk (against the emulator)", () =
     // Made twice (a create whose answer was lost, say): the older stays, the younger is deleted.
     const twice = { ...tag, [TAG_RESTORE_POINT_ID]: "rp-twice" };
     const older = (await blob.createSnapshot({ metadata: twice })).snapshot;
-    const kept = await ensureSnapshotListed(h.sources, location, { tag: twice });
+    // The caller hears of the younger one as soon as it is made, and must find the older one kept.
+    const created: string[] = [];
+    const kept = await ensureSnapshotListed(h.sources, location, {
+      tag: twice,
+      onCreated: (snapshot) => created.push(snapshot),
+    });
     expect(kept.snapshot).toBe(older);
+    expect(created).toHaveLength(1);
+    expect(created[0]).not.toBe(older);
+    expect(kept.snapshots.map((s) => s.snapshot)).not.toContain(created[0]);
     expect(kept.snapshots).toHaveLength(3);
     const listed: string[] = [];
     for await (const b of h.sources.listBlobsFlat({ prefix: "p3.vhd", includeSnapshots: true }))
