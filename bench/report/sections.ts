@@ -124,49 +124,38 @@ export function restoreSection(results: Measurement[], ceilingMibps: number | un
 export function revertSection(run: BenchRun): string[] {
   const cases = run.revert?.cases ?? [];
   if (cases.length === 0) return [];
+  /** One measured case: its time, the bytes it changed (or reverted), wrote and its blob requests; `ratioCell` beside. */
+  const row = (label: string, m: Measurement, bytesKey: string, ratioCell = "") => [
+    label,
+    f(m.seconds),
+    f(Number(m.details[bytesKey]) / MiB),
+    f((m.bytesWritten ?? 0) / MiB),
+    String(Object.values(m.requests).reduce((a, b) => a + b, 0)),
+    ratioCell,
+  ];
   const rows = cases.flatMap((c) => [
-    [
-      `${c.label}: incremental backup`,
-      f(c.backup.seconds),
-      f(Number(c.backup.details.changedBytes) / MiB),
-      f((c.backup.bytesWritten ?? 0) / MiB),
-      String(Object.values(c.backup.requests).reduce((a, b) => a + b, 0)),
-      "",
-    ],
-    [
+    row(`${c.label}: incremental backup`, c.backup, "changedBytes"),
+    row(
       `${c.label}: revert in place (safety + revert + verify)`,
-      f(c.revert.seconds),
-      f(Number(c.revert.details.writtenBytes) / MiB),
-      f((c.revert.bytesWritten ?? 0) / MiB),
-      String(Object.values(c.revert.requests).reduce((a, b) => a + b, 0)),
+      c.revert,
+      "writtenBytes",
       f(c.revert.ratios.timeVsBackup),
-    ],
-    [
+    ),
+    row(
       `${c.label}: full restore of that point to a new disk`,
-      f(c.full.seconds),
-      f(Number(c.full.details.writtenBytes) / MiB),
-      f((c.full.bytesWritten ?? 0) / MiB),
-      String(Object.values(c.full.requests).reduce((a, b) => a + b, 0)),
+      c.full,
+      "writtenBytes",
       f(c.full.ratios.timeVsBackup),
-    ],
+    ),
     ...(c.azure
       ? [
-          [
-            `${c.label}, Azure-shaped: incremental backup`,
-            f(c.azure.backup.seconds),
-            f(Number(c.azure.backup.details.changedBytes) / MiB),
-            f((c.azure.backup.bytesWritten ?? 0) / MiB),
-            String(Object.values(c.azure.backup.requests).reduce((a, b) => a + b, 0)),
-            "",
-          ],
-          [
+          row(`${c.label}, Azure-shaped: incremental backup`, c.azure.backup, "changedBytes"),
+          row(
             `${c.label}, Azure-shaped: revert in place`,
-            f(c.azure.revert.seconds),
-            f(Number(c.azure.revert.details.writtenBytes) / MiB),
-            f((c.azure.revert.bytesWritten ?? 0) / MiB),
-            String(Object.values(c.azure.revert.requests).reduce((a, b) => a + b, 0)),
+            c.azure.revert,
+            "writtenBytes",
             f(c.azure.revert.ratios.timeVsBackup),
-          ],
+          ),
         ]
       : []),
   ]);

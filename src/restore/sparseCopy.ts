@@ -89,7 +89,7 @@ async function prepareSparse(ctx: AppContext, copy: CopyPhase): Promise<Prepared
       ? await storeBatches(ctx, copy, sizeBytes, allocated.changed, [])
       : undefined,
   }));
-  const [, { allocated, prepared }] = await settleAll<[boolean, Awaited<typeof listed>]>([claimed, listed]);
+  const [, { allocated, prepared }] = await settleAll([claimed, listed]);
   if (prepared) return prepared;
   if ((await blob.getProperties()).contentLength !== sizeBytes) await blob.resize(sizeBytes, { conditions });
   const existing = await listRanges({
