@@ -18,7 +18,6 @@ import { parseAccountKeys, parseLineageTable, parseRestoreTargets, parseTarget }
 
 export type { ManagedSource } from "./computeSettings";
 export { SETTING_NAMES, type SettingName, SettingsError } from "./settingNames";
-export { DEFAULT_LINEAGE_TABLE_NAME, parseAccountKeys } from "./storageSettings";
 
 export const DEFAULT_SCHEDULE = "0 0 */12 * * *";
 export const DEFAULT_VERIFY_PERCENT = 5;
