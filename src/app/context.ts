@@ -19,7 +19,10 @@ export interface Tuning {
   minBatchBytes: number;
   /** Clear ranges per clear batch at most. */
   maxClearsPerBatch: number;
-  /** Concurrent Put Page From URL requests per copy batch. */
+  /**
+   * Full-size (4 MiB) requests in flight per copy batch; smaller ones take less room (down to a quarter of
+   * a slot at 1 MiB and below), so up to four times as many small ones go out at once (copy/pacer.ts).
+   */
   copyConcurrency: number;
   /** Batches (or verification parts) running at once per copy: the orchestration's fan-out window. */
   batchWindow: number;

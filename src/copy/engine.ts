@@ -34,7 +34,10 @@ export interface CopyJob {
   clears?: readonly ByteRange[];
   /** Lease held on the destination, sent with every write. */
   leaseId?: string;
-  /** Concurrent requests at most (default 8); the blob's pacer may allow fewer. */
+  /**
+   * Full-size (4 MiB) requests in flight at most (default 8); a smaller one counts for its share, at least a
+   * quarter (copy/pacer.ts), so up to four times as many small ones; the blob's pacer may allow fewer.
+   */
   concurrency?: number;
   retry?: CopyRetryOptions;
   /** Rates of the process-wide pacers of the destination and the source (none: unpaced rates). */

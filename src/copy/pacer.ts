@@ -2,6 +2,8 @@
 // requests may be in flight against it (halved when the service says it is busy, crept back up on success:
 // AIMD, like AzCopy's page-blob pacer) and how fast bytes and requests may start, kept just under the
 // blob's scalability targets so the service has no reason to answer 503 (cut further when it does).
+// In flight is counted in full-size requests: a small one takes a quarter of a slot at least, so ten
+// 64 KiB ranges go out in one round trip instead of two, while the bytes in flight stay bounded.
 
 export interface PacerOptions {
   /** Upper bound of concurrent requests (and the starting point). */
@@ -19,6 +21,25 @@ export interface PacerOptions {
   now?: () => number;
 }
 
+/** The size of a full-size request (a Put Page's 4 MiB): `maxConcurrency` counts requests of this size. */
+export const FULL_REQUEST_BYTES = 4 * 1024 * 1024;
+/**
+ * Units per slot: a request of known size takes one unit per started MiB, at most a slot, so small ones go
+ * up to four times as many in flight; a request of unknown size (0) takes a whole slot.
+ */
+export const SLOT_UNITS = 4;
+
+/** The units a request of `bytes` takes (1 to SLOT_UNITS; a whole slot when its size is unknown). */
+export function unitsOf(bytes: number): number {
+  if (!(bytes > 0)) return SLOT_UNITS;
+  return Math.min(SLOT_UNITS, Math.ceil((bytes * SLOT_UNITS) / FULL_REQUEST_BYTES));
+}
+
+interface Waiter {
+  units: number;
+  grant(): void;
+}
+
 /** Share of the targets the pacer starts requests at: under them, so arrival jitter stays inside. */
 export const PACE_SHARE = 0.95;
 /** Lowest share after busy signals, and the steps down (per busy signal) and up (per success). */
@@ -27,13 +48,16 @@ const SHARE_CUT = 0.85;
 const SHARE_STEP = 0.02;
 
 export class BlobPacer {
+  /** In full-size slots. */
   private limit: number;
   private readonly max: number;
+  /** In units (SLOT_UNITS per slot). */
   private inFlight = 0;
   private successes = 0;
   private busyStreak = 0;
   private pausedUntil = 0;
-  private readonly waiters: Array<() => void> = [];
+  /** Granted in arrival order: a full-size request is never overtaken by the small ones behind it. */
+  private readonly waiters: Waiter[] = [];
   private readonly increaseAfter: number;
   private readonly cooldownMs: number;
   private readonly maxCooldownMs: number;
@@ -68,29 +92,59 @@ export class BlobPacer {
   }
 
   /**
-   * Waits for a slot (and for any cooldown and, unless `pace` is false, the rate budget); returns the
-   * function that frees it. A caller that sends its requests later (after a read, say) passes false and
-   * paces each request right before sending it, so its requests reach the blob at the paced rate.
+   * Waits for room (and for any cooldown and, unless `pace` is false, the rate budget); returns the
+   * function that frees it. `size` is what the request moves, for the room it takes (default `bytes`;
+   * 0: unknown, a whole slot). A caller that sends its requests later (after a read, say) passes false
+   * and paces each request right before sending it, so its requests reach the blob at the paced rate.
    */
-  async acquire(signal?: AbortSignal, bytes = 0, pace = true): Promise<() => void> {
-    while (this.inFlight >= this.limit) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-      signal?.throwIfAborted();
-    }
-    this.inFlight++;
+  async acquire(signal?: AbortSignal, bytes = 0, pace = true, size = bytes): Promise<() => void> {
+    const units = unitsOf(size);
+    await this.admit(units, signal);
+    let released = false;
+    const release = () => {
+      if (!released) this.release(units);
+      released = true;
+    };
     try {
       const pause = this.pausedUntil - this.now();
       if (pause > 0) await sleep(pause, signal);
       if (pace) await this.pace(bytes, signal);
     } catch (error) {
-      this.release();
+      release();
       throw error;
     }
-    let released = false;
-    return () => {
-      if (!released) this.release();
-      released = true;
-    };
+    return release;
+  }
+
+  /** Takes `units` of room now if nobody waits before it and they fit, else waits its turn. */
+  private admit(units: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.waiters.length === 0 && this.fits(units)) {
+      this.inFlight += units;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        units,
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        reject(signal?.reason);
+        this.wake();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** One request always fits when nothing is in flight, whatever the limit. */
+  private fits(units: number): boolean {
+    return this.inFlight === 0 || this.inFlight + units <= this.limit * SLOT_UNITS;
   }
 
   /** Waits until one request of `bytes` may start under the blob's rates (no concurrency slot). */
@@ -132,14 +186,18 @@ export class BlobPacer {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + cooldown);
   }
 
-  private release(): void {
-    this.inFlight--;
+  private release(units: number): void {
+    this.inFlight -= units;
     this.wake();
   }
 
-  /** Every waiter re-checks the limit itself, so waking all of them is safe. */
+  /** Grants waiters in arrival order while the first one fits. */
   private wake(): void {
-    for (const next of this.waiters.splice(0)) next();
+    for (let next = this.waiters[0]; next !== undefined && this.fits(next.units); next = this.waiters[0]) {
+      this.waiters.shift();
+      this.inFlight += next.units;
+      next.grant();
+    }
   }
 }
 

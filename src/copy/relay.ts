@@ -103,6 +103,7 @@ export interface RelayJob {
   destinations: readonly RelayDestination[];
   writes: readonly ByteRange[];
   clears?: readonly ByteRange[];
+  /** Full-size operations in flight (default 8); smaller ones count for their share (copy/pacer.ts). */
   concurrency?: number;
   pacing?: Pacing;
   retry?: CopyRetryOptions;
@@ -208,6 +209,7 @@ export async function relayRanges(job: RelayJob): Promise<RelayStats> {
     // The read and each Put Page are paced right before they are sent; the runner bounds what is in flight.
     pacesItself: true,
     bytesOf: () => 0,
+    sizeOf: (op) => (op.kind === "write" ? op.range.length : 0),
     attempt,
     describe: (op) => `${op.kind === "write" ? "relay" : "clear"} ${op.range.offset}+${op.range.length}`,
     onDone: (op, _index, progress) => {

@@ -1,9 +1,10 @@
 // The loop every range copy runs its requests in: bounded concurrency under the blob's pacer, retries with
 // backoff on transient failures (busy signals slow the pacer), a time budget after which no new operation
 // starts, and a gap-free count of finished operations (the checkpoint a continued step resumes from).
+import { setMaxListeners } from "node:events";
 import { CodedError } from "../app/result";
 import { isServerBusy, isTransient, messageOf } from "../storage/errors";
-import { type BlobPacer, sleep } from "./pacer";
+import { type BlobPacer, SLOT_UNITS, sleep, unitsOf } from "./pacer";
 
 export interface CopyRetryOptions {
   /** Attempts per request, counting the first (default 8). */
@@ -40,6 +41,7 @@ export interface OperationRun<Op> {
   ops: readonly Op[];
   /** Operations already done by an earlier attempt: they are skipped. */
   skip?: number;
+  /** Full-size operations in flight at most; smaller ones count for their share (`sizeOf`, copy/pacer.ts). */
   concurrency: number;
   /** The pacer of the blob the operations write (in-flight slots, rate budget, busy signals). */
   pacer: BlobPacer;
@@ -49,6 +51,11 @@ export interface OperationRun<Op> {
   stopStartingAt?: number;
   /** Bytes an operation moves (its share of the blob's byte rate). */
   bytesOf(op: Op): number;
+  /**
+   * Bytes an operation moves, for the room it takes in flight (default `bytesOf`; 0: a whole slot): an
+   * attempt that paces itself gives its size here and 0 to `bytesOf`.
+   */
+  sizeOf?(op: Op): number;
   /**
    * The attempt paces each of its requests itself, right before sending it (the runner's pacer only
    * bounds the operations in flight): for operations whose writes follow a read of unknown duration.
@@ -110,12 +117,13 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
   const signal = run.signal ? AbortSignal.any([run.signal, failure.signal]) : failure.signal;
   let next = skip;
   let firstError: unknown;
+  const sizeOf = (op: Op) => run.sizeOf?.(op) ?? run.bytesOf(op);
   const inBudget = () => run.stopStartingAt === undefined || Date.now() < run.stopStartingAt;
 
   /** Runs one operation; false when its first request could not start within the time budget. */
   async function one(op: Op, index: number): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const release = await pacer.acquire(signal, run.bytesOf(op), run.pacesItself !== true);
+      const release = await pacer.acquire(signal, run.bytesOf(op), run.pacesItself !== true, sizeOf(op));
       // Waiting for a slot can outlast the budget: an operation not started yet is left for next time.
       if (attempt === 1 && !inBudget()) {
         release();
@@ -171,7 +179,14 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
     }
   }
 
-  await Promise.all(Array.from({ length: Math.min(run.concurrency, ops.length - skip) }, worker));
+  // `concurrency` full-size operations, or as many more smaller ones as fill the same room (the pacer,
+  // shared by every copy of the blob, bounds what runs).
+  let smallest = SLOT_UNITS;
+  for (let i = skip; i < ops.length; i++) smallest = Math.min(smallest, unitsOf(sizeOf(ops[i]!)));
+  const workers = Math.min(Math.floor((run.concurrency * SLOT_UNITS) / smallest), ops.length - skip);
+  // Each worker's request and its wait for room listen on the run's signal.
+  setMaxListeners(2 * workers + 10, signal);
+  await Promise.all(Array.from({ length: workers }, worker));
   if (firstError !== undefined) throw firstError;
   run.signal?.throwIfAborted();
   return stats;

@@ -1,6 +1,8 @@
-// Pure parts of the copy engine: failure classification and the per-blob pacer.
+// Pure parts of the copy engine: failure classification, the per-blob pacer (room counted by size,
+// granted in arrival order) and the operation runner's workers.
 import { describe, expect, it } from "vitest";
-import { BlobPacer, PACE_SHARE } from "../../src/copy/pacer";
+import { BlobPacer, FULL_REQUEST_BYTES, PACE_SHARE, unitsOf } from "../../src/copy/pacer";
+import { runOperations } from "../../src/copy/runner";
 import { isServerBusy, isServerTimeout, isTransient } from "../../src/storage/errors";
 
 const failure = (statusCode: number | undefined, code?: string) =>
@@ -89,5 +91,89 @@ describe("BlobPacer", () => {
   it("paces nothing without rates", () => {
     const pacer = new BlobPacer({ maxConcurrency: 2 });
     expect([pacer.reserve(4 * 2 ** 20), pacer.reserve(4 * 2 ** 20)]).toEqual([0, 0]);
+  });
+  it("counts room by size: a small request takes a quarter of a slot, an unknown or full-size one a whole slot", () => {
+    expect(
+      [0, 1, 4096, 1024 ** 2, 1024 ** 2 + 512, 2 * 1024 ** 2, FULL_REQUEST_BYTES, 8 * 1024 ** 2].map(unitsOf),
+    ).toEqual([4, 1, 1, 1, 2, 2, 4, 4]);
+  });
+  it("lets four times as many small requests in flight as full-size ones", async () => {
+    const peakOf = async (size: number) => {
+      const pacer = new BlobPacer({ maxConcurrency: 2 });
+      let inFlight = 0;
+      let peak = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const release = await pacer.acquire(undefined, 0, false, size);
+          peak = Math.max(peak, ++inFlight);
+          await new Promise((r) => setTimeout(r, 2));
+          inFlight--;
+          release();
+        }),
+      );
+      return peak;
+    };
+    expect(await peakOf(64 * 1024)).toBe(8);
+    expect(await peakOf(2 * 1024 ** 2)).toBe(4);
+    expect(await peakOf(FULL_REQUEST_BYTES)).toBe(2);
+  });
+  it("grants room in arrival order: small requests do not overtake a full-size one waiting before them", async () => {
+    const pacer = new BlobPacer({ maxConcurrency: 1 });
+    const order: string[] = [];
+    const small = await pacer.acquire(undefined, 0, false, 4096);
+    const big = pacer.acquire(undefined, 0, false, FULL_REQUEST_BYTES).then((release) => {
+      order.push("big");
+      return release;
+    });
+    const later = pacer.acquire(undefined, 0, false, 4096).then((release) => {
+      order.push("later");
+      return release;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]);
+    small();
+    const releaseBig = await big;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(["big"]);
+    releaseBig();
+    (await later)();
+    expect(order).toEqual(["big", "later"]);
+  });
+  it("drops an aborted waiter from the queue and lets the next one in", async () => {
+    const pacer = new BlobPacer({ maxConcurrency: 1 });
+    const hold = await pacer.acquire(undefined, 0, false, FULL_REQUEST_BYTES);
+    const controller = new AbortController();
+    const aborted = pacer.acquire(controller.signal, 0, false, FULL_REQUEST_BYTES);
+    const next = pacer.acquire(undefined, 0, false, 4096);
+    controller.abort(new Error("stop"));
+    await expect(aborted).rejects.toThrow("stop");
+    hold();
+    (await next)();
+  });
+});
+
+describe("runOperations", () => {
+  /** Peak operations in flight for `count` operations of `size` bytes at concurrency 8. */
+  async function peakInFlight(count: number, size: number): Promise<number> {
+    let inFlight = 0;
+    let peak = 0;
+    await runOperations({
+      ops: Array.from({ length: count }, (_, i) => i),
+      concurrency: 8,
+      pacer: new BlobPacer({ maxConcurrency: 8 }),
+      bytesOf: () => size,
+      describe: (i) => `op ${i}`,
+      attempt: async () => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+      },
+    });
+    return peak;
+  }
+  it("sends ten 64 KiB operations at once, and full-size ones eight at a time", async () => {
+    expect(await peakInFlight(10, 64 * 1024)).toBe(10);
+    expect(await peakInFlight(40, 64 * 1024)).toBe(32);
+    expect(await peakInFlight(20, FULL_REQUEST_BYTES)).toBe(8);
   });
 });
