@@ -79,7 +79,8 @@ function naiveFinding(run: BenchRun): string | undefined {
     (az
       ? `Under the Azure-shaped profile the same window took ${f(az.ours.seconds)} s against ${f(az.naive.seconds)} s ` +
         `(${f(az.naive.seconds / az.ours.seconds)}×): the script pays two round trips per range, one after the other, ` +
-        `while ours keeps ${w.ours.details.concurrency} requests in flight, paced under the blob's 500 requests/s, and ` +
+        `while ours keeps up to ${4 * Number(w.ours.details.concurrency)} such small requests in flight (room for ` +
+        `${w.ours.details.concurrency} of 4 MiB), paced under the blob's 500 requests/s, and ` +
         `moves no data through the client. Ours ran at ${f(rate(az.ours), 0)} write requests/s there, far below the ` +
         "blob's target: the emulator's own cost per Put Page From URL on this loaded 2-core machine (see its profile " +
         "below), not the profile, is what limits it; on the service, whose per-request cost is its latency, the " +
