@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BlobPacer, FULL_REQUEST_BYTES, PACE_SHARE, unitsOf } from "../../src/copy/pacer";
 import { runOperations } from "../../src/copy/runner";
 import { isServerBusy, isServerTimeout, isTransient } from "../../src/storage/errors";
+import { seededRandom } from "../support/random";
 
 const failure = (statusCode: number | undefined, code?: string) =>
   Object.assign(new Error("x"), { statusCode, code });
@@ -149,6 +150,54 @@ describe("BlobPacer", () => {
     await expect(aborted).rejects.toThrow("stop");
     hold();
     (await next)();
+  });
+});
+
+describe("BlobPacer under random load", () => {
+  it("never exceeds its room, grants in arrival order, and lets every live request through", async () => {
+    const { rand, seed } = seededRandom();
+    console.log(`pacer load seed ${seed} (replay with TEST_SEED=${seed})`);
+    for (let trial = 0; trial < 20; trial++) {
+      const slots = 1 + Math.floor(rand() * 4);
+      const pacer = new BlobPacer({ maxConcurrency: slots });
+      const sizes = [0, 4096, 64 * 1024, 1024 ** 2, 1024 ** 2 + 4096, 3 * 1024 ** 2, FULL_REQUEST_BYTES];
+      let inFlightUnits = 0;
+      let peak = 0;
+      const granted: number[] = [];
+      const requests = Array.from({ length: 40 }, (_, i) => {
+        const size = sizes[Math.floor(rand() * sizes.length)] ?? 0;
+        const controller = new AbortController();
+        const abortAfter = rand() < 0.2 ? Math.floor(rand() * 4) : undefined;
+        const hold = 1 + Math.floor(rand() * 3);
+        return { i, size, controller, abortAfter, hold };
+      });
+      await Promise.all(
+        requests.map(async (r) => {
+          if (r.abortAfter !== undefined)
+            setTimeout(() => r.controller.abort(new Error("gone")), r.abortAfter);
+          let release: () => void;
+          try {
+            release = await pacer.acquire(r.controller.signal, 0, false, r.size);
+          } catch (error) {
+            expect((error as Error).message).toBe("gone");
+            return;
+          }
+          granted.push(r.i);
+          inFlightUnits += unitsOf(r.size);
+          // one request always fits when nothing else is in flight
+          if (inFlightUnits > unitsOf(r.size)) peak = Math.max(peak, inFlightUnits);
+          await new Promise((done) => setTimeout(done, r.hold));
+          inFlightUnits -= unitsOf(r.size);
+          release();
+        }),
+      );
+      expect(peak).toBeLessThanOrEqual(slots * 4);
+      // every request that was not aborted got through, in the order it asked
+      const live = requests.filter((r) => r.abortAfter === undefined).map((r) => r.i);
+      for (const i of live) expect(granted).toContain(i);
+      expect(granted).toEqual([...granted].sort((a, b) => a - b));
+      expect(inFlightUnits).toBe(0);
+    }
   });
 });
 
