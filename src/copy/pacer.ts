@@ -93,12 +93,13 @@ export class BlobPacer {
 
   /**
    * Waits for room (and for any cooldown and, unless `pace` is false, the rate budget); returns the
-   * function that frees it. `size` is what the request moves, for the room it takes (default `bytes`;
-   * 0: unknown, a whole slot). A caller that sends its requests later (after a read, say) passes false
-   * and paces each request right before sending it, so its requests reach the blob at the paced rate.
+   * function that frees it. `bytes` is what the request moves: the room it takes (0: unknown, a whole
+   * slot) and, when paced here, its share of the byte rate. A caller that sends its requests later (after
+   * a read, say) passes false and paces each request right before sending it, so its requests reach the
+   * blob at the paced rate.
    */
-  async acquire(signal?: AbortSignal, bytes = 0, pace = true, size = bytes): Promise<() => void> {
-    const units = unitsOf(size);
+  async acquire(signal?: AbortSignal, bytes = 0, pace = true): Promise<() => void> {
+    const units = unitsOf(bytes);
     await this.admit(units, signal);
     let released = false;
     const release = () => {

@@ -208,8 +208,7 @@ export async function relayRanges(job: RelayJob): Promise<RelayStats> {
     stopStartingAt: job.stopStartingAt,
     // The read and each Put Page are paced right before they are sent; the runner bounds what is in flight.
     pacesItself: true,
-    bytesOf: () => 0,
-    sizeOf: (op) => (op.kind === "write" ? op.range.length : 0),
+    bytesOf: (op) => (op.kind === "write" ? op.range.length : 0),
     attempt,
     describe: (op) => `${op.kind === "write" ? "relay" : "clear"} ${op.range.offset}+${op.range.length}`,
     onDone: (op, _index, progress) => {

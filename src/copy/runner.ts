@@ -41,7 +41,7 @@ export interface OperationRun<Op> {
   ops: readonly Op[];
   /** Operations already done by an earlier attempt: they are skipped. */
   skip?: number;
-  /** Full-size operations in flight at most; smaller ones count for their share (`sizeOf`, copy/pacer.ts). */
+  /** Full-size operations in flight at most; smaller ones count for their share (`bytesOf`, copy/pacer.ts). */
   concurrency: number;
   /** The pacer of the blob the operations write (in-flight slots, rate budget, busy signals). */
   pacer: BlobPacer;
@@ -49,13 +49,11 @@ export interface OperationRun<Op> {
   signal?: AbortSignal;
   /** Epoch ms after which no new operation starts (operations in flight finish): a time budget. */
   stopStartingAt?: number;
-  /** Bytes an operation moves (its share of the blob's byte rate). */
-  bytesOf(op: Op): number;
   /**
-   * Bytes an operation moves, for the room it takes in flight (default `bytesOf`; 0: a whole slot): an
-   * attempt that paces itself gives its size here and 0 to `bytesOf`.
+   * Bytes an operation moves: the room it takes in flight (0: a whole slot) and, unless the attempt paces
+   * itself, its share of the blob's byte rate.
    */
-  sizeOf?(op: Op): number;
+  bytesOf(op: Op): number;
   /**
    * The attempt paces each of its requests itself, right before sending it (the runner's pacer only
    * bounds the operations in flight): for operations whose writes follow a read of unknown duration.
@@ -117,13 +115,12 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
   const signal = run.signal ? AbortSignal.any([run.signal, failure.signal]) : failure.signal;
   let next = skip;
   let firstError: unknown;
-  const sizeOf = (op: Op) => run.sizeOf?.(op) ?? run.bytesOf(op);
   const inBudget = () => run.stopStartingAt === undefined || Date.now() < run.stopStartingAt;
 
   /** Runs one operation; false when its first request could not start within the time budget. */
   async function one(op: Op, index: number): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const release = await pacer.acquire(signal, run.bytesOf(op), run.pacesItself !== true, sizeOf(op));
+      const release = await pacer.acquire(signal, run.bytesOf(op), run.pacesItself !== true);
       // Waiting for a slot can outlast the budget: an operation not started yet is left for next time.
       if (attempt === 1 && !inBudget()) {
         release();
@@ -182,7 +179,7 @@ export async function runOperations<Op>(run: OperationRun<Op>): Promise<RunStats
   // `concurrency` full-size operations, or as many more smaller ones as fill the same room (the pacer,
   // shared by every copy of the blob, bounds what runs).
   let smallest = SLOT_UNITS;
-  for (let i = skip; i < ops.length; i++) smallest = Math.min(smallest, unitsOf(sizeOf(ops[i]!)));
+  for (let i = skip; i < ops.length; i++) smallest = Math.min(smallest, unitsOf(run.bytesOf(ops[i]!)));
   const workers = Math.min(Math.floor((run.concurrency * SLOT_UNITS) / smallest), ops.length - skip);
   // Each worker's request and its wait for room listen on the run's signal.
   setMaxListeners(2 * workers + 10, signal);

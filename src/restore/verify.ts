@@ -94,8 +94,7 @@ async function verifyBatch(
     stopStartingAt: Date.now() + ctx.tuning.stepBudgetMs,
     // The reads and each Put Page are paced right before they are sent; the runner bounds what is in flight.
     pacesItself: true,
-    bytesOf: () => 0,
-    sizeOf: (op) => op.range.length,
+    bytesOf: (op) => op.range.length,
     describe: (op) => `verify ${op.range.offset}+${op.range.length}`,
     attempt: async (op, i, signal) => {
       const { offset, length } = op.range;

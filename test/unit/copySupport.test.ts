@@ -105,7 +105,7 @@ describe("BlobPacer", () => {
       let peak = 0;
       await Promise.all(
         Array.from({ length: 20 }, async () => {
-          const release = await pacer.acquire(undefined, 0, false, size);
+          const release = await pacer.acquire(undefined, size, false);
           peak = Math.max(peak, ++inFlight);
           await new Promise((r) => setTimeout(r, 2));
           inFlight--;
@@ -121,12 +121,12 @@ describe("BlobPacer", () => {
   it("grants room in arrival order: small requests do not overtake a full-size one waiting before them", async () => {
     const pacer = new BlobPacer({ maxConcurrency: 1 });
     const order: string[] = [];
-    const small = await pacer.acquire(undefined, 0, false, 4096);
-    const big = pacer.acquire(undefined, 0, false, FULL_REQUEST_BYTES).then((release) => {
+    const small = await pacer.acquire(undefined, 4096, false);
+    const big = pacer.acquire(undefined, FULL_REQUEST_BYTES, false).then((release) => {
       order.push("big");
       return release;
     });
-    const later = pacer.acquire(undefined, 0, false, 4096).then((release) => {
+    const later = pacer.acquire(undefined, 4096, false).then((release) => {
       order.push("later");
       return release;
     });
@@ -142,10 +142,10 @@ describe("BlobPacer", () => {
   });
   it("drops an aborted waiter from the queue and lets the next one in", async () => {
     const pacer = new BlobPacer({ maxConcurrency: 1 });
-    const hold = await pacer.acquire(undefined, 0, false, FULL_REQUEST_BYTES);
+    const hold = await pacer.acquire(undefined, FULL_REQUEST_BYTES, false);
     const controller = new AbortController();
-    const aborted = pacer.acquire(controller.signal, 0, false, FULL_REQUEST_BYTES);
-    const next = pacer.acquire(undefined, 0, false, 4096);
+    const aborted = pacer.acquire(controller.signal, FULL_REQUEST_BYTES, false);
+    const next = pacer.acquire(undefined, 4096, false);
     controller.abort(new Error("stop"));
     await expect(aborted).rejects.toThrow("stop");
     hold();
@@ -177,7 +177,7 @@ describe("BlobPacer under random load", () => {
             setTimeout(() => r.controller.abort(new Error("gone")), r.abortAfter);
           let release: () => void;
           try {
-            release = await pacer.acquire(r.controller.signal, 0, false, r.size);
+            release = await pacer.acquire(r.controller.signal, r.size, false);
           } catch (error) {
             expect((error as Error).message).toBe("gone");
             return;
